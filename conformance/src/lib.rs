@@ -1,0 +1,1 @@
+//! Replays model traces against the implementation (see the conformance issue).

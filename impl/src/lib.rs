@@ -1,0 +1,1 @@
+//! The real implementation: sans-I/O cores, storage, transport, node.

@@ -1,0 +1,126 @@
+//! The bounds of an exhaustive run, shared by every variant and printed with every result.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Largest cluster a model state can hold (fixed-size arrays keep states compact).
+pub const MAX_SERVERS: usize = 5;
+/// Longest log a model state can hold.
+pub const MAX_LOG: usize = 6;
+
+/// What the network may do to a message in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NetworkSemantics {
+    /// A message may be lost.
+    pub drop: bool,
+    /// Messages between two servers may overtake each other (off: FIFO per channel).
+    pub reorder: bool,
+    /// Copies of one identical message that may be in flight at once; above 1, the network may
+    /// duplicate a message in flight.
+    pub max_copies: u8,
+}
+
+impl NetworkSemantics {
+    pub fn duplicates(&self) -> bool {
+        self.max_copies > 1
+    }
+}
+
+/// The finite box an exhaustive run explores.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Bounds {
+    /// Number of servers (all voters).
+    pub servers: u8,
+    /// Highest term (Raft) or epoch (KRaft) a server may start an election for.
+    pub max_term: u8,
+    /// Longest log a leader may grow by client requests.
+    pub max_log: u8,
+    /// Client values `1..=values`.
+    pub values: u8,
+    /// Crashes allowed in one run (each crashed server may restart).
+    pub max_restarts: u8,
+    pub network: NetworkSemantics,
+}
+
+/// A bound outside what the model can represent, or one that cannot mean anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundsError(pub String);
+
+impl fmt::Display for BoundsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BoundsError {}
+
+impl Bounds {
+    /// Rejects bounds the model cannot represent (never a panic deep inside the checker).
+    pub fn validate(&self) -> Result<(), BoundsError> {
+        let err = |m: String| Err(BoundsError(m));
+        if self.servers == 0 || self.servers as usize > MAX_SERVERS {
+            return err(format!(
+                "--servers must be between 1 and {MAX_SERVERS} (got {})",
+                self.servers
+            ));
+        }
+        if self.max_term == 0 || self.max_term > 15 {
+            return err(format!(
+                "--max-term must be between 1 and 15 (got {}): no election can happen at 0",
+                self.max_term
+            ));
+        }
+        if self.max_log as usize > MAX_LOG {
+            return err(format!(
+                "--max-log must be at most {MAX_LOG} (got {})",
+                self.max_log
+            ));
+        }
+        if self.values == 0 || self.values > 9 {
+            return err(format!(
+                "--values must be between 1 and 9 (got {})",
+                self.values
+            ));
+        }
+        if self.network.max_copies == 0 || self.network.max_copies > 4 {
+            return err(format!(
+                "--max-copies must be between 1 and 4 (got {}); 1 means no duplication",
+                self.network.max_copies
+            ));
+        }
+        if self.max_restarts > 6 {
+            return err(format!(
+                "--max-restarts must be at most 6 (got {})",
+                self.max_restarts
+            ));
+        }
+        Ok(())
+    }
+
+    /// Votes (or acknowledgements) that make a majority of the servers.
+    pub fn majority(&self) -> usize {
+        self.servers as usize / 2 + 1
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = &self.network;
+        write!(
+            f,
+            "servers={} max-term={} max-log={} values={} max-restarts={} network=[{}{}{}]",
+            self.servers,
+            self.max_term,
+            self.max_log,
+            self.values,
+            self.max_restarts,
+            if n.drop { "drop " } else { "no-drop " },
+            if n.reorder { "reorder " } else { "fifo " },
+            if n.duplicates() {
+                format!("duplicate<={}", n.max_copies)
+            } else {
+                "no-duplicate".to_string()
+            },
+        )
+    }
+}

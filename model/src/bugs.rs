@@ -1,0 +1,155 @@
+//! The bug catalog: known protocol bugs, each a named switch on a model, with the property that
+//! must catch it and the bounds known to reach it.
+
+use crate::bounds::{Bounds, NetworkSemantics};
+use crate::spec::Variant;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bug {
+    Figure8,
+    VoteNoLogCheck,
+    VoteNotPersisted,
+    DoubleVote,
+    TruncateOnStaleAppend,
+    CommitRegress,
+    HwAtEpochStart,
+    FollowerHwUnclamped,
+}
+
+impl Bug {
+    pub const ALL: [Bug; 8] = [
+        Bug::Figure8,
+        Bug::VoteNoLogCheck,
+        Bug::VoteNotPersisted,
+        Bug::DoubleVote,
+        Bug::TruncateOnStaleAppend,
+        Bug::CommitRegress,
+        Bug::HwAtEpochStart,
+        Bug::FollowerHwUnclamped,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::Figure8 => "figure8",
+            Bug::VoteNoLogCheck => "vote-no-log-check",
+            Bug::VoteNotPersisted => "vote-not-persisted",
+            Bug::DoubleVote => "double-vote",
+            Bug::TruncateOnStaleAppend => "truncate-on-stale-append",
+            Bug::CommitRegress => "commit-regress",
+            Bug::HwAtEpochStart => "hw-at-epoch-start",
+            Bug::FollowerHwUnclamped => "follower-hw-unclamped",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Bug> {
+        Bug::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One row of the catalog: a bug as injected into one variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct CatalogEntry {
+    pub bug: Bug,
+    pub variant: Variant,
+    /// The protocol rule the bug breaks.
+    pub rule: &'static str,
+    /// The property the checker must report violated.
+    pub property: &'static str,
+    /// Bounds within which the checker finds it (measured; see specs/).
+    pub bounds: Bounds,
+}
+
+fn net(drop: bool, reorder: bool, max_copies: u8) -> NetworkSemantics {
+    NetworkSemantics {
+        drop,
+        reorder,
+        max_copies,
+    }
+}
+
+fn bounds(servers: u8, max_term: u8, max_log: u8, max_restarts: u8, n: NetworkSemantics) -> Bounds {
+    Bounds {
+        servers,
+        max_term,
+        max_log,
+        values: 1,
+        max_restarts,
+        network: n,
+    }
+}
+
+/// Every catalog row, for every variant.
+pub fn catalog() -> Vec<CatalogEntry> {
+    let mut rows = raft_catalog();
+    rows.extend(crate::kraft_catalog());
+    rows
+}
+
+fn raft_catalog() -> Vec<CatalogEntry> {
+    let row = |bug, rule, property, bounds| CatalogEntry {
+        bug,
+        variant: Variant::Raft,
+        rule,
+        property,
+        bounds,
+    };
+    vec![
+        row(
+            Bug::Figure8,
+            "a leader commits an entry of an older term by counting replicas (no current-term check)",
+            "LeaderCompleteness",
+            bounds(3, 4, 2, 0, net(false, true, 1)),
+        ),
+        row(
+            Bug::VoteNoLogCheck,
+            "a vote is granted without comparing (lastLogTerm, lastLogIndex)",
+            "LeaderCompleteness",
+            bounds(3, 2, 1, 0, net(false, true, 1)),
+        ),
+        row(
+            Bug::VoteNotPersisted,
+            "votedFor is not persisted, so a restarted server votes again in the same term",
+            "ElectionSafety",
+            bounds(3, 1, 0, 1, net(false, true, 1)),
+        ),
+        row(
+            Bug::DoubleVote,
+            "a server grants votes to two candidates in one term",
+            "ElectionSafety",
+            bounds(3, 1, 0, 0, net(false, true, 1)),
+        ),
+        row(
+            Bug::TruncateOnStaleAppend,
+            "a follower truncates its log after prevLogIndex + entries on a stale or duplicate AppendEntries",
+            "CommittedEntriesReachMajority",
+            bounds(3, 1, 2, 0, net(false, true, 2)),
+        ),
+        row(
+            Bug::CommitRegress,
+            "a follower sets commitIndex = min(leaderCommit, last new index) even when that is lower",
+            "MonotonicCommitIndex",
+            bounds(3, 1, 1, 0, net(false, true, 2)),
+        ),
+    ]
+}
+
+/// The catalog rows of one variant.
+pub fn catalog_for(variant: Variant) -> Vec<CatalogEntry> {
+    catalog().into_iter().filter(|r| r.variant == variant).collect()
+}
+
+/// The row for one bug in one variant, if that variant can have it.
+pub fn entry(variant: Variant, bug: Bug) -> Option<CatalogEntry> {
+    catalog()
+        .into_iter()
+        .find(|r| r.variant == variant && r.bug == bug)
+}

@@ -1,0 +1,24 @@
+//! raftspec-model: Raft and KRaft as executable specifications (stateright models).
+//!
+//! - [`raft`]: Raft (push), per the Raft paper's Figure 2 and raft.tla.
+//! - [`bugs`]: the catalog of injectable protocol bugs.
+//! - [`check`]: exhaustive checking with verdicts for safety properties and witnesses.
+//! - [`trace`]: traces as ITF JSON, readable counterexamples, replay on the model.
+
+pub mod bounds;
+pub mod bugs;
+pub mod check;
+pub mod describe;
+pub mod network;
+pub mod raft;
+pub mod spec;
+pub mod trace;
+
+pub use bounds::{Bounds, NetworkSemantics};
+pub use bugs::Bug;
+pub use spec::{Spec, Variant};
+
+/// KRaft catalog rows (none until the KRaft model exists).
+pub(crate) fn kraft_catalog() -> Vec<bugs::CatalogEntry> {
+    Vec::new()
+}

@@ -1,0 +1,360 @@
+//! Raft's protocol steps, one function each, named as the paper and raft.tla name them.
+//! Every step is an event an implementation can be fed; consequences (winning the election on
+//! the last vote, advancing the commit index on an acknowledgement) happen inside the step.
+
+use super::state::*;
+use super::RaftModel;
+use crate::bugs::Bug;
+use serde::{Deserialize, Serialize};
+
+/// One step of the system. Network-only actions (`Drop`, `Duplicate`) touch no server.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "tag", content = "value")]
+pub enum Action {
+    /// The destination server receives one copy of the message.
+    Deliver(Msg),
+    /// The network loses one copy of the message.
+    Drop(Msg),
+    /// The network makes one more copy of the message.
+    Duplicate(Msg),
+    /// A follower's or candidate's election timer fires.
+    ElectionTimeout(ServerId),
+    /// A leader's heartbeat/replication timer fires.
+    HeartbeatTimeout(ServerId),
+    /// A client asks the server to append a value.
+    ClientRequest(ServerId, Value),
+    /// The server stops; only its persisted state survives.
+    Crash(ServerId),
+    /// The server starts again from its persisted state.
+    Restart(ServerId),
+}
+
+impl Action {
+    /// The protocol name of the step (ITF `action_taken`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Deliver(m) => match m {
+                Msg::RequestVote { .. } => "HandleRequestVoteRequest",
+                Msg::RequestVoteResponse { .. } => "HandleRequestVoteResponse",
+                Msg::AppendEntries { .. } => "HandleAppendEntriesRequest",
+                Msg::AppendEntriesResponse { .. } => "HandleAppendEntriesResponse",
+            },
+            Action::Drop(_) => "DropMessage",
+            Action::Duplicate(_) => "DuplicateMessage",
+            Action::ElectionTimeout(_) => "Timeout",
+            Action::HeartbeatTimeout(_) => "AppendEntries",
+            Action::ClientRequest(..) => "ClientRequest",
+            Action::Crash(_) => "Crash",
+            Action::Restart(_) => "Restart",
+        }
+    }
+}
+
+impl RaftModel {
+    fn send(&self, st: &mut RaftState, m: Msg) {
+        st.network.send(m, &self.bounds.network);
+    }
+
+    /// Any RPC with a higher term: adopt it, become follower, forget the vote (Figure 2, "All Servers").
+    fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
+        let srv = &mut st.servers[s as usize];
+        if term > srv.term {
+            srv.term = term;
+            srv.role = Role::Follower;
+            srv.voted_for = None;
+            srv.votes_granted = 0;
+        }
+    }
+
+    /// Timeout: start an election for term+1, vote for yourself, ask everyone for votes (§5.2).
+    pub(crate) fn timeout(&self, st: &mut RaftState, s: ServerId) {
+        let srv = &mut st.servers[s as usize];
+        srv.term += 1;
+        srv.role = Role::Candidate;
+        srv.voted_for = Some(s);
+        srv.votes_granted = 1 << s;
+        let (term, last_log_term, last_log_index) = (srv.term, srv.last_term(), srv.last_index());
+        self.become_leader_if_elected(st, s);
+        for to in self.peers(s) {
+            self.send(
+                st,
+                Msg::RequestVote {
+                    from: s,
+                    to,
+                    term,
+                    last_log_term,
+                    last_log_index,
+                },
+            );
+        }
+    }
+
+    /// BecomeLeader: a candidate with votes from a majority leads; nextIndex = last+1, matchIndex = 0.
+    fn become_leader_if_elected(&self, st: &mut RaftState, s: ServerId) {
+        let srv = &mut st.servers[s as usize];
+        if srv.role == Role::Candidate
+            && srv.votes_granted.count_ones() as usize >= self.bounds.majority()
+        {
+            srv.role = Role::Leader;
+            let next = srv.last_index() + 1;
+            srv.next_index = [next; crate::bounds::MAX_SERVERS];
+            srv.match_index = [0; crate::bounds::MAX_SERVERS];
+            self.advance_commit_index(st, s);
+        }
+    }
+
+    /// AppendEntries: the leader sends each peer the entry at its nextIndex (or none) with
+    /// prevLogIndex/prevLogTerm and its commitIndex (§5.3; one entry per message, as raft.tla).
+    pub(crate) fn heartbeat(&self, st: &mut RaftState, s: ServerId) {
+        for to in self.peers(s) {
+            let srv = &st.servers[s as usize];
+            let prev_log_index = srv.next_index[to as usize] - 1;
+            let mut entries = Entries::new();
+            if let Some(e) = srv.log.get(prev_log_index as usize) {
+                entries.push(*e);
+            }
+            let m = Msg::AppendEntries {
+                from: s,
+                to,
+                term: srv.term,
+                prev_log_index,
+                prev_log_term: srv.term_at(prev_log_index).unwrap_or(0),
+                entries,
+                leader_commit: srv.commit_index,
+            };
+            self.send(st, m);
+        }
+    }
+
+    /// ClientRequest: only a leader appends (currentTerm, v) to its log (§5.3).
+    pub(crate) fn client_request(&self, st: &mut RaftState, s: ServerId, value: Value) {
+        let srv = &mut st.servers[s as usize];
+        let term = srv.term;
+        srv.log.push(Entry { term, value });
+        self.advance_commit_index(st, s);
+    }
+
+    /// HandleRequestVoteRequest: grant iff the term is current, no other vote was cast in it,
+    /// and the candidate's (lastLogTerm, lastLogIndex) is at least ours (§5.2, §5.4.1).
+    fn handle_request_vote(&self, st: &mut RaftState, m: &Msg) {
+        let &Msg::RequestVote {
+            from,
+            to,
+            term,
+            last_log_term,
+            last_log_index,
+        } = m
+        else {
+            unreachable!()
+        };
+        Self::update_term(st, to, term);
+        let srv = &mut st.servers[to as usize];
+        let log_ok = self.bug == Some(Bug::VoteNoLogCheck)
+            || (last_log_term, last_log_index) >= (srv.last_term(), srv.last_index());
+        let vote_free = self.bug == Some(Bug::DoubleVote)
+            || srv.voted_for.is_none()
+            || srv.voted_for == Some(from);
+        let granted = term == srv.term && log_ok && vote_free;
+        if granted {
+            srv.voted_for = Some(from);
+        }
+        let reply = Msg::RequestVoteResponse {
+            from: to,
+            to: from,
+            term: srv.term,
+            granted,
+        };
+        self.send(st, reply);
+    }
+
+    /// HandleRequestVoteResponse: a candidate counts a granted vote of its own term (§5.2).
+    fn handle_request_vote_response(&self, st: &mut RaftState, m: &Msg) {
+        let &Msg::RequestVoteResponse {
+            from,
+            to,
+            term,
+            granted,
+        } = m
+        else {
+            unreachable!()
+        };
+        Self::update_term(st, to, term);
+        let srv = &mut st.servers[to as usize];
+        if term < srv.term || srv.role != Role::Candidate || !granted {
+            return; // stale responses are dropped
+        }
+        srv.votes_granted |= 1 << from;
+        self.become_leader_if_elected(st, to);
+    }
+
+    /// HandleAppendEntriesRequest: reject a stale term or a log without (prevLogIndex,
+    /// prevLogTerm); otherwise delete only conflicting entries, append what is missing, and set
+    /// commitIndex = min(leaderCommit, index of last new entry) if that is higher (§5.3).
+    fn handle_append_entries(&self, st: &mut RaftState, m: &Msg) {
+        let Msg::AppendEntries {
+            from,
+            to,
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        } = m
+        else {
+            unreachable!()
+        };
+        let (from, to, prev) = (*from, *to, *prev_log_index);
+        Self::update_term(st, to, *term);
+        let srv = &mut st.servers[to as usize];
+        let reject = |srv: &Server| Msg::AppendEntriesResponse {
+            from: to,
+            to: from,
+            term: srv.term,
+            success: false,
+            match_index: 0,
+        };
+        if *term < srv.term {
+            let r = reject(srv);
+            return self.send(st, r);
+        }
+        if srv.role == Role::Candidate {
+            srv.role = Role::Follower; // a leader exists for this term
+            srv.votes_granted = 0;
+        }
+        if srv.term_at(prev) != Some(*prev_log_term) {
+            let r = reject(srv);
+            return self.send(st, r);
+        }
+        for (k, e) in entries.iter().enumerate() {
+            let at = prev as usize + k; // 0-based slot of this entry
+            match srv.log.get(at) {
+                Some(mine) if mine.term == e.term => {}
+                Some(_) => {
+                    srv.log.truncate(at);
+                    srv.log.push(*e);
+                    st.marker |= marker::TRUNCATED;
+                }
+                None => srv.log.push(*e),
+            }
+        }
+        let last_new = prev + entries.len() as Index;
+        if self.bug == Some(Bug::TruncateOnStaleAppend) && srv.log.len() > last_new as usize {
+            srv.log.truncate(last_new as usize); // BUG: treats the message as the whole log
+        }
+        if self.bug == Some(Bug::CommitRegress) {
+            srv.commit_index = (*leader_commit).min(last_new); // BUG: may go down
+        } else if *leader_commit > srv.commit_index {
+            srv.commit_index = srv.commit_index.max((*leader_commit).min(last_new));
+        }
+        let reply = Msg::AppendEntriesResponse {
+            from: to,
+            to: from,
+            term: srv.term,
+            success: true,
+            match_index: last_new,
+        };
+        self.send(st, reply);
+    }
+
+    /// HandleAppendEntriesResponse: on success raise matchIndex/nextIndex and try to commit;
+    /// on failure step nextIndex back by one (§5.3).
+    fn handle_append_entries_response(&self, st: &mut RaftState, m: &Msg) {
+        let &Msg::AppendEntriesResponse {
+            from,
+            to,
+            term,
+            success,
+            match_index,
+        } = m
+        else {
+            unreachable!()
+        };
+        Self::update_term(st, to, term);
+        let srv = &mut st.servers[to as usize];
+        if term < srv.term || srv.role != Role::Leader {
+            return;
+        }
+        let f = from as usize;
+        if success {
+            srv.match_index[f] = srv.match_index[f].max(match_index);
+            srv.next_index[f] = srv.match_index[f] + 1;
+            self.advance_commit_index(st, to);
+        } else {
+            srv.next_index[f] = srv.next_index[f].saturating_sub(1).max(1);
+        }
+    }
+
+    /// AdvanceCommitIndex: the highest N stored on a majority whose entry is of the current
+    /// term (§5.3, §5.4.2: older terms commit only indirectly).
+    fn advance_commit_index(&self, st: &mut RaftState, s: ServerId) {
+        let srv = &st.servers[s as usize];
+        let majority = self.bounds.majority();
+        let mut new_commit = srv.commit_index;
+        for n in (srv.commit_index + 1..=srv.last_index()).rev() {
+            let acks = 1 + self
+                .peers(s)
+                .filter(|&j| srv.match_index[j as usize] >= n)
+                .count();
+            let current_term = srv.log[n as usize - 1].term == srv.term;
+            if acks >= majority && (current_term || self.bug == Some(Bug::Figure8)) {
+                new_commit = n;
+                break;
+            }
+        }
+        if new_commit > srv.commit_index {
+            let (old, term) = (srv.commit_index, srv.term);
+            for i in old..new_commit {
+                let entry = st.servers[s as usize].log[i as usize];
+                Self::record_commit(st, i as usize, entry, term);
+            }
+            st.servers[s as usize].commit_index = new_commit;
+        }
+    }
+
+    /// History: remember what a leader acknowledged to clients, and any disagreement.
+    fn record_commit(st: &mut RaftState, slot: usize, entry: Entry, in_term: Term) {
+        match st.committed.get(slot) {
+            Some(c) if c.entry != entry => st.commit_conflict = true,
+            Some(_) => {}
+            None if slot == st.committed.len() => st.committed.push(Committed { entry, in_term }),
+            None => st.commit_conflict = true, // a gap: an earlier index was never committed
+        }
+    }
+
+    /// Deliver: the destination handles one copy of a message in flight.
+    pub(crate) fn deliver(&self, st: &mut RaftState, m: &Msg) {
+        st.network.take(m);
+        match m {
+            Msg::RequestVote { .. } => self.handle_request_vote(st, m),
+            Msg::RequestVoteResponse { .. } => self.handle_request_vote_response(st, m),
+            Msg::AppendEntries { .. } => self.handle_append_entries(st, m),
+            Msg::AppendEntriesResponse { .. } => self.handle_append_entries_response(st, m),
+        }
+    }
+
+    /// Crash: everything volatile is lost.
+    pub(crate) fn crash(&self, st: &mut RaftState, s: ServerId) {
+        let srv = &mut st.servers[s as usize];
+        let fresh = Server::new();
+        *srv = Server {
+            term: srv.term,
+            voted_for: srv.voted_for,
+            log: srv.log.clone(),
+            role: Role::Down,
+            ..fresh
+        };
+        st.crashes += 1;
+    }
+
+    /// Restart: a follower with exactly the persisted term, vote and log.
+    pub(crate) fn restart(&self, st: &mut RaftState, s: ServerId) {
+        let srv = &mut st.servers[s as usize];
+        if srv.voted_for.is_some() {
+            st.marker |= marker::RESTARTED_AFTER_VOTE;
+        }
+        if self.bug == Some(Bug::VoteNotPersisted) {
+            srv.voted_for = None; // BUG: the vote was never written to disk
+        }
+        srv.role = Role::Follower;
+    }
+}

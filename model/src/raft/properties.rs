@@ -1,0 +1,102 @@
+//! Raft's safety properties (`Always`) and the witnesses (`Sometimes`) that keep a pass from
+//! being vacuous. Names as in ../shared/protocols.md.
+
+use super::state::*;
+use super::RaftModel;
+use stateright::Property;
+
+pub(crate) fn all() -> Vec<Property<RaftModel>> {
+    vec![
+        Property::always("ElectionSafety", |_, s: &RaftState| election_safety(s)),
+        Property::always("LeaderAppendOnly", |_, s: &RaftState| {
+            s.marker & marker::LEADER_LOG_REWRITTEN == 0
+        }),
+        Property::always("LogMatching", |_, s: &RaftState| log_matching(s)),
+        Property::always("LeaderCompleteness", |_, s: &RaftState| leader_completeness(s)),
+        Property::always("StateMachineSafety", |_, s: &RaftState| state_machine_safety(s)),
+        Property::always("CommittedEntriesReachMajority", |m, s: &RaftState| {
+            committed_reach_majority(s, m.bounds.majority())
+        }),
+        Property::always("MonotonicCommitIndex", |_, s: &RaftState| {
+            s.marker & marker::COMMIT_REGRESSED == 0
+        }),
+        Property::sometimes("LeaderElected", |_, s: &RaftState| {
+            s.servers.iter().any(|v| v.role == Role::Leader)
+        }),
+        Property::sometimes("EntryCommitted", |_, s: &RaftState| !s.committed.is_empty()),
+        Property::sometimes("LeaderReplacedAfterCommit", |_, s: &RaftState| {
+            s.committed.first().is_some_and(|c| {
+                s.servers
+                    .iter()
+                    .any(|v| v.role == Role::Leader && v.term > c.in_term)
+            })
+        }),
+        Property::sometimes("ConflictingSuffixTruncated", |_, s: &RaftState| {
+            s.marker & marker::TRUNCATED != 0
+        }),
+        Property::sometimes("RestartedAfterVote", |_, s: &RaftState| {
+            s.marker & marker::RESTARTED_AFTER_VOTE != 0
+        }),
+    ]
+}
+
+/// At most one leader per term.
+fn election_safety(s: &RaftState) -> bool {
+    let leaders = || s.servers.iter().filter(|v| v.role == Role::Leader);
+    leaders().all(|a| leaders().filter(|b| b.term == a.term).count() == 1)
+}
+
+/// Two logs with an entry of the same index and term agree on every entry up to it.
+fn log_matching(s: &RaftState) -> bool {
+    s.servers.iter().enumerate().all(|(i, a)| {
+        s.servers[i + 1..].iter().all(|b| {
+            let common = a.log.len().min(b.log.len());
+            // the last index where terms agree must have identical prefixes
+            match (0..common).rev().find(|&k| a.log[k].term == b.log[k].term) {
+                Some(k) => a.log[..=k] == b.log[..=k],
+                None => true,
+            }
+        })
+    })
+}
+
+/// A leader holds every entry committed in an earlier term.
+fn leader_completeness(s: &RaftState) -> bool {
+    s.servers
+        .iter()
+        .filter(|v| v.role == Role::Leader)
+        .all(|l| {
+            s.committed
+                .iter()
+                .enumerate()
+                .all(|(i, c)| c.in_term >= l.term || l.log.get(i) == Some(&c.entry))
+        })
+}
+
+/// Committed prefixes agree: no two servers apply different entries at one index, and none
+/// disagrees with what leaders acknowledged.
+fn state_machine_safety(s: &RaftState) -> bool {
+    let agree = |a: &[Entry], b: &[Entry]| {
+        let n = a.len().min(b.len());
+        a[..n] == b[..n]
+    };
+    let agrees_with_history = |a: &[Entry]| a.iter().zip(&s.committed).all(|(e, c)| *e == c.entry);
+    !s.commit_conflict
+        && s.servers.iter().enumerate().all(|(i, a)| {
+            agrees_with_history(a.committed_prefix())
+                && s.servers[i + 1..]
+                    .iter()
+                    .all(|b| agree(a.committed_prefix(), b.committed_prefix()))
+        })
+}
+
+/// Every committed entry is stored (persisted) by a majority of servers.
+fn committed_reach_majority(s: &RaftState, majority: usize) -> bool {
+    s.committed.iter().enumerate().all(|(i, c)| {
+        s.servers
+            .iter()
+            .filter(|v| v.log.get(i) == Some(&c.entry))
+            .count()
+            >= majority
+    })
+}

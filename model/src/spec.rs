@@ -1,0 +1,75 @@
+//! What every protocol variant provides so that checking, traces and output are written once.
+
+use crate::bounds::Bounds;
+use crate::bugs::Bug;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt::{self, Debug};
+use std::hash::Hash;
+use stateright::Model;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    Raft,
+    Kraft,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 2] = [Variant::Raft, Variant::Kraft];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Raft => "raft",
+            Variant::Kraft => "kraft",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == s)
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A protocol variant as a checkable, traceable stateright model.
+pub trait Spec:
+    Model<
+        State: Clone + Debug + Hash + Eq + Send + Sync + 'static,
+        Action: Clone + Debug + PartialEq + Send + Sync + Serialize + DeserializeOwned + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+    fn variant(&self) -> Variant;
+    fn bounds(&self) -> &Bounds;
+    fn bug(&self) -> Option<Bug>;
+    /// The protocol name of an action (ITF `action_taken`).
+    fn action_name(&self, action: &Self::Action) -> &'static str;
+    /// The state as an ITF record: one field per state variable, no nulls.
+    fn state_json(&self, state: &Self::State) -> Value;
+    /// The symmetry representative of a state (servers are interchangeable).
+    fn representative(state: &Self::State) -> Self::State;
+
+    fn action_json(&self, action: &Self::Action) -> Value {
+        serde_json::to_value(action).expect("actions serialize")
+    }
+
+    fn action_from_json(&self, v: &Value) -> Result<Self::Action, serde_json::Error> {
+        Self::Action::deserialize(v)
+    }
+}
+
+/// ITF encoding of an optional server id (Quint's Option variant).
+pub fn itf_option(v: Option<u8>) -> Value {
+    match v {
+        Some(x) => serde_json::json!({"tag": "Some", "value": x}),
+        None => serde_json::json!({"tag": "None", "value": {"#tup": []}}),
+    }
+}

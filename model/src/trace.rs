@@ -1,0 +1,367 @@
+//! Model traces as data: the initial state and each (action, resulting state), exported and read
+//! as ITF JSON (the Informal Trace Format of Apalache and Quint), printed as numbered steps, and
+//! re-executed against the model to find the first step the model does not allow.
+
+use crate::bounds::Bounds;
+use crate::bugs::Bug;
+use crate::spec::{Spec, Variant};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use stateright::Path;
+use std::fmt;
+
+/// The action that led to a state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceAction {
+    /// Protocol name (ITF `action_taken`).
+    pub name: String,
+    /// The model's action as a record (ITF `action_args`).
+    pub args: Value,
+    /// Who did what to whom, for people.
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// None for the initial state.
+    pub action: Option<TraceAction>,
+    pub state: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    pub variant: Variant,
+    pub bounds: Bounds,
+    pub bug: Option<Bug>,
+    /// The property this trace violates or witnesses, if any.
+    pub property: Option<String>,
+    /// Action-index encoding (`0/4/1/...`), the Explorer's `#/steps/...`.
+    pub path: Option<String>,
+    pub steps: Vec<TraceStep>,
+}
+
+/// A trace file that cannot be read or does not belong to this tool's models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceError(pub String);
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for TraceError {}
+
+const INIT: &str = "init";
+
+impl Trace {
+    /// Converts a checker path (state, action taken from it) into (action, resulting state) steps.
+    pub fn from_path<S: Spec>(
+        spec: &S,
+        path: Path<S::State, S::Action>,
+        property: Option<&str>,
+    ) -> Trace {
+        let encoded = path.encode(spec);
+        let mut steps = Vec::new();
+        let mut pending: Option<S::Action> = None;
+        for (state, action) in path.into_vec() {
+            steps.push(TraceStep {
+                action: pending.take().map(|a| trace_action(spec, &a)),
+                state: spec.state_json(&state),
+            });
+            pending = action;
+        }
+        Trace {
+            variant: spec.variant(),
+            bounds: spec.bounds().clone(),
+            bug: spec.bug(),
+            property: property.map(str::to_string),
+            path: Some(encoded),
+            steps,
+        }
+    }
+
+    /// Builds a trace by running actions from the initial state; None if one is not enabled.
+    pub fn from_actions<S: Spec>(spec: &S, actions: &[S::Action]) -> Option<Trace> {
+        let init = spec.init_states().into_iter().next()?;
+        let path = Path::from_actions(spec, init, actions)?;
+        Some(Trace::from_path(spec, path, None))
+    }
+
+    /// The trace as an ITF document.
+    pub fn to_itf(&self) -> Value {
+        let mut vars: Vec<String> = vec!["action_taken".into(), "action_args".into()];
+        if let Some(Value::Object(first)) = self.steps.first().map(|s| &s.state) {
+            vars.extend(first.keys().cloned());
+        }
+        let states: Vec<Value> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                let mut rec = Map::new();
+                rec.insert("#meta".into(), json!({"index": i}));
+                let (name, args, label) = match &step.action {
+                    Some(a) => (a.name.as_str(), a.args.clone(), a.label.as_str()),
+                    None => (INIT, json!({"tag": "Init", "value": {"#tup": []}}), "initial state"),
+                };
+                rec.insert("action_taken".into(), json!(name));
+                rec.insert("action_args".into(), args);
+                rec.insert("action_label".into(), json!(label));
+                if let Value::Object(vars) = &step.state {
+                    rec.extend(vars.clone());
+                }
+                Value::Object(rec)
+            })
+            .collect();
+        json!({
+            "#meta": {
+                "format": "ITF",
+                "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
+                "source": "raftspec",
+                "variant": self.variant,
+                "bounds": self.bounds,
+                "bug": self.bug,
+                "property": self.property,
+                "path": self.path,
+            },
+            "vars": vars,
+            "states": states,
+        })
+    }
+
+    pub fn to_itf_string(&self) -> String {
+        serde_json::to_string_pretty(&self.to_itf()).expect("trace serializes")
+    }
+
+    /// Reads an ITF document written by raftspec (or by another tool using the same variables
+    /// and `action_taken`/`action_args` fields, with `#meta.variant` and `#meta.bounds`).
+    pub fn from_itf(text: &str) -> Result<Trace, TraceError> {
+        let err = |m: String| TraceError(m);
+        let doc: Value =
+            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let meta = doc
+            .get("#meta")
+            .ok_or_else(|| err("not an ITF trace: no \"#meta\" object".into()))?;
+        let variant = meta
+            .get("variant")
+            .and_then(Value::as_str)
+            .ok_or_else(|| err("ITF trace has no \"#meta.variant\" (raft or kraft)".into()))?;
+        let variant = Variant::from_name(variant)
+            .ok_or_else(|| err(format!("unknown variant {variant:?} in \"#meta.variant\"")))?;
+        let bounds: Bounds = serde_json::from_value(
+            meta.get("bounds")
+                .cloned()
+                .ok_or_else(|| err("ITF trace has no \"#meta.bounds\"".into()))?,
+        )
+        .map_err(|e| err(format!("bad \"#meta.bounds\": {e}")))?;
+        bounds
+            .validate()
+            .map_err(|e| err(format!("bad \"#meta.bounds\": {e}")))?;
+        let bug = match meta.get("bug") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(b)) => Some(
+                Bug::from_name(b).ok_or_else(|| err(format!("unknown bug {b:?} in \"#meta.bug\"")))?,
+            ),
+            Some(other) => return Err(err(format!("bad \"#meta.bug\": {other}"))),
+        };
+        let states = doc
+            .get("states")
+            .and_then(Value::as_array)
+            .ok_or_else(|| err("ITF trace has no \"states\" array".into()))?;
+        if states.is_empty() {
+            return Err(err("ITF trace has no states".into()));
+        }
+        let mut steps = Vec::new();
+        for (i, s) in states.iter().enumerate() {
+            let Value::Object(rec) = s else {
+                return Err(err(format!("state {i} is not a record")));
+            };
+            let name = rec
+                .get("action_taken")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(format!("state {i} has no \"action_taken\" string")))?;
+            let action = if i == 0 {
+                None
+            } else {
+                let args = rec
+                    .get("action_args")
+                    .ok_or_else(|| err(format!("state {i} has no \"action_args\"")))?;
+                Some(TraceAction {
+                    name: name.to_string(),
+                    args: args.clone(),
+                    label: rec
+                        .get("action_label")
+                        .and_then(Value::as_str)
+                        .unwrap_or(name)
+                        .to_string(),
+                })
+            };
+            let state: Map<String, Value> = rec
+                .iter()
+                .filter(|(k, _)| !k.starts_with('#') && !k.starts_with("action_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            steps.push(TraceStep {
+                action,
+                state: Value::Object(state),
+            });
+        }
+        Ok(Trace {
+            variant,
+            bounds,
+            bug,
+            property: meta
+                .get("property")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            path: meta.get("path").and_then(Value::as_str).map(str::to_string),
+            steps,
+        })
+    }
+
+    /// Numbered, readable steps: who did what, and what changed.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            match &step.action {
+                None => out.push_str(&format!("  0. initial state\n")),
+                Some(a) => {
+                    out.push_str(&format!("  {i}. {}\n", a.label));
+                    for change in diff(&self.steps[i - 1].state, &step.state) {
+                        out.push_str(&format!("       {change}\n"));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn trace_action<S: Spec>(spec: &S, a: &S::Action) -> TraceAction {
+    TraceAction {
+        name: spec.action_name(a).to_string(),
+        args: spec.action_json(a),
+        label: spec.format_action(a),
+    }
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::Object(m) if m.get("tag").is_some() && m.len() == 2 => {
+            let tag = m["tag"].as_str().unwrap_or("?");
+            match &m["value"] {
+                Value::Object(o) if o.contains_key("#tup") => tag.to_string(),
+                inner => format!("{tag}({})", compact(inner)),
+            }
+        }
+        Value::Object(m) => {
+            let fields: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(compact).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// What changed between two states: per-server fields as `S1.term: 1 → 2`, other collections
+/// as added (+) and removed (-) items.
+pub fn diff(before: &Value, after: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_into(&mut out, "", before, after);
+    out
+}
+
+fn diff_into(out: &mut Vec<String>, at: &str, a: &Value, b: &Value) {
+    if a == b {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if x.get("tag").is_none() => {
+            for (k, vb) in y {
+                let key = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                match x.get(k) {
+                    Some(va) => diff_into(out, &key, va, vb),
+                    None => out.push(format!("{key}: {}", compact(vb))),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if at == "servers" && x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                diff_into(out, &format!("S{i}"), va, vb);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if at == "network" => {
+            for v in y.iter().filter(|v| !x.contains(v)) {
+                out.push(format!("network +{}", compact(v)));
+            }
+            for v in x.iter().filter(|v| !y.contains(v)) {
+                out.push(format!("network -{}", compact(v)));
+            }
+        }
+        _ => out.push(format!("{at}: {} → {}", compact(a), compact(b))),
+    }
+}
+
+/// Where a trace leaves the model: the first step whose action is not enabled, or whose
+/// resulting state differs from the model's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelDivergence {
+    pub step: usize,
+    pub action: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ModelDivergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step {} ({}): {}", self.step, self.action, self.reason)
+    }
+}
+
+/// Re-executes a trace on the model: every action must be enabled in the previous state and
+/// lead to exactly the recorded state.
+pub fn replay_on_model<S: Spec>(spec: &S, trace: &Trace) -> Result<(), ModelDivergence> {
+    let init = spec.init_states().into_iter().next().expect("one init state");
+    let init_json = spec.state_json(&init);
+    if trace.steps[0].state != init_json {
+        return Err(ModelDivergence {
+            step: 0,
+            action: INIT.into(),
+            reason: format!(
+                "initial state differs from the model's: {}",
+                diff(&init_json, &trace.steps[0].state).join("; ")
+            ),
+        });
+    }
+    let mut state = init;
+    for (i, step) in trace.steps.iter().enumerate().skip(1) {
+        let ta = step.action.as_ref().expect("non-initial steps have actions");
+        let fail = |reason: String| ModelDivergence {
+            step: i,
+            action: ta.label.clone(),
+            reason,
+        };
+        let action = spec
+            .action_from_json(&ta.args)
+            .map_err(|e| fail(format!("action_args is not a {} action: {e}", spec.variant())))?;
+        let mut enabled = Vec::new();
+        spec.actions(&state, &mut enabled);
+        if !enabled.contains(&action) {
+            return Err(fail("the model does not allow this action here".into()));
+        }
+        let next = spec
+            .next_state(&state, action)
+            .expect("enabled actions have a next state");
+        let got = spec.state_json(&next);
+        if got != step.state {
+            return Err(fail(format!(
+                "recorded state differs from the model's (model → recorded): {}",
+                diff(&got, &step.state).join("; ")
+            )));
+        }
+        state = next;
+    }
+    Ok(())
+}
