@@ -8,3 +8,4 @@
 //! - [`client`]: an HTTP client that finds the leader.
 
 pub mod core;
+pub mod storage;

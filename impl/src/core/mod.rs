@@ -21,7 +21,6 @@ macro_rules! mutant {
         }
     }};
 }
-pub(crate) use mutant;
 
 pub mod kraft;
 #[cfg(feature = "mutants")]
