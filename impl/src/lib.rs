@@ -8,4 +8,5 @@
 //! - [`client`]: an HTTP client that finds the leader.
 
 pub mod core;
+pub mod net;
 pub mod storage;

@@ -1,0 +1,279 @@
+//! TCP transport: one outbound connection per peer, owned by a thread that reconnects with
+//! exponential backoff; one reader thread per inbound connection.
+//!
+//! An outbound connection starts with a `Hello` frame naming the sender and the mode; the
+//! receiver checks both against its configuration. Messages for a peer that is down are
+//! dropped when its queue is full: consensus tolerates loss, and an unbounded queue would
+//! grow without limit while a peer is away.
+
+use super::frame::{self, FrameError, MAX_FRAME};
+use crate::core::NodeId;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{BufReader, BufWriter, Write};
+use std::marker::PhantomData;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+/// What travels on a connection.
+#[derive(Serialize, Deserialize)]
+enum Wire<M> {
+    Hello { from: NodeId, mode: String },
+    Msg(M),
+}
+
+/// Counters for the benchmark and `/status`.
+#[derive(Default, Debug)]
+pub struct NetStats {
+    pub msgs_sent: AtomicU64,
+    pub bytes_sent: AtomicU64,
+    pub msgs_received: AtomicU64,
+    pub bytes_received: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+pub type Deliver<M> = Arc<dyn Fn(NodeId, M) + Send + Sync>;
+
+pub struct Transport<M> {
+    queues: BTreeMap<NodeId, SyncSender<Vec<u8>>>,
+    pub stats: Arc<NetStats>,
+    _m: PhantomData<fn(M)>,
+}
+
+const QUEUE: usize = 4096;
+
+impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
+    /// Start accepting on `listener` and connecting to every peer. Every decoded message is
+    /// handed to `deliver(from, msg)`.
+    pub fn start(
+        id: NodeId,
+        mode: &str,
+        listener: TcpListener,
+        peers: &BTreeMap<NodeId, SocketAddr>,
+        deliver: Deliver<M>,
+    ) -> Transport<M> {
+        let stats = Arc::new(NetStats::default());
+        let known: Vec<NodeId> = peers.keys().copied().collect();
+        {
+            let (mode, stats, deliver) = (mode.to_string(), stats.clone(), deliver.clone());
+            thread::Builder::new()
+                .name("accept".into())
+                .spawn(move || accept_loop(id, listener, mode, known, stats, deliver))
+                .expect("spawn accept thread");
+        }
+        let mut queues = BTreeMap::new();
+        for (&peer, &addr) in peers {
+            if peer == id {
+                continue;
+            }
+            let (tx, rx) = sync_channel(QUEUE);
+            queues.insert(peer, tx);
+            let hello = frame::encode(&Wire::<M>::Hello {
+                from: id,
+                mode: mode.to_string(),
+            });
+            let stats = stats.clone();
+            thread::Builder::new()
+                .name(format!("send-{peer}"))
+                .spawn(move || send_loop(peer, addr, hello, rx, stats))
+                .expect("spawn sender thread");
+        }
+        Transport {
+            queues,
+            stats,
+            _m: PhantomData,
+        }
+    }
+
+    /// Queue `msg` for `to`; dropped if `to` is unknown or its queue is full.
+    pub fn send(&self, to: NodeId, msg: &M) {
+        let Some(q) = self.queues.get(&to) else {
+            return;
+        };
+        let bytes = frame::encode(&Wire::Msg(msg));
+        let n = bytes.len() as u64;
+        match q.try_send(bytes) {
+            Ok(()) => {
+                self.stats.msgs_sent.fetch_add(1, Relaxed);
+                self.stats.bytes_sent.fetch_add(n, Relaxed);
+            }
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.stats.dropped.fetch_add(1, Relaxed);
+            }
+        }
+    }
+}
+
+fn send_loop(
+    peer: NodeId,
+    addr: SocketAddr,
+    hello: Vec<u8>,
+    rx: Receiver<Vec<u8>>,
+    stats: Arc<NetStats>,
+) {
+    let mut backoff = Duration::from_millis(20);
+    loop {
+        let stream = match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+            Ok(s) => s,
+            Err(_) => {
+                // Drop what piled up for a peer we cannot reach; the protocol retries.
+                while rx.try_recv().is_ok() {
+                    stats.dropped.fetch_add(1, Relaxed);
+                }
+                thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_millis(500));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(20);
+        let _ = stream.set_nodelay(true);
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+        let mut w = BufWriter::with_capacity(64 << 10, stream);
+        if w.write_all(&hello).and_then(|_| w.flush()).is_err() {
+            continue;
+        }
+        loop {
+            let Ok(first) = rx.recv() else {
+                return; // transport dropped: the node is shutting down
+            };
+            let mut ok = w.write_all(&first).is_ok();
+            // Coalesce whatever else is queued into the same write.
+            while ok {
+                match rx.try_recv() {
+                    Ok(more) => ok = w.write_all(&more).is_ok(),
+                    Err(_) => break,
+                }
+            }
+            if !ok || w.flush().is_err() {
+                eprintln!("transport: connection to node {peer} at {addr} lost; reconnecting");
+                break;
+            }
+        }
+    }
+}
+
+fn accept_loop<M: DeserializeOwned + Send + 'static>(
+    id: NodeId,
+    listener: TcpListener,
+    mode: String,
+    known: Vec<NodeId>,
+    stats: Arc<NetStats>,
+    deliver: Deliver<M>,
+) {
+    for conn in listener.incoming() {
+        let Ok(stream) = conn else {
+            continue;
+        };
+        let (mode, known, stats, deliver) =
+            (mode.clone(), known.clone(), stats.clone(), deliver.clone());
+        let _ = thread::Builder::new()
+            .name("recv".into())
+            .spawn(move || read_loop(id, stream, &mode, &known, &stats, &*deliver));
+    }
+}
+
+fn read_loop<M: DeserializeOwned>(
+    id: NodeId,
+    stream: TcpStream,
+    mode: &str,
+    known: &[NodeId],
+    stats: &NetStats,
+    deliver: &(dyn Fn(NodeId, M) + Send + Sync),
+) {
+    let peer_addr = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?".into());
+    let _ = stream.set_nodelay(true);
+    // A connection that never says hello is not kept forever.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut r = BufReader::with_capacity(64 << 10, &stream);
+    let close = |why: &dyn std::fmt::Display| {
+        eprintln!("transport: closing connection from {peer_addr}: {why}");
+    };
+    let from = match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME) {
+        Ok(Some((Wire::Hello { from, mode: m }, _))) => {
+            if m != mode {
+                return close(&format!("peer runs {m} mode, this node runs {mode}"));
+            }
+            if from == id || !known.contains(&from) {
+                return close(&format!("unknown node id {from}"));
+            }
+            from
+        }
+        Ok(Some((Wire::Msg(_), _))) => return close(&"message before hello"),
+        Ok(None) => return,
+        Err(e) => return close(&e),
+    };
+    let _ = stream.set_read_timeout(None);
+    loop {
+        match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME) {
+            Ok(Some((Wire::Msg(m), n))) => {
+                stats.msgs_received.fetch_add(1, Relaxed);
+                stats.bytes_received.fetch_add(n as u64, Relaxed);
+                deliver(from, m);
+            }
+            Ok(Some((Wire::Hello { .. }, _))) => return close(&"second hello"),
+            Ok(None) => return,
+            Err(FrameError::Io(_)) => return, // peer went away
+            Err(e) => return close(&e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::sync::mpsc::channel;
+
+    type Msg = crate::core::raft::Message;
+
+    fn hb(term: u64) -> Msg {
+        Msg::RequestVoteResponse {
+            term,
+            granted: false,
+        }
+    }
+
+    #[test]
+    fn delivers_between_two_transports_and_survives_garbage() {
+        let l0 = TcpListener::bind("127.0.0.1:0").unwrap();
+        let l1 = TcpListener::bind("127.0.0.1:0").unwrap();
+        let a1 = l1.local_addr().unwrap();
+        let peers = BTreeMap::from([(0, l0.local_addr().unwrap()), (1, a1)]);
+        let (tx, rx) = channel();
+        let tx = std::sync::Mutex::new(tx);
+        let t0 = Transport::<Msg>::start(0, "raft", l0, &peers, Arc::new(|_, _| {}));
+        let _t1 = Transport::<Msg>::start(
+            1,
+            "raft",
+            l1,
+            &peers,
+            Arc::new(move |from, m| tx.lock().unwrap().send((from, m)).unwrap()),
+        );
+        t0.send(1, &hb(1));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), (0, hb(1)));
+
+        // A stranger sends an oversized frame: only that connection is closed.
+        let mut s = TcpStream::connect(a1).unwrap();
+        s.write_all(&[0xff, 0xff, 0xff, 0xff, 1]).unwrap();
+        let mut buf = [0u8; 1];
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "connection closed");
+        // A hello from an unknown id is refused as well.
+        let mut s = TcpStream::connect(a1).unwrap();
+        s.write_all(&frame::encode(&Wire::<Msg>::Hello { from: 9, mode: "raft".into() }))
+            .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "connection closed");
+
+        t0.send(1, &hb(2));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), (0, hb(2)));
+        assert!(t0.stats.bytes_sent.load(Relaxed) > 0);
+    }
+}
