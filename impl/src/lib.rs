@@ -7,6 +7,9 @@
 //! - [`node`]: one runnable node (core + storage + transport + timers + HTTP API).
 //! - [`client`]: an HTTP client that finds the leader.
 
+pub mod client;
 pub mod core;
+pub mod kv;
 pub mod net;
+pub mod node;
 pub mod storage;

@@ -1,0 +1,236 @@
+//! One runnable node: a core, its storage, the transport, timers and the HTTP API.
+//!
+//! Threads: the driver ([`driver`]) owns the core, the storage and the KV state and is the only
+//! one that touches them; transport threads and HTTP workers talk to it through one channel.
+
+pub mod driver;
+pub mod http;
+
+use crate::core::NodeId;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Raft,
+    Kraft,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Raft => "raft",
+            Mode::Kraft => "kraft",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        match s {
+            "raft" => Ok(Mode::Raft),
+            "kraft" => Ok(Mode::Kraft),
+            _ => Err(format!("unknown mode {s:?} (expected raft or kraft)")),
+        }
+    }
+}
+
+/// Where a cluster member listens: its peer port, and its HTTP address if known (for
+/// redirecting clients to the leader).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub peer: SocketAddr,
+    pub http: Option<SocketAddr>,
+}
+
+/// Parse a member list: `ID=PEER_ADDR[/HTTP_ADDR],...`, e.g.
+/// `0=127.0.0.1:7000/127.0.0.1:8000,1=127.0.0.1:7001/127.0.0.1:8001`.
+pub fn parse_members(s: &str) -> Result<BTreeMap<NodeId, Member>, String> {
+    let mut out = BTreeMap::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (id, addrs) = item
+            .split_once('=')
+            .ok_or_else(|| format!("peer {item:?}: expected ID=PEER_ADDR[/HTTP_ADDR]"))?;
+        let id: NodeId = id
+            .trim()
+            .parse()
+            .map_err(|_| format!("peer {item:?}: {id:?} is not a node id"))?;
+        let (peer, http) = match addrs.split_once('/') {
+            Some((p, h)) => (p, Some(h)),
+            None => (addrs, None),
+        };
+        let parse = |a: &str| -> Result<SocketAddr, String> {
+            a.trim()
+                .parse()
+                .map_err(|_| format!("peer {item:?}: {a:?} is not an IP:PORT address"))
+        };
+        let m = Member {
+            peer: parse(peer)?,
+            http: http.map(parse).transpose()?,
+        };
+        if out.insert(id, m).is_some() {
+            return Err(format!("node id {id} appears twice in the peer list"));
+        }
+    }
+    if out.is_empty() {
+        return Err("the peer list is empty".into());
+    }
+    Ok(out)
+}
+
+/// Render a member list in the form [`parse_members`] reads.
+pub fn format_members(members: &BTreeMap<NodeId, Member>) -> String {
+    members
+        .iter()
+        .map(|(id, m)| match m.http {
+            Some(h) => format!("{id}={}/{h}", m.peer),
+            None => format!("{id}={}", m.peer),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Timer settings of a production node.
+#[derive(Clone, Debug)]
+pub struct Timing {
+    /// Raft leader heartbeat; KRaft BeginQuorumEpoch resend.
+    pub heartbeat: Duration,
+    /// Election (KRaft: fetch) timeout, drawn uniformly from [min, max).
+    pub election_min: Duration,
+    pub election_max: Duration,
+    /// KRaft: how long the leader may hold a caught-up follower's fetch (long poll).
+    pub fetch_max_wait: Duration,
+    /// KRaft follower: refetch if no answer within this time.
+    pub fetch_retry: Duration,
+    /// KRaft leader: check-quorum period.
+    pub check_quorum: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            heartbeat: Duration::from_millis(50),
+            election_min: Duration::from_millis(400),
+            election_max: Duration::from_millis(800),
+            fetch_max_wait: Duration::from_millis(50),
+            fetch_retry: Duration::from_millis(200),
+            check_quorum: Duration::from_millis(1200),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    pub id: NodeId,
+    pub mode: Mode,
+    /// Every voter, this node included.
+    pub members: BTreeMap<NodeId, Member>,
+    pub data_dir: PathBuf,
+    pub http: SocketAddr,
+    pub timing: Timing,
+}
+
+/// Why a node stopped or could not start. `Usage` errors (bad configuration, a data directory
+/// that is not ours) are the caller's to report with exit code 2.
+#[derive(Debug)]
+pub enum NodeError {
+    Usage(String),
+    Storage(crate::storage::StorageError),
+    Fatal(String),
+}
+
+impl fmt::Display for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeError::Usage(m) | NodeError::Fatal(m) => f.write_str(m),
+            NodeError::Storage(e) => write!(f, "storage: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+/// Run a node until a fatal error. Never returns `Ok` in normal operation.
+pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
+    let me = cfg.members.get(&cfg.id).ok_or_else(|| {
+        NodeError::Usage(format!(
+            "node id {} is not in the peer list ({})",
+            cfg.id,
+            cfg.members.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let peer_listener = std::net::TcpListener::bind(me.peer)
+        .map_err(|e| NodeError::Usage(format!("cannot listen on {} for peers: {e}", me.peer)))?;
+    let http = tiny_http::Server::http(cfg.http)
+        .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
+    let (storage, persisted, recovery) =
+        crate::storage::Storage::open(&cfg.data_dir, cfg.mode.as_str(), cfg.id).map_err(|e| match e {
+            crate::storage::StorageError::NotOurs(m) => NodeError::Usage(m),
+            e => NodeError::Storage(e),
+        })?;
+    eprintln!(
+        "node {}: {} mode, data {} ({}), {} entries recovered{}, term {}, peers on {}, http on {}",
+        cfg.id,
+        cfg.mode,
+        cfg.data_dir.display(),
+        if recovery.created { "new" } else { "existing" },
+        recovery.entries,
+        if recovery.torn_bytes_cut > 0 {
+            format!(" (cut a torn final record of {} bytes)", recovery.torn_bytes_cut)
+        } else {
+            String::new()
+        },
+        persisted.hard_state.term,
+        me.peer,
+        cfg.http
+    );
+    let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
+    match cfg.mode {
+        Mode::Raft => {
+            let core = crate::core::raft::RaftCore::restore(
+                cfg.id,
+                &voters,
+                crate::core::raft::Config::production(),
+                persisted,
+            );
+            driver::Driver::start(cfg, core, storage, peer_listener, http)
+        }
+        Mode::Kraft => {
+            let core = crate::core::kraft::KraftCore::restore(
+                cfg.id,
+                &voters,
+                crate::core::kraft::Config::production(),
+                persisted,
+            );
+            driver::Driver::start(cfg, core, storage, peer_listener, http)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_lists_round_trip_and_reject_garbage() {
+        let s = "0=127.0.0.1:7000/127.0.0.1:8000,1=127.0.0.1:7001";
+        let m = parse_members(s).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(format_members(&m), s);
+        assert!(parse_members("").is_err());
+        assert!(parse_members("x=1.2.3.4:5").is_err());
+        assert!(parse_members("0=nowhere").is_err());
+        assert!(parse_members("0=127.0.0.1:1,0=127.0.0.1:2").is_err());
+    }
+}
