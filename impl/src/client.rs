@@ -51,7 +51,9 @@ impl Client {
             .max_redirects(0)
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_millis(500)))
-            .timeout_global(Some(super::node::http::REQUEST_TIMEOUT + Duration::from_secs(1)))
+            .timeout_global(Some(
+                super::node::http::REQUEST_TIMEOUT + Duration::from_secs(1),
+            ))
             .max_idle_connections(if pool { 64 } else { 0 })
             .build();
         Client {
@@ -109,7 +111,12 @@ impl Client {
         &self.endpoints
     }
 
-    fn op(&mut self, method: &str, key: &str, body: Option<&str>) -> Result<(u16, Value), ClientError> {
+    fn op(
+        &mut self,
+        method: &str,
+        key: &str,
+        body: Option<&str>,
+    ) -> Result<(u16, Value), ClientError> {
         if self.endpoints.is_empty() {
             return Err(ClientError::Failed("no endpoints".into()));
         }
@@ -119,7 +126,10 @@ impl Client {
         let mut last = String::from("no attempt");
         loop {
             if start.elapsed() > self.deadline {
-                return Err(ClientError::Failed(format!("gave up after {:?}: {last}", self.deadline)));
+                return Err(ClientError::Failed(format!(
+                    "gave up after {:?}: {last}",
+                    self.deadline
+                )));
             }
             let base = match target.take() {
                 Some(b) => b,

@@ -7,9 +7,16 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Command {
-    Put { key: String, value: String },
-    Delete { key: String },
-    Get { key: String },
+    Put {
+        key: String,
+        value: String,
+    },
+    Delete {
+        key: String,
+    },
+    Get {
+        key: String,
+    },
     /// Appended by a new Raft leader so entries of earlier terms commit without waiting for a
     /// client write.
     Noop,
@@ -41,7 +48,9 @@ pub struct Kv {
 impl Kv {
     pub fn apply(&mut self, cmd: &Command) -> Outcome {
         match cmd {
-            Command::Put { key, value } => Outcome::Value(self.map.insert(key.clone(), value.clone())),
+            Command::Put { key, value } => {
+                Outcome::Value(self.map.insert(key.clone(), value.clone()))
+            }
             Command::Delete { key } => Outcome::Value(self.map.remove(key)),
             Command::Get { key } => Outcome::Value(self.map.get(key).cloned()),
             Command::Noop => Outcome::Nothing,
@@ -73,12 +82,24 @@ mod tests {
     #[test]
     fn apply_and_codec() {
         let mut kv = Kv::default();
-        let put = Command::Put { key: "a".into(), value: "1".into() };
+        let put = Command::Put {
+            key: "a".into(),
+            value: "1".into(),
+        };
         assert_eq!(Command::decode(&put.encode()).unwrap(), put);
         assert_eq!(kv.apply(&put), Outcome::Value(None));
-        assert_eq!(kv.apply(&Command::Get { key: "a".into() }), Outcome::Value(Some("1".into())));
-        assert_eq!(kv.apply(&Command::Delete { key: "a".into() }), Outcome::Value(Some("1".into())));
-        assert_eq!(kv.apply(&Command::Get { key: "a".into() }), Outcome::Value(None));
+        assert_eq!(
+            kv.apply(&Command::Get { key: "a".into() }),
+            Outcome::Value(Some("1".into()))
+        );
+        assert_eq!(
+            kv.apply(&Command::Delete { key: "a".into() }),
+            Outcome::Value(Some("1".into()))
+        );
+        assert_eq!(
+            kv.apply(&Command::Get { key: "a".into() }),
+            Outcome::Value(None)
+        );
         assert!(Command::decode(b"\xff").is_err());
         assert!(valid_key("a-b.c_1") && !valid_key("") && !valid_key("a/b") && !valid_key("a b"));
     }

@@ -10,6 +10,7 @@
 pub mod client;
 pub mod core;
 pub mod kv;
+pub mod local;
 pub mod net;
 pub mod node;
 pub mod storage;

@@ -27,7 +27,9 @@ impl fmt::Display for FrameError {
                 write!(f, "frame of {len} bytes exceeds the limit of {max}")
             }
             FrameError::Empty => f.write_str("frame of length 0"),
-            FrameError::BadVersion(v) => write!(f, "unsupported frame version {v} (want {VERSION})"),
+            FrameError::BadVersion(v) => {
+                write!(f, "unsupported frame version {v} (want {VERSION})")
+            }
             FrameError::Malformed(m) => write!(f, "malformed payload: {m}"),
         }
     }
@@ -73,7 +75,8 @@ pub fn read_frame<R: Read, T: DeserializeOwned>(
     if buf[0] != VERSION {
         return Err(FrameError::BadVersion(buf[0]));
     }
-    let value = serde_json::from_slice(&buf[1..]).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let value =
+        serde_json::from_slice(&buf[1..]).map_err(|e| FrameError::Malformed(e.to_string()))?;
     Ok(Some((value, len + 4)))
 }
 
@@ -105,12 +108,18 @@ mod tests {
 
     #[test]
     fn invalid_frames_are_errors() {
-        let good = encode(&Message::RequestVoteResponse { term: 1, granted: true });
+        let good = encode(&Message::RequestVoteResponse {
+            term: 1,
+            granted: true,
+        });
         let mut v2 = good.clone();
         v2[4] = 2;
         assert!(matches!(read(&v2), Err(FrameError::BadVersion(2))));
         assert!(matches!(read(&[0, 0, 0, 0]), Err(FrameError::Empty)));
-        assert!(matches!(read(&[0, 1, 0, 0, 1]), Err(FrameError::TooLarge { .. })));
+        assert!(matches!(
+            read(&[0, 1, 0, 0, 1]),
+            Err(FrameError::TooLarge { .. })
+        ));
         let mut garbage = vec![0, 0, 0, 4, VERSION];
         garbage.extend_from_slice(b"{{{");
         assert!(matches!(read(&garbage), Err(FrameError::Malformed(_))));
@@ -118,6 +127,9 @@ mod tests {
         let wrong = encode(&serde_json::json!({"Nope": 1}));
         assert!(matches!(read(&wrong), Err(FrameError::Malformed(_))));
         // Cut in the middle of the payload.
-        assert!(matches!(read(&good[..good.len() - 1]), Err(FrameError::Io(_))));
+        assert!(matches!(
+            read(&good[..good.len() - 1]),
+            Err(FrameError::Io(_))
+        ));
     }
 }

@@ -267,8 +267,11 @@ mod tests {
         assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "connection closed");
         // A hello from an unknown id is refused as well.
         let mut s = TcpStream::connect(a1).unwrap();
-        s.write_all(&frame::encode(&Wire::<Msg>::Hello { from: 9, mode: "raft".into() }))
-            .unwrap();
+        s.write_all(&frame::encode(&Wire::<Msg>::Hello {
+            from: 9,
+            mode: "raft".into(),
+        }))
+        .unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "connection closed");
 

@@ -29,7 +29,10 @@ pub enum Reply {
     /// Committed and applied at this log position.
     Done { outcome: Outcome, position: u64 },
     /// Not the leader; where it is, if known.
-    NotLeader { leader: Option<NodeId>, http: Option<SocketAddr> },
+    NotLeader {
+        leader: Option<NodeId>,
+        http: Option<SocketAddr>,
+    },
     /// The entry was replaced by another leader's: it did not take effect.
     Lost,
 }
@@ -214,7 +217,8 @@ impl<C: Core> Driver<C> {
             match ev {
                 Event::Peer(from, msg) => {
                     if self.core.may_defer(from, &msg) {
-                        self.parked.push((now + self.cfg.timing.fetch_max_wait, from, msg));
+                        self.parked
+                            .push((now + self.cfg.timing.fetch_max_wait, from, msg));
                     } else {
                         self.step(Input::Receive { from, msg }, &mut outbox, now)?;
                     }
@@ -268,7 +272,9 @@ impl<C: Core> Driver<C> {
             return Err(NodeError::Fatal(f));
         }
         if !out.persist.is_empty() {
-            self.storage.apply(&out.persist).map_err(NodeError::Storage)?;
+            self.storage
+                .apply(&out.persist)
+                .map_err(NodeError::Storage)?;
         }
         outbox.extend(out.send);
         if out.reset_election_timer {
@@ -330,7 +336,11 @@ impl<C: Core> Driver<C> {
     }
 
     fn apply_committed(&mut self) {
-        let committed = self.core.summary().committed.min(self.core.log().len() as u64);
+        let committed = self
+            .core
+            .summary()
+            .committed
+            .min(self.core.log().len() as u64);
         while self.applied < committed {
             let pos = self.applied;
             let entry = self.core.log()[pos as usize].clone();
@@ -366,8 +376,12 @@ impl<C: Core> Driver<C> {
             // A new Raft leader commits its predecessors' entries through an entry of its own.
             let mut outbox = Vec::new();
             let now = Instant::now();
-            if self.step(Input::Propose(Command::Noop.encode()), &mut outbox, now).is_ok()
-                && self.step(Input::Timer(Timer::HeartbeatTimeout), &mut outbox, now).is_ok()
+            if self
+                .step(Input::Propose(Command::Noop.encode()), &mut outbox, now)
+                .is_ok()
+                && self
+                    .step(Input::Timer(Timer::HeartbeatTimeout), &mut outbox, now)
+                    .is_ok()
                 && self.storage.sync().is_ok()
             {
                 for (to, msg) in &outbox {
@@ -382,13 +396,20 @@ impl<C: Core> Driver<C> {
             eprintln!(
                 "node {}: {} in term {}",
                 self.cfg.id,
-                if leader { "became leader" } else { "no longer leader" },
+                if leader {
+                    "became leader"
+                } else {
+                    "no longer leader"
+                },
                 s.term
             );
         }
         self.was_leader = leader;
         let stats: &NetStats = &self.transport.stats;
-        let leader_http = s.leader.and_then(|l| self.http_of(l)).map(|a| a.to_string());
+        let leader_http = s
+            .leader
+            .and_then(|l| self.http_of(l))
+            .map(|a| a.to_string());
         if let Ok(mut st) = self.status.lock() {
             st.role = s.role;
             st.term = s.term;

@@ -34,8 +34,12 @@ pub fn serve<M: Send + 'static>(
     let server = Arc::new(server);
     let inbox = Arc::new(Mutex::new(inbox));
     for i in 0..WORKERS {
-        let (server, inbox, status, members) =
-            (server.clone(), inbox.clone(), status.clone(), members.clone());
+        let (server, inbox, status, members) = (
+            server.clone(),
+            inbox.clone(),
+            status.clone(),
+            members.clone(),
+        );
         std::thread::Builder::new()
             .name(format!("http-{i}"))
             .spawn(move || {
@@ -86,7 +90,12 @@ fn handle<M>(
         return respond(req, 200, body, None);
     }
     let Some(key) = path.strip_prefix("/kv/") else {
-        return respond(req, 404, json!({"error": format!("no such endpoint {path}")}), None);
+        return respond(
+            req,
+            404,
+            json!({"error": format!("no such endpoint {path}")}),
+            None,
+        );
     };
     let key = key.to_string();
     if !valid_key(&key) {
@@ -102,12 +111,23 @@ fn handle<M>(
         Method::Delete => Command::Delete { key: key.clone() },
         Method::Put => {
             let mut body = Vec::new();
-            let read = req.as_reader().take(MAX_VALUE as u64 + 1).read_to_end(&mut body);
+            let read = req
+                .as_reader()
+                .take(MAX_VALUE as u64 + 1)
+                .read_to_end(&mut body);
             if read.is_err() || body.len() > MAX_VALUE {
-                return respond(req, 400, json!({"error": "value unreadable or above 1 MiB"}), None);
+                return respond(
+                    req,
+                    400,
+                    json!({"error": "value unreadable or above 1 MiB"}),
+                    None,
+                );
             }
             match String::from_utf8(body) {
-                Ok(value) => Command::Put { key: key.clone(), value },
+                Ok(value) => Command::Put {
+                    key: key.clone(),
+                    value,
+                },
                 Err(_) => return respond(req, 400, json!({"error": "value is not UTF-8"}), None),
             }
         }
@@ -126,9 +146,19 @@ fn handle<M>(
             };
             if is_get {
                 let code = if value.is_some() { 200 } else { 404 };
-                respond(req, code, json!({"key": key, "value": value, "position": position}), None)
+                respond(
+                    req,
+                    code,
+                    json!({"key": key, "value": value, "position": position}),
+                    None,
+                )
             } else {
-                respond(req, 200, json!({"ok": true, "position": position, "previous": value}), None)
+                respond(
+                    req,
+                    200,
+                    json!({"ok": true, "position": position, "previous": value}),
+                    None,
+                )
             }
         }
         Ok(Reply::NotLeader { leader, http }) => match http {
@@ -139,7 +169,9 @@ fn handle<M>(
                 Some(format!("http://{addr}{path}")),
             ),
             None => {
-                let hint = leader.and_then(|l| members.get(&l)).map(|m| m.peer.to_string());
+                let hint = leader
+                    .and_then(|l| members.get(&l))
+                    .map(|m| m.peer.to_string());
                 respond(
                     req,
                     503,

@@ -167,7 +167,11 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         NodeError::Usage(format!(
             "node id {} is not in the peer list ({})",
             cfg.id,
-            cfg.members.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+            cfg.members
+                .keys()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })?;
     let peer_listener = std::net::TcpListener::bind(me.peer)
@@ -175,10 +179,12 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
     let http = tiny_http::Server::http(cfg.http)
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
     let (storage, persisted, recovery) =
-        crate::storage::Storage::open(&cfg.data_dir, cfg.mode.as_str(), cfg.id).map_err(|e| match e {
-            crate::storage::StorageError::NotOurs(m) => NodeError::Usage(m),
-            e => NodeError::Storage(e),
-        })?;
+        crate::storage::Storage::open(&cfg.data_dir, cfg.mode.as_str(), cfg.id).map_err(
+            |e| match e {
+                crate::storage::StorageError::NotOurs(m) => NodeError::Usage(m),
+                e => NodeError::Storage(e),
+            },
+        )?;
     eprintln!(
         "node {}: {} mode, data {} ({}), {} entries recovered{}, term {}, peers on {}, http on {}",
         cfg.id,
@@ -187,7 +193,10 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         if recovery.created { "new" } else { "existing" },
         recovery.entries,
         if recovery.torn_bytes_cut > 0 {
-            format!(" (cut a torn final record of {} bytes)", recovery.torn_bytes_cut)
+            format!(
+                " (cut a torn final record of {} bytes)",
+                recovery.torn_bytes_cut
+            )
         } else {
             String::new()
         },

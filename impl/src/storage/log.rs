@@ -52,17 +52,26 @@ impl LogFile {
             format!("open {}", path.display())
         })?;
         let mut data = Vec::new();
-        io(file.read_to_end(&mut data), || format!("read {}", path.display()))?;
-        let scan = scan(&data).map_err(|m| StorageError::Corrupt(format!("{}: {m}", path.display())))?;
+        io(file.read_to_end(&mut data), || {
+            format!("read {}", path.display())
+        })?;
+        let scan =
+            scan(&data).map_err(|m| StorageError::Corrupt(format!("{}: {m}", path.display())))?;
         let mut torn = 0;
         if scan.valid_len < data.len() as u64 {
             torn = data.len() as u64 - scan.valid_len;
-            io(file.set_len(scan.valid_len), || format!("truncate {}", path.display()))?;
+            io(file.set_len(scan.valid_len), || {
+                format!("truncate {}", path.display())
+            })?;
             io(file.sync_all(), || format!("fsync {}", path.display()))?;
         }
         if scan.needs_magic {
-            io(file.seek(SeekFrom::Start(0)), || format!("seek {}", path.display()))?;
-            io(file.write_all(MAGIC), || format!("write {}", path.display()))?;
+            io(file.seek(SeekFrom::Start(0)), || {
+                format!("seek {}", path.display())
+            })?;
+            io(file.write_all(MAGIC), || {
+                format!("write {}", path.display())
+            })?;
             io(file.sync_all(), || format!("fsync {}", path.display()))?;
         }
         let log = LogFile {
@@ -85,7 +94,9 @@ impl LogFile {
             return Ok(());
         }
         let at = self.offsets[n];
-        io(self.file.set_len(at), || format!("truncate {}", self.path.display()))?;
+        io(self.file.set_len(at), || {
+            format!("truncate {}", self.path.display())
+        })?;
         self.offsets.truncate(n);
         self.len = at;
         Ok(())
@@ -101,14 +112,18 @@ impl LogFile {
         io(self.file.seek(SeekFrom::Start(self.len)), || {
             format!("seek {}", self.path.display())
         })?;
-        io(self.file.write_all(&buf), || format!("append to {}", self.path.display()))?;
+        io(self.file.write_all(&buf), || {
+            format!("append to {}", self.path.display())
+        })?;
         self.len += buf.len() as u64;
         self.offsets.extend(offsets);
         Ok(())
     }
 
     pub fn sync(&mut self) -> Result<()> {
-        io(self.file.sync_data(), || format!("fsync {}", self.path.display()))
+        io(self.file.sync_data(), || {
+            format!("fsync {}", self.path.display())
+        })
     }
 }
 
@@ -212,7 +227,9 @@ fn scan(data: &[u8]) -> std::result::Result<Scan, String> {
         }
         let len = u32::from_le_bytes(len_bytes) as usize;
         if len > MAX_RECORD {
-            return Err(format!("record {n} at byte {pos}: length {len} exceeds {MAX_RECORD}"));
+            return Err(format!(
+                "record {n} at byte {pos}: length {len} exceeds {MAX_RECORD}"
+            ));
         }
         let end = pos + HEADER + len;
         if end > data.len() {

@@ -61,8 +61,12 @@ pub(crate) fn io<T>(r: io::Result<T>, context: impl FnOnce() -> String) -> Resul
 
 /// fsync a directory so a rename or a new file in it is durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    let d = io(fs::File::open(dir), || format!("open directory {}", dir.display()))?;
-    io(d.sync_all(), || format!("fsync directory {}", dir.display()))
+    let d = io(fs::File::open(dir), || {
+        format!("open directory {}", dir.display())
+    })?;
+    io(d.sync_all(), || {
+        format!("fsync directory {}", dir.display())
+    })
 }
 
 /// Write `bytes` to `dir/name` atomically: tmp file, fsync, rename, fsync dir.
@@ -70,7 +74,9 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let tmp = dir.join(format!("{name}.tmp"));
     let dst = dir.join(name);
-    let mut f = io(fs::File::create(&tmp), || format!("create {}", tmp.display()))?;
+    let mut f = io(fs::File::create(&tmp), || {
+        format!("create {}", tmp.display())
+    })?;
     io(f.write_all(bytes), || format!("write {}", tmp.display()))?;
     io(f.sync_all(), || format!("fsync {}", tmp.display()))?;
     drop(f);
@@ -209,7 +215,12 @@ fn prepare_dir(dir: &Path, mode: &str, id: NodeId) -> Result<bool> {
             )));
         }
         // An interrupted initialisation leaves only our own files; anything else is not ours.
-        let ours = [LOG, QUORUM_STATE, "quorum-state.tmp", "raftspec-node.json.tmp"];
+        let ours = [
+            LOG,
+            QUORUM_STATE,
+            "quorum-state.tmp",
+            "raftspec-node.json.tmp",
+        ];
         for e in io(fs::read_dir(dir), || format!("list {}", dir.display()))? {
             let e = io(e, || format!("list {}", dir.display()))?;
             let name = e.file_name();
@@ -229,7 +240,9 @@ fn prepare_dir(dir: &Path, mode: &str, id: NodeId) -> Result<bool> {
             }
         }
     } else {
-        io(fs::create_dir_all(dir), || format!("create {}", dir.display()))?;
+        io(fs::create_dir_all(dir), || {
+            format!("create {}", dir.display())
+        })?;
         if let Some(parent) = dir.parent() {
             if !parent.as_os_str().is_empty() {
                 sync_dir(parent)?;

@@ -18,7 +18,9 @@ pub fn save(dir: &Path, hs: &HardState) -> Result<()> {
 
 pub fn load(dir: &Path) -> Result<HardState> {
     let path = dir.join(QUORUM_STATE);
-    let text = io(fs::read_to_string(&path), || format!("read {}", path.display()))?;
+    let text = io(fs::read_to_string(&path), || {
+        format!("read {}", path.display())
+    })?;
     let corrupt = |m: &str| StorageError::Corrupt(format!("{}: {m}", path.display()));
     let mut lines = text.lines();
     let (Some(json), Some(crc), None) = (lines.next(), lines.next(), lines.next()) else {

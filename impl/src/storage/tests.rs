@@ -44,20 +44,42 @@ fn round_trip_with_truncate_and_hard_state() {
     let d = TempDir::new("rt");
     let (mut s, _, _) = Storage::open(&d.0, "kraft", 3).unwrap();
     let mut es = entries(5);
-    es.push(Entry { term: 4, data: EntryData::LeaderChange { leader: 3 } });
-    s.apply(&Persist { truncate_to: None, append: es.clone(), hard_state: None }).unwrap();
+    es.push(Entry {
+        term: 4,
+        data: EntryData::LeaderChange { leader: 3 },
+    });
+    s.apply(&Persist {
+        truncate_to: None,
+        append: es.clone(),
+        hard_state: None,
+    })
+    .unwrap();
     s.apply(&Persist {
         truncate_to: Some(2),
         append: vec![Entry::command(9, "z")],
-        hard_state: Some(HardState { term: 9, voted_for: Some(1), leader: Some(2) }),
+        hard_state: Some(HardState {
+            term: 9,
+            voted_for: Some(1),
+            leader: Some(2),
+        }),
     })
     .unwrap();
     s.sync().unwrap();
     drop(s);
     let (_, ps, rec) = Storage::open(&d.0, "kraft", 3).unwrap();
     assert!(!rec.created);
-    assert_eq!(ps.log, vec![es[0].clone(), es[1].clone(), Entry::command(9, "z")]);
-    assert_eq!(ps.hard_state, HardState { term: 9, voted_for: Some(1), leader: Some(2) });
+    assert_eq!(
+        ps.log,
+        vec![es[0].clone(), es[1].clone(), Entry::command(9, "z")]
+    );
+    assert_eq!(
+        ps.hard_state,
+        HardState {
+            term: 9,
+            voted_for: Some(1),
+            leader: Some(2)
+        }
+    );
 }
 
 #[test]
@@ -67,7 +89,10 @@ fn torn_final_record_is_cut_and_the_log_stays_usable() {
     // A crash in the middle of the fourth append: a header and half a body.
     let mut rec = Vec::new();
     encode(&Entry::command(7, "a-long-enough-payload"), &mut rec);
-    let mut f = fs::OpenOptions::new().append(true).open(d.0.join(LOG)).unwrap();
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(d.0.join(LOG))
+        .unwrap();
     f.write_all(&rec[..rec.len() - 5]).unwrap();
     drop(f);
     let (mut s, ps, r) = Storage::open(&d.0, "raft", 0).unwrap();
@@ -119,8 +144,15 @@ fn corruption_in_the_middle_is_refused() {
     let err = Storage::open(&d.0, "raft", 0).err().expect("must refuse");
     let msg = err.to_string();
     assert!(matches!(err, StorageError::Corrupt(_)), "{msg}");
-    assert!(msg.contains("record 0") && msg.contains("checksum"), "{msg}");
-    assert_eq!(fs::read(&p).unwrap(), before, "refusal must not modify the log");
+    assert!(
+        msg.contains("record 0") && msg.contains("checksum"),
+        "{msg}"
+    );
+    assert_eq!(
+        fs::read(&p).unwrap(),
+        before,
+        "refusal must not modify the log"
+    );
     // A damaged length field in the middle is corruption too, not a torn tail.
     let d2 = TempDir::new("midlen");
     write_some(&d2.0, 3);
@@ -137,7 +169,9 @@ fn quorum_state_damage_is_refused() {
     let d = TempDir::new("qs");
     write_some(&d.0, 1);
     let p = d.0.join(QUORUM_STATE);
-    let text = fs::read_to_string(&p).unwrap().replace("\"term\":0", "\"term\":7");
+    let text = fs::read_to_string(&p)
+        .unwrap()
+        .replace("\"term\":0", "\"term\":7");
     fs::write(&p, text).unwrap();
     let err = Storage::open(&d.0, "raft", 0).err().expect("must refuse");
     assert!(err.to_string().contains("checksum mismatch"), "{err}");

@@ -1,0 +1,67 @@
+//! `raftspec node`: run one node of a Raft or KRaft cluster in the foreground.
+
+use crate::Outcome;
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use raftspec_impl::node::{self, Mode, NodeConfig, NodeError, Timing};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// This node's id (must appear in --peers).
+    #[arg(long)]
+    pub id: u64,
+    /// Protocol: raft (push) or kraft (pull).
+    #[arg(long)]
+    pub mode: Mode,
+    /// Every member, this node included: ID=PEER_ADDR[/HTTP_ADDR],... e.g.
+    /// 0=127.0.0.1:7100/127.0.0.1:7200,1=127.0.0.1:7101/127.0.0.1:7201
+    #[arg(long)]
+    pub peers: String,
+    /// Data directory (created if absent; refused if it belongs to something else).
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// Address of the HTTP client API.
+    #[arg(long)]
+    pub http: SocketAddr,
+    /// Raft heartbeat interval (ms).
+    #[arg(long, default_value_t = 50)]
+    pub heartbeat_ms: u64,
+    /// Minimum election (KRaft: fetch) timeout in ms; the maximum is twice this.
+    #[arg(long, default_value_t = 400)]
+    pub election_ms: u64,
+}
+
+pub fn run(a: NodeArgs) -> Result<Outcome> {
+    raftspec_impl::local::die_with_parent_if_asked();
+    let mut members = node::parse_members(&a.peers).map_err(|e| anyhow!("--peers: {e}"))?;
+    let me = members
+        .get_mut(&a.id)
+        .ok_or_else(|| anyhow!("--peers: node id {} is not in the list", a.id))?;
+    me.http = Some(a.http);
+    if a.heartbeat_ms == 0 || a.election_ms <= a.heartbeat_ms {
+        bail!("--election-ms must be larger than --heartbeat-ms, and both above 0");
+    }
+    let timing = Timing {
+        heartbeat: Duration::from_millis(a.heartbeat_ms),
+        election_min: Duration::from_millis(a.election_ms),
+        election_max: Duration::from_millis(a.election_ms * 2),
+        check_quorum: Duration::from_millis(a.election_ms * 3),
+        ..Timing::default()
+    };
+    let cfg = NodeConfig {
+        id: a.id,
+        mode: a.mode,
+        members,
+        data_dir: a.data_dir,
+        http: a.http,
+        timing,
+    };
+    match node::run(cfg) {
+        Ok(()) => Ok(Outcome::Pass),
+        Err(NodeError::Usage(m)) => bail!("{m}"),
+        Err(e) => bail!("node stopped: {e}"),
+    }
+}

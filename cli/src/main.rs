@@ -1,0 +1,65 @@
+//! raftspec: check, explore, replay and benchmark Raft and KRaft specifications, and run the
+//! implementation they are held against.
+//!
+//! Exit codes: 0 everything holds, 1 a property failed (or conformance diverged), 2 bad
+//! arguments or input.
+
+mod args;
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "raftspec",
+    version,
+    about = "Consensus protocols as executable specifications: check, explore, replay, compare",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Model-check a variant exhaustively within bounds (default: every variant).
+    Check(cmd::check::CheckArgs),
+    /// List the bug catalog: each injectable protocol bug and the bounds that reach it.
+    Bugs(cmd::bugs::BugsArgs),
+    /// Run one node of the real implementation (a replicated KV store).
+    Node(cmd::node::NodeArgs),
+    /// Start a local cluster of node processes on loopback (foreground, Ctrl-C stops it).
+    Cluster(cmd::cluster::ClusterArgs),
+    /// Client for a running cluster: put, get, delete.
+    Kv(cmd::kv::KvArgs),
+    /// Benchmarks.
+    Bench(cmd::bench::BenchArgs),
+}
+
+/// The outcome of a command: success, or a failed check/divergence (exit 1).
+pub enum Outcome {
+    Pass,
+    Fail,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => cmd::check::run(a),
+        Command::Bugs(a) => cmd::bugs::run(a),
+        Command::Node(a) => cmd::node::run(a),
+        Command::Cluster(a) => cmd::cluster::run(a),
+        Command::Kv(a) => cmd::kv::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
+    };
+    match result {
+        Ok(Outcome::Pass) => ExitCode::SUCCESS,
+        Ok(Outcome::Fail) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
