@@ -205,7 +205,10 @@ fn fault_test(mode: Mode) {
         c.start(victim).expect("restart node");
     }
     stop.store(true, Ordering::Relaxed);
-    let results: Vec<Worker> = workers.into_iter().map(|h| h.join().expect("worker")).collect();
+    let results: Vec<Worker> = workers
+        .into_iter()
+        .map(|h| h.join().expect("worker"))
+        .collect();
 
     // Heal, then read back.
     for i in 0..3 {
@@ -244,8 +247,15 @@ fn fault_test(mode: Mode) {
         started.elapsed()
     );
     assert!(missing.is_empty(), "acknowledged writes lost: {missing:#?}");
-    assert!(acked.len() >= 30, "too few acknowledged writes ({}) to mean anything", acked.len());
-    assert!(kills.get("leader").copied().unwrap_or(0) >= 2, "leader was not killed: {kills:?}");
+    assert!(
+        acked.len() >= 30,
+        "too few acknowledged writes ({}) to mean anything",
+        acked.len()
+    );
+    assert!(
+        kills.get("leader").copied().unwrap_or(0) >= 2,
+        "leader was not killed: {kills:?}"
+    );
 
     // Linearizability per key (a register each), with a time budget.
     let mut by_key: BTreeMap<String, Vec<Call>> = BTreeMap::new();
@@ -294,12 +304,30 @@ fn the_history_check_rejects_a_stale_read() {
         ret: Some((at(r), ret)),
     };
     let ok = vec![
-        call(1, RegisterOp::Write(Some("a".into())), 0, 10, RegisterRet::WriteOk),
-        call(2, RegisterOp::Read, 20, 30, RegisterRet::ReadOk(Some("a".into()))),
+        call(
+            1,
+            RegisterOp::Write(Some("a".into())),
+            0,
+            10,
+            RegisterRet::WriteOk,
+        ),
+        call(
+            2,
+            RegisterOp::Read,
+            20,
+            30,
+            RegisterRet::ReadOk(Some("a".into())),
+        ),
     ];
     assert_eq!(linearizable(&ok), Ok(true));
     let stale = vec![
-        call(1, RegisterOp::Write(Some("a".into())), 0, 10, RegisterRet::WriteOk),
+        call(
+            1,
+            RegisterOp::Write(Some("a".into())),
+            0,
+            10,
+            RegisterRet::WriteOk,
+        ),
         call(2, RegisterOp::Read, 20, 30, RegisterRet::ReadOk(None)),
     ];
     assert_eq!(linearizable(&stale), Ok(false));
@@ -312,6 +340,12 @@ fn the_history_check_rejects_a_stale_read() {
         ret: None,
     }];
     maybe.push(call(2, RegisterOp::Read, 20, 30, RegisterRet::ReadOk(None)));
-    maybe.push(call(2, RegisterOp::Read, 40, 50, RegisterRet::ReadOk(Some("a".into()))));
+    maybe.push(call(
+        2,
+        RegisterOp::Read,
+        40,
+        50,
+        RegisterRet::ReadOk(Some("a".into())),
+    ));
     assert_eq!(linearizable(&maybe), Ok(true));
 }
