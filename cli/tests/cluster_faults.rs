@@ -90,7 +90,7 @@ fn worker(t: u64, urls: Vec<String>, stop: Arc<AtomicBool>) -> Worker {
     let mut i = 0u64;
     while !stop.load(Ordering::Relaxed) {
         i += 1;
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             // A write to a key of its own: must be readable at the end if acknowledged.
             let (k, v) = (format!("ack-{t}-{i}"), format!("v{t}-{i}"));
             match c.put(&k, &v) {
@@ -151,7 +151,7 @@ fn linearizable(calls: &[Call]) -> Result<bool, String> {
             evs.push((*t, 0, Ev::Return(c)));
         }
     }
-    evs.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    evs.sort_by_key(|e| (e.0, e.1));
     let mut t: LinearizabilityTester<u64, Register<Option<String>>> =
         LinearizabilityTester::new(Register(None));
     for (_, _, e) in evs {
