@@ -18,6 +18,9 @@ pub struct NetworkSemantics {
     /// Copies of one identical message that may be in flight at once; above 1, the network may
     /// duplicate a message in flight.
     pub max_copies: u8,
+    /// Messages (copies counted) the network holds at once; a state holding more is counted
+    /// and checked but not explored further (TLC's usual message-count constraint).
+    pub max_in_flight: u8,
 }
 
 impl NetworkSemantics {
@@ -88,6 +91,9 @@ impl Bounds {
                 self.network.max_copies
             ));
         }
+        if self.network.max_in_flight == 0 {
+            return err("--max-in-flight must be at least 1".to_string());
+        }
         if self.max_restarts > 6 {
             return err(format!(
                 "--max-restarts must be at most 6 (got {})",
@@ -108,7 +114,7 @@ impl fmt::Display for Bounds {
         let n = &self.network;
         write!(
             f,
-            "servers={} max-term={} max-log={} values={} max-restarts={} network=[{}{}{}]",
+            "servers={} max-term={} max-log={} values={} max-restarts={} network=[{}{}{} in-flight<={}]",
             self.servers,
             self.max_term,
             self.max_log,
@@ -121,6 +127,7 @@ impl fmt::Display for Bounds {
             } else {
                 "no-duplicate".to_string()
             },
+            n.max_in_flight,
         )
     }
 }

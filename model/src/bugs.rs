@@ -73,6 +73,7 @@ fn net(drop: bool, reorder: bool, max_copies: u8) -> NetworkSemantics {
         drop,
         reorder,
         max_copies,
+        max_in_flight: 4,
     }
 }
 
@@ -107,7 +108,13 @@ fn raft_catalog() -> Vec<CatalogEntry> {
             Bug::Figure8,
             "a leader commits an entry of an older term by counting replicas (no current-term check)",
             "LeaderCompleteness",
-            bounds(3, 4, 2, 0, net(false, true, 1)),
+            Bounds {
+                network: NetworkSemantics {
+                    max_in_flight: 3,
+                    ..net(false, true, 1)
+                },
+                ..bounds(3, 4, 1, 0, net(false, true, 1))
+            },
         ),
         row(
             Bug::VoteNoLogCheck,
@@ -144,7 +151,10 @@ fn raft_catalog() -> Vec<CatalogEntry> {
 
 /// The catalog rows of one variant.
 pub fn catalog_for(variant: Variant) -> Vec<CatalogEntry> {
-    catalog().into_iter().filter(|r| r.variant == variant).collect()
+    catalog()
+        .into_iter()
+        .filter(|r| r.variant == variant)
+        .collect()
 }
 
 /// The row for one bug in one variant, if that variant can have it.

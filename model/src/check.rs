@@ -135,13 +135,25 @@ pub fn check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> CheckOutcome {
         wait(&c, start, &mut progress);
         let c = c.join();
         let d = collect(&spec, &c);
-        ("dfs", c.unique_state_count(), c.state_count(), c.max_depth(), d)
+        (
+            "dfs",
+            c.unique_state_count(),
+            c.state_count(),
+            c.max_depth(),
+            d,
+        )
     } else {
         let c = builder.spawn_bfs();
         wait(&c, start, &mut progress);
         let c = c.join();
         let d = collect(&spec, &c);
-        ("bfs", c.unique_state_count(), c.state_count(), c.max_depth(), d)
+        (
+            "bfs",
+            c.unique_state_count(),
+            c.state_count(),
+            c.max_depth(),
+            d,
+        )
     };
     let seconds = start.elapsed().as_secs_f64();
     let any_violation = discoveries
@@ -221,7 +233,10 @@ fn collect<S: Spec>(spec: &S, c: &impl Checker<S>) -> Vec<(Found, Trace)> {
     let props = spec.properties();
     let mut out = Vec::new();
     for (name, path) in c.discoveries() {
-        let p = props.iter().find(|p| p.name == name).expect("known property");
+        let p = props
+            .iter()
+            .find(|p| p.name == name)
+            .expect("known property");
         let trace = Trace::from_path(spec, path, Some(name));
         out.push((
             Found {

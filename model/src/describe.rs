@@ -69,7 +69,6 @@ pub fn raft_action(a: &Action) -> String {
         Action::ElectionTimeout(s) => format!("S{s} election timeout: starts an election"),
         Action::HeartbeatTimeout(s) => format!("S{s} heartbeat timeout: sends AppendEntries"),
         Action::ClientRequest(s, v) => format!("client asks leader S{s} to append v{v}"),
-        Action::Crash(s) => format!("S{s} crashes"),
-        Action::Restart(s) => format!("S{s} restarts from disk"),
+        Action::Restart(s) => format!("S{s} crashes and restarts from disk"),
     }
 }

@@ -5,9 +5,9 @@ use crate::bugs::Bug;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use stateright::Model;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
-use stateright::Model;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -17,7 +17,8 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Variant; 2] = [Variant::Raft, Variant::Kraft];
+    /// The variants that have a model.
+    pub const ALL: &'static [Variant] = &[Variant::Raft];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -27,7 +28,7 @@ impl Variant {
     }
 
     pub fn from_name(s: &str) -> Option<Variant> {
-        Variant::ALL.into_iter().find(|v| v.name() == s)
+        Variant::ALL.iter().copied().find(|v| v.name() == s)
     }
 }
 
@@ -71,5 +72,24 @@ pub fn itf_option(v: Option<u8>) -> Value {
     match v {
         Some(x) => serde_json::json!({"tag": "Some", "value": x}),
         None => serde_json::json!({"tag": "None", "value": {"#tup": []}}),
+    }
+}
+
+/// Generic work over whichever model a variant names (see [`with_spec`]).
+pub trait SpecVisitor {
+    type Output;
+    fn visit<S: Spec>(self, spec: S) -> Self::Output;
+}
+
+/// The one place a variant name becomes a concrete model.
+pub fn with_spec<V: SpecVisitor>(
+    variant: Variant,
+    bounds: Bounds,
+    bug: Option<Bug>,
+    visitor: V,
+) -> V::Output {
+    match variant {
+        Variant::Raft => visitor.visit(crate::raft::RaftModel::new(bounds, bug)),
+        Variant::Kraft => unreachable!("the KRaft model is not in Variant::ALL yet"),
     }
 }

@@ -102,7 +102,11 @@ impl Trace {
                 rec.insert("#meta".into(), json!({"index": i}));
                 let (name, args, label) = match &step.action {
                     Some(a) => (a.name.as_str(), a.args.clone(), a.label.as_str()),
-                    None => (INIT, json!({"tag": "Init", "value": {"#tup": []}}), "initial state"),
+                    None => (
+                        INIT,
+                        json!({"tag": "Init", "value": {"#tup": []}}),
+                        "initial state",
+                    ),
                 };
                 rec.insert("action_taken".into(), json!(name));
                 rec.insert("action_args".into(), args);
@@ -160,7 +164,8 @@ impl Trace {
         let bug = match meta.get("bug") {
             None | Some(Value::Null) => None,
             Some(Value::String(b)) => Some(
-                Bug::from_name(b).ok_or_else(|| err(format!("unknown bug {b:?} in \"#meta.bug\"")))?,
+                Bug::from_name(b)
+                    .ok_or_else(|| err(format!("unknown bug {b:?} in \"#meta.bug\"")))?,
             ),
             Some(other) => return Err(err(format!("bad \"#meta.bug\": {other}"))),
         };
@@ -255,7 +260,10 @@ fn compact(v: &Value) -> String {
             }
         }
         Value::Object(m) => {
-            let fields: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {}", compact(v))).collect();
+            let fields: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", compact(v)))
+                .collect();
             format!("{{{}}}", fields.join(", "))
         }
         Value::Array(a) => {
@@ -281,7 +289,11 @@ fn diff_into(out: &mut Vec<String>, at: &str, a: &Value, b: &Value) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) if x.get("tag").is_none() => {
             for (k, vb) in y {
-                let key = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                let key = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
                 match x.get(k) {
                     Some(va) => diff_into(out, &key, va, vb),
                     None => out.push(format!("{key}: {}", compact(vb))),
@@ -323,7 +335,11 @@ impl fmt::Display for ModelDivergence {
 /// Re-executes a trace on the model: every action must be enabled in the previous state and
 /// lead to exactly the recorded state.
 pub fn replay_on_model<S: Spec>(spec: &S, trace: &Trace) -> Result<(), ModelDivergence> {
-    let init = spec.init_states().into_iter().next().expect("one init state");
+    let init = spec
+        .init_states()
+        .into_iter()
+        .next()
+        .expect("one init state");
     let init_json = spec.state_json(&init);
     if trace.steps[0].state != init_json {
         return Err(ModelDivergence {
@@ -337,15 +353,21 @@ pub fn replay_on_model<S: Spec>(spec: &S, trace: &Trace) -> Result<(), ModelDive
     }
     let mut state = init;
     for (i, step) in trace.steps.iter().enumerate().skip(1) {
-        let ta = step.action.as_ref().expect("non-initial steps have actions");
+        let ta = step
+            .action
+            .as_ref()
+            .expect("non-initial steps have actions");
         let fail = |reason: String| ModelDivergence {
             step: i,
             action: ta.label.clone(),
             reason,
         };
-        let action = spec
-            .action_from_json(&ta.args)
-            .map_err(|e| fail(format!("action_args is not a {} action: {e}", spec.variant())))?;
+        let action = spec.action_from_json(&ta.args).map_err(|e| {
+            fail(format!(
+                "action_args is not a {} action: {e}",
+                spec.variant()
+            ))
+        })?;
         let mut enabled = Vec::new();
         spec.actions(&state, &mut enabled);
         if !enabled.contains(&action) {

@@ -23,9 +23,9 @@ pub enum Action {
     HeartbeatTimeout(ServerId),
     /// A client asks the server to append a value.
     ClientRequest(ServerId, Value),
-    /// The server stops; only its persisted state survives.
-    Crash(ServerId),
-    /// The server starts again from its persisted state.
+    /// The server crashes and starts again from its persisted state (term, vote, log). One
+    /// atomic step, as in raft.tla: a down server does nothing that delaying its messages
+    /// does not already cover.
     Restart(ServerId),
 }
 
@@ -44,7 +44,6 @@ impl Action {
             Action::ElectionTimeout(_) => "Timeout",
             Action::HeartbeatTimeout(_) => "AppendEntries",
             Action::ClientRequest(..) => "ClientRequest",
-            Action::Crash(_) => "Crash",
             Action::Restart(_) => "Restart",
         }
     }
@@ -332,29 +331,24 @@ impl RaftModel {
         }
     }
 
-    /// Crash: everything volatile is lost.
-    pub(crate) fn crash(&self, st: &mut RaftState, s: ServerId) {
-        let srv = &mut st.servers[s as usize];
-        let fresh = Server::new();
-        *srv = Server {
-            term: srv.term,
-            voted_for: srv.voted_for,
-            log: srv.log.clone(),
-            role: Role::Down,
-            ..fresh
-        };
-        st.crashes += 1;
-    }
-
-    /// Restart: a follower with exactly the persisted term, vote and log.
+    /// Restart: everything volatile is lost; a follower with exactly the persisted term, vote
+    /// and log comes back.
     pub(crate) fn restart(&self, st: &mut RaftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
         if srv.voted_for.is_some() {
             st.marker |= marker::RESTARTED_AFTER_VOTE;
         }
-        if self.bug == Some(Bug::VoteNotPersisted) {
-            srv.voted_for = None; // BUG: the vote was never written to disk
-        }
-        srv.role = Role::Follower;
+        let voted_for = if self.bug == Some(Bug::VoteNotPersisted) {
+            None // BUG: the vote was never written to disk
+        } else {
+            srv.voted_for
+        };
+        *srv = Server {
+            term: srv.term,
+            voted_for,
+            log: srv.log.clone(),
+            ..Server::new()
+        };
+        st.restarts += 1;
     }
 }

@@ -13,7 +13,6 @@ fn role_name(r: Role) -> &'static str {
         Role::Follower => "Follower",
         Role::Candidate => "Candidate",
         Role::Leader => "Leader",
-        Role::Down => "Down",
     }
 }
 
@@ -50,7 +49,7 @@ impl Spec for RaftModel {
             "network": st.network.in_flight.iter().map(|(m, c)| json!({"msg": m, "copies": c})).collect::<Vec<_>>(),
             "committed": st.committed.iter().map(|c| json!({"term": c.entry.term, "value": c.entry.value, "inTerm": c.in_term})).collect::<Vec<_>>(),
             "commitConflict": st.commit_conflict,
-            "crashes": st.crashes,
+            "restarts": st.restarts,
         })
     }
     fn representative(state: &RaftState) -> RaftState {

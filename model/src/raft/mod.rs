@@ -36,9 +36,13 @@ impl RaftModel {
 
     /// Properties that are judged on the marker of the step that led here; comparing the
     /// states before and after keeps them out of every individual protocol step.
-    fn mark_transition_properties(before: &RaftState, after: &mut RaftState) {
-        for (b, a) in before.servers.iter().zip(after.servers.iter()) {
-            if b.is_up() && a.is_up() && a.commit_index < b.commit_index {
+    fn mark_transition_properties(before: &RaftState, action: &Action, after: &mut RaftState) {
+        let restarted = match action {
+            Action::Restart(s) => Some(*s as usize),
+            _ => None,
+        };
+        for (i, (b, a)) in before.servers.iter().zip(after.servers.iter()).enumerate() {
+            if Some(i) != restarted && a.commit_index < b.commit_index {
                 after.marker |= state::marker::COMMIT_REGRESSED;
             }
             if b.role == Role::Leader
@@ -52,6 +56,30 @@ impl RaftModel {
     }
 }
 
+impl RaftModel {
+    /// Removes responses whose delivery can never change anything: a response of an older term
+    /// is ignored forever (terms only grow, even across restarts), and one of the current term
+    /// matters only while its destination is still the candidate or leader of that term (it
+    /// can never become so again in that term). Sound for every property: it is a loss the
+    /// network may cause, and it keeps dead messages from multiplying the state space.
+    fn discard_dead_messages(st: &mut RaftState) {
+        let servers = &st.servers;
+        st.network.in_flight.retain(|(m, _)| {
+            let dest = &servers[crate::network::Envelope::to(m) as usize];
+            match *m {
+                Msg::RequestVoteResponse { term, granted, .. } => {
+                    term > dest.term
+                        || (term == dest.term && granted && dest.role == Role::Candidate)
+                }
+                Msg::AppendEntriesResponse { term, .. } => {
+                    term > dest.term || (term == dest.term && dest.role == Role::Leader)
+                }
+                _ => true,
+            }
+        });
+    }
+}
+
 impl Model for RaftModel {
     type State = RaftState;
     type Action = Action;
@@ -60,7 +88,7 @@ impl Model for RaftModel {
         vec![RaftState {
             servers: self.servers().map(|_| Server::new()).collect(),
             network: Default::default(),
-            crashes: 0,
+            restarts: 0,
             committed: ArrayVec::new(),
             commit_conflict: false,
             marker: 0,
@@ -70,10 +98,7 @@ impl Model for RaftModel {
     fn actions(&self, st: &RaftState, out: &mut Vec<Action>) {
         let b = &self.bounds;
         for (m, copies) in st.network.deliverable(&b.network) {
-            let to = crate::network::Envelope::to(m);
-            if st.servers[to as usize].is_up() {
-                out.push(Action::Deliver(m.clone()));
-            }
+            out.push(Action::Deliver(m.clone()));
             if b.network.drop {
                 out.push(Action::Drop(m.clone()));
             }
@@ -84,8 +109,10 @@ impl Model for RaftModel {
         for s in self.servers() {
             let srv = &st.servers[s as usize];
             match srv.role {
-                Role::Follower | Role::Candidate if srv.term < b.max_term => {
-                    out.push(Action::ElectionTimeout(s))
+                Role::Follower | Role::Candidate => {
+                    if srv.term < b.max_term {
+                        out.push(Action::ElectionTimeout(s))
+                    }
                 }
                 Role::Leader => {
                     if b.servers > 1 {
@@ -97,12 +124,8 @@ impl Model for RaftModel {
                         }
                     }
                 }
-                _ => {}
             }
-            if srv.is_up() && st.crashes < b.max_restarts {
-                out.push(Action::Crash(s));
-            }
-            if !srv.is_up() {
+            if st.restarts < b.max_restarts {
                 out.push(Action::Restart(s));
             }
         }
@@ -120,11 +143,15 @@ impl Model for RaftModel {
             Action::ElectionTimeout(s) => self.timeout(&mut st, *s),
             Action::HeartbeatTimeout(s) => self.heartbeat(&mut st, *s),
             Action::ClientRequest(s, v) => self.client_request(&mut st, *s, *v),
-            Action::Crash(s) => self.crash(&mut st, *s),
             Action::Restart(s) => self.restart(&mut st, *s),
         }
-        Self::mark_transition_properties(last, &mut st);
+        Self::mark_transition_properties(last, &action, &mut st);
+        Self::discard_dead_messages(&mut st);
         Some(st)
+    }
+
+    fn within_boundary(&self, st: &RaftState) -> bool {
+        st.network.len() <= self.bounds.network.max_in_flight as usize
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

@@ -12,8 +12,12 @@ pub(crate) fn all() -> Vec<Property<RaftModel>> {
             s.marker & marker::LEADER_LOG_REWRITTEN == 0
         }),
         Property::always("LogMatching", |_, s: &RaftState| log_matching(s)),
-        Property::always("LeaderCompleteness", |_, s: &RaftState| leader_completeness(s)),
-        Property::always("StateMachineSafety", |_, s: &RaftState| state_machine_safety(s)),
+        Property::always("LeaderCompleteness", |_, s: &RaftState| {
+            leader_completeness(s)
+        }),
+        Property::always("StateMachineSafety", |_, s: &RaftState| {
+            state_machine_safety(s)
+        }),
         Property::always("CommittedEntriesReachMajority", |m, s: &RaftState| {
             committed_reach_majority(s, m.bounds.majority())
         }),

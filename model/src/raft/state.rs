@@ -26,8 +26,6 @@ pub enum Role {
     Follower,
     Candidate,
     Leader,
-    /// Crashed: only the persisted state (term, vote, log) remains.
-    Down,
 }
 
 /// One server. `term`, `voted_for` and `log` are persisted; everything else is volatile.
@@ -75,10 +73,6 @@ impl Server {
         } else {
             self.log.get(index as usize - 1).map(|e| e.term)
         }
-    }
-
-    pub fn is_up(&self) -> bool {
-        self.role != Role::Down
     }
 
     /// The entries this server has applied: its log up to its commit index.
@@ -183,7 +177,7 @@ pub mod marker {
     pub const TRUNCATED: u8 = 1;
     /// A server restarted with a vote on record.
     pub const RESTARTED_AFTER_VOTE: u8 = 2;
-    /// A server that stayed up lowered its commit index.
+    /// A server that did not restart lowered its commit index.
     pub const COMMIT_REGRESSED: u8 = 4;
     /// A server that stayed leader in the same term removed or changed an entry of its log.
     pub const LEADER_LOG_REWRITTEN: u8 = 8;
@@ -193,8 +187,8 @@ pub mod marker {
 pub struct RaftState {
     pub servers: ArrayVec<Server, MAX_SERVERS>,
     pub network: Network<Msg>,
-    /// Crashes so far (bounds the search only).
-    pub crashes: u8,
+    /// Restarts so far (bounds the search only).
+    pub restarts: u8,
     /// History: committed entries by index (index i at position i-1); first commit wins.
     pub committed: ArrayVec<Committed, MAX_LOG>,
     /// History: two different entries were ever committed at one index.

@@ -62,11 +62,10 @@ impl Representative for RaftState {
         RaftState {
             servers,
             network: self.network.rename(|m| rename_msg(m, &rename), true),
-            crashes: self.crashes,
+            restarts: self.restarts,
             committed: self.committed.clone(),
             commit_conflict: self.commit_conflict,
             marker: self.marker,
         }
     }
 }
-

@@ -1,0 +1,137 @@
+//! Arguments shared by every command that builds a model: variant, bounds, bug.
+
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use raftspec_model::bugs::{self, Bug};
+use raftspec_model::{Bounds, Variant};
+
+/// Bounds of the state space; any left out take the variant's defaults (or, with --bug, the
+/// bounds the catalog lists as reaching that bug).
+#[derive(Args, Clone, Debug, Default)]
+pub struct BoundsArgs {
+    /// Number of servers (1-5).
+    #[arg(long)]
+    pub servers: Option<u8>,
+    /// Highest term/epoch an election may start.
+    #[arg(long)]
+    pub max_term: Option<u8>,
+    /// Longest log a leader may grow through client requests.
+    #[arg(long)]
+    pub max_log: Option<u8>,
+    /// Distinct client values.
+    #[arg(long)]
+    pub values: Option<u8>,
+    /// Crashes (each followed by a possible restart) in one run.
+    #[arg(long)]
+    pub max_restarts: Option<u8>,
+    /// Copies of one message in flight; 1 disables duplication.
+    #[arg(long)]
+    pub max_copies: Option<u8>,
+    /// Messages the network holds at once (states with more are not explored further).
+    #[arg(long)]
+    pub max_in_flight: Option<u8>,
+    /// The network never loses a message.
+    #[arg(long)]
+    pub no_drop: bool,
+    /// The network delivers messages between two servers in order.
+    #[arg(long)]
+    pub fifo: bool,
+}
+
+/// The bounds that `raftspec check` uses when given none: each finishes in under 2 minutes on
+/// a 2-core machine (figures in README.md).
+pub fn default_bounds(variant: Variant) -> Bounds {
+    use raftspec_model::NetworkSemantics;
+    match variant {
+        Variant::Raft => Bounds {
+            servers: 3,
+            max_term: 2,
+            max_log: 1,
+            values: 1,
+            max_restarts: 1,
+            network: NetworkSemantics {
+                drop: false,
+                reorder: true,
+                max_copies: 1,
+                max_in_flight: 4,
+            },
+        },
+        Variant::Kraft => Bounds {
+            servers: 3,
+            max_term: 2,
+            max_log: 1,
+            values: 1,
+            max_restarts: 1,
+            network: NetworkSemantics {
+                drop: false,
+                reorder: true,
+                max_copies: 1,
+                max_in_flight: 4,
+            },
+        },
+    }
+}
+
+impl BoundsArgs {
+    /// Resolves the bounds for a variant (and bug), validating them.
+    pub fn resolve(&self, variant: Variant, bug: Option<Bug>) -> Result<Bounds> {
+        let base = match bug.and_then(|b| bugs::entry(variant, b)) {
+            Some(row) => row.bounds,
+            None => default_bounds(variant),
+        };
+        let mut b = base;
+        if let Some(v) = self.servers {
+            b.servers = v;
+        }
+        if let Some(v) = self.max_term {
+            b.max_term = v;
+        }
+        if let Some(v) = self.max_log {
+            b.max_log = v;
+        }
+        if let Some(v) = self.values {
+            b.values = v;
+        }
+        if let Some(v) = self.max_restarts {
+            b.max_restarts = v;
+        }
+        if let Some(v) = self.max_copies {
+            b.network.max_copies = v;
+        }
+        if let Some(v) = self.max_in_flight {
+            b.network.max_in_flight = v;
+        }
+        if self.no_drop {
+            b.network.drop = false;
+        }
+        if self.fifo {
+            b.network.reorder = false;
+        }
+        b.validate().map_err(|e| anyhow!("{e}"))?;
+        Ok(b)
+    }
+}
+
+/// Parses `--bug NAME`, listing the catalog on a typo.
+pub fn parse_bug(name: Option<&str>) -> Result<Option<Bug>> {
+    match name {
+        None => Ok(None),
+        Some(n) => match Bug::from_name(n) {
+            Some(b) => Ok(Some(b)),
+            None => {
+                let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+                bail!("unknown bug {n:?}; the catalog has: {}", names.join(", "))
+            }
+        },
+    }
+}
+
+/// Parses a variant name, or `all`.
+pub fn parse_variants(name: &str) -> Result<Vec<Variant>> {
+    if name == "all" {
+        return Ok(Variant::ALL.to_vec());
+    }
+    Variant::from_name(name)
+        .map(|v| vec![v])
+        .ok_or_else(|| anyhow!("unknown variant {name:?}: expected raft, kraft or all"))
+}
