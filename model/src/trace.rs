@@ -117,17 +117,30 @@ impl Trace {
                 Value::Object(rec)
             })
             .collect();
+        // The itf crate reads extra `#meta` fields as strings only: bounds go in as JSON text.
+        let mut meta = Map::new();
+        meta.insert("format".into(), json!("ITF"));
+        meta.insert(
+            "format-description".into(),
+            json!("https://apalache-mc.org/docs/adr/015adr-trace.html"),
+        );
+        meta.insert("source".into(), json!("raftspec"));
+        meta.insert("variant".into(), json!(self.variant.name()));
+        meta.insert(
+            "bounds".into(),
+            json!(serde_json::to_string(&self.bounds).expect("bounds serialize")),
+        );
+        if let Some(b) = self.bug {
+            meta.insert("bug".into(), json!(b.name()));
+        }
+        if let Some(p) = &self.property {
+            meta.insert("property".into(), json!(p));
+        }
+        if let Some(p) = &self.path {
+            meta.insert("path".into(), json!(p));
+        }
         json!({
-            "#meta": {
-                "format": "ITF",
-                "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
-                "source": "raftspec",
-                "variant": self.variant,
-                "bounds": self.bounds,
-                "bug": self.bug,
-                "property": self.property,
-                "path": self.path,
-            },
+            "#meta": meta,
             "vars": vars,
             "states": states,
         })
@@ -152,11 +165,11 @@ impl Trace {
             .ok_or_else(|| err("ITF trace has no \"#meta.variant\" (raft or kraft)".into()))?;
         let variant = Variant::from_name(variant)
             .ok_or_else(|| err(format!("unknown variant {variant:?} in \"#meta.variant\"")))?;
-        let bounds: Bounds = serde_json::from_value(
-            meta.get("bounds")
-                .cloned()
-                .ok_or_else(|| err("ITF trace has no \"#meta.bounds\"".into()))?,
-        )
+        let bounds = match meta.get("bounds") {
+            None => return Err(err("ITF trace has no \"#meta.bounds\"".into())),
+            Some(Value::String(text)) => serde_json::from_str::<Bounds>(text),
+            Some(v) => Bounds::deserialize(v),
+        }
         .map_err(|e| err(format!("bad \"#meta.bounds\": {e}")))?;
         bounds
             .validate()

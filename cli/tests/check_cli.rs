@@ -1,0 +1,192 @@
+//! `raftspec check` and `raftspec bugs` from the outside: exit codes, JSON, ITF files.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn raftspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raftspec"))
+        .args(args)
+        .output()
+        .expect("raftspec runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is one JSON object ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn default_raft_check_passes_with_every_witness() {
+    let out = raftspec(&["check", "raft", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json_of(&out);
+    for key in [
+        "variant",
+        "bounds",
+        "unique_states",
+        "total_states",
+        "max_depth",
+        "seconds",
+    ] {
+        assert!(r.get(key).is_some(), "JSON has {key}");
+    }
+    assert_eq!(r["variant"], "raft");
+    assert!(r["unique_states"].as_u64().unwrap() > 1_000_000);
+    let props = r["properties"].as_array().unwrap();
+    assert!(props.len() >= 12);
+    for p in props {
+        let want = if p["expectation"] == "always" {
+            "holds"
+        } else {
+            "witnessed"
+        };
+        assert_eq!(p["verdict"], want, "{p}");
+    }
+}
+
+#[test]
+fn figure8_fails_names_the_property_and_writes_itf() {
+    let dir = tempdir("figure8");
+    let out = raftspec(&[
+        "check",
+        "raft",
+        "--bug",
+        "figure8",
+        "--trace-out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("LeaderCompleteness"), "{text}");
+    assert!(text.contains("VIOLATED"), "{text}");
+    assert!(
+        text.contains("#/steps/0/"),
+        "prints the Explorer link: {text}"
+    );
+    let file = dir.join("raft-figure8-LeaderCompleteness.itf.json");
+    let itf = std::fs::read_to_string(&file).expect("ITF trace written");
+    let trace: itf::Trace<ItfState> =
+        itf::trace_from_str(&itf).expect("the itf crate reads our trace");
+    assert_eq!(trace.states.len(), 24, "23 steps after the initial state");
+    let last = &trace.states.last().unwrap().value;
+    assert_eq!(last.action_taken, "HandleRequestVoteResponse");
+    assert!(
+        last.servers
+            .iter()
+            .any(|s| s.role == "Leader" && s.term == 4),
+        "Figure 8 ends with a term-4 leader"
+    );
+    assert!(!last.committed.is_empty(), "something was committed before");
+}
+
+#[test]
+fn json_reports_a_violation_with_its_path() {
+    let dir = tempdir("double-vote");
+    let out = raftspec(&[
+        "check",
+        "raft",
+        "--bug",
+        "double-vote",
+        "--json",
+        "--trace-out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = json_of(&out);
+    let es = r["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ElectionSafety")
+        .unwrap()
+        .clone();
+    assert_eq!(es["verdict"], "violated");
+    assert!(es["path"].as_str().unwrap().starts_with("0/"));
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_2() {
+    for args in [
+        vec!["check", "raft", "--servers", "0"],
+        vec!["check", "raft", "--servers", "9"],
+        vec!["check", "raft", "--max-term", "0"],
+        vec!["check", "raft", "--bug", "no-such-bug"],
+        vec!["check", "paxos"],
+        vec!["check", "raft", "--symmetry", "--fifo"],
+        vec!["check", "raft", "--threads", "0"],
+    ] {
+        let out = raftspec(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn bugs_lists_the_catalog() {
+    let out = raftspec(&["bugs", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows = json_of(&out);
+    let names: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["variant"] == "raft")
+        .map(|r| r["bug"].as_str().unwrap())
+        .collect();
+    for bug in [
+        "figure8",
+        "vote-no-log-check",
+        "vote-not-persisted",
+        "double-vote",
+        "truncate-on-stale-append",
+        "commit-regress",
+    ] {
+        assert!(names.contains(&bug), "{bug} listed");
+    }
+}
+
+/// Our ITF state, read through the itf crate as any ITF consumer would.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct ItfState {
+    action_taken: String,
+    servers: Vec<ItfServer>,
+    committed: Vec<ItfEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+struct ItfServer {
+    role: String,
+    term: i64,
+    log: Vec<ItfEntry>,
+    commit_index: i64,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct ItfEntry {
+    term: i64,
+    value: i64,
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("check-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
