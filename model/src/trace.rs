@@ -242,7 +242,7 @@ impl Trace {
         let mut out = String::new();
         for (i, step) in self.steps.iter().enumerate() {
             match &step.action {
-                None => out.push_str(&format!("  0. initial state\n")),
+                None => out.push_str("  0. initial state\n"),
                 Some(a) => {
                     out.push_str(&format!("  {i}. {}\n", a.label));
                     for change in diff(&self.steps[i - 1].state, &step.state) {

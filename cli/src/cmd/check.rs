@@ -116,7 +116,7 @@ impl SpecVisitor for Run<'_> {
             if tty {
                 eprint!("\r{line}   ");
                 let _ = std::io::stderr().flush();
-            } else if (secs.round() as u64) % 10 == 0 {
+            } else if (secs.round() as u64).is_multiple_of(10) {
                 eprintln!("{line}");
             }
         };

@@ -48,8 +48,8 @@ impl Representative for RaftState {
                 let mut t = s.clone();
                 t.voted_for = s.voted_for.map(|v| rename[v as usize]);
                 t.votes_granted = 0;
-                for o in 0..n {
-                    let nw = rename[o] as usize;
+                for (o, &nw) in rename.iter().enumerate().take(n) {
+                    let nw = nw as usize;
                     if s.votes_granted & (1 << o) != 0 {
                         t.votes_granted |= 1 << nw;
                     }
