@@ -25,6 +25,8 @@ pub enum BenchTarget {
     /// The implementation: committed writes/s, commit latency, messages, bytes and leader CPU
     /// per committed entry, for each mode and cluster size.
     Cluster(ClusterBench),
+    /// The model checker: states/s, memory per state, thread and symmetry ratios.
+    Model(super::bench_model::ModelBench),
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +55,7 @@ pub struct ClusterBench {
 pub fn run(a: BenchArgs) -> Result<Outcome> {
     match a.target {
         BenchTarget::Cluster(c) => cluster(c),
+        BenchTarget::Model(m) => super::bench_model::run(m),
     }
 }
 

@@ -69,11 +69,14 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         reports.push(report);
     }
     if a.json {
-        let out = if reports.len() == 1 {
+        let mut out = if reports.len() == 1 {
             serde_json::to_value(&reports[0])?
         } else {
             serde_json::json!({ "passed": all_passed, "results": reports })
         };
+        if let Some(mb) = peak_memory_mb() {
+            out["peak_memory_mb"] = serde_json::json!(mb);
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
     Ok(if all_passed {
@@ -257,4 +260,12 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
     }
     let _ = a;
     println!();
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), for `bench model`.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_model;
 pub mod bugs;
 pub mod check;
 pub mod cluster;
