@@ -41,7 +41,11 @@ fn assert_found(bug: Bug) {
         row.property,
         row.bounds
     );
-    assert_eq!(result.steps, Some(expected_steps(bug)), "{bug}: counterexample length");
+    assert_eq!(
+        result.steps,
+        Some(expected_steps(bug)),
+        "{bug}: counterexample length"
+    );
     // The counterexample is a real behaviour of the buggy model, step by step.
     let trace = outcome
         .counterexamples
@@ -92,8 +96,16 @@ fn the_correct_model_passes_every_catalog_bound() {
     // Each row's bounds are small: the correct model must hold there too, or the row proves
     // nothing about the bug.
     for row in catalog_for(Variant::Raft) {
-        let outcome = check(RaftModel::new(row.bounds.clone(), None), CheckOptions::default());
-        for p in outcome.report.properties.iter().filter(|p| p.expectation == "always") {
+        let outcome = check(
+            RaftModel::new(row.bounds.clone(), None),
+            CheckOptions::default(),
+        );
+        for p in outcome
+            .report
+            .properties
+            .iter()
+            .filter(|p| p.expectation == "always")
+        {
             assert_eq!(
                 p.verdict,
                 Verdict::Holds,

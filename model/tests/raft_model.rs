@@ -48,7 +48,10 @@ fn a_missing_witness_fails_the_run() {
     let mut b = bounds(1, 0, 0);
     b.max_log = 0;
     let r = check(RaftModel::new(b, None), CheckOptions::default()).report;
-    assert_eq!(r.property("EntryCommitted").unwrap().verdict, Verdict::Missing);
+    assert_eq!(
+        r.property("EntryCommitted").unwrap().verdict,
+        Verdict::Missing
+    );
     assert!(!r.passed(), "a run with a missing witness must not pass");
 }
 
@@ -66,8 +69,11 @@ fn symmetry_gives_the_same_verdicts() {
                 },
             )
             .report;
-            let v: Vec<(String, Verdict)> =
-                r.properties.iter().map(|p| (p.name.clone(), p.verdict)).collect();
+            let v: Vec<(String, Verdict)> = r
+                .properties
+                .iter()
+                .map(|p| (p.name.clone(), p.verdict))
+                .collect();
             (v, r.unique_states)
         };
         let (plain, n_plain) = verdicts(false);
