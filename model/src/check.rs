@@ -124,7 +124,7 @@ pub fn check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> CheckOutcome {
     };
     let threads = opts.threads.max(1);
     let builder = spec
-        .clone()
+        .for_checking()
         .checker()
         .threads(threads)
         .finish_when(finish_when);

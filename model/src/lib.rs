@@ -9,6 +9,7 @@ pub mod bounds;
 pub mod bugs;
 pub mod check;
 pub mod describe;
+pub mod latch;
 pub mod network;
 pub mod raft;
 pub mod spec;

@@ -58,6 +58,12 @@ pub trait Spec:
     /// The symmetry representative of a state (servers are interchangeable).
     fn representative(state: &Self::State) -> Self::State;
 
+    /// A copy to hand to the checker: properties report their first match only (see
+    /// [`crate::latch`]). Defaults to a plain copy.
+    fn for_checking(&self) -> Self {
+        self.clone()
+    }
+
     fn action_json(&self, action: &Self::Action) -> Value {
         serde_json::to_value(action).expect("actions serialize")
     }

@@ -13,7 +13,7 @@ fn expected_steps(bug: Bug) -> usize {
         Bug::Figure8 => 23,
         Bug::VoteNoLogCheck => 10,
         Bug::VoteNotPersisted => 7,
-        Bug::DoubleVote => 10,
+        Bug::DoubleVote => 6,
         Bug::TruncateOnStaleAppend => 10,
         Bug::CommitRegress => 10,
         other => panic!("{other} is not a Raft bug"),

@@ -52,6 +52,12 @@ impl Spec for RaftModel {
             "restarts": st.restarts,
         })
     }
+    fn for_checking(&self) -> Self {
+        RaftModel {
+            latches: crate::latch::Latches::armed(),
+            ..self.clone()
+        }
+    }
     fn representative(state: &RaftState) -> RaftState {
         state.representative()
     }

@@ -12,18 +12,25 @@ pub use state::*;
 
 use crate::bounds::Bounds;
 use crate::bugs::Bug;
+use crate::latch::Latches;
 use arrayvec::ArrayVec;
 use stateright::{Model, Property};
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct RaftModel {
     pub bounds: Bounds,
     pub bug: Option<Bug>,
+    latches: Arc<Latches>,
 }
 
 impl RaftModel {
     pub fn new(bounds: Bounds, bug: Option<Bug>) -> Self {
-        RaftModel { bounds, bug }
+        RaftModel {
+            bounds,
+            bug,
+            latches: Latches::unarmed(),
+        }
     }
 
     fn servers(&self) -> impl Iterator<Item = ServerId> {

@@ -6,40 +6,55 @@ use super::RaftModel;
 use stateright::Property;
 
 pub(crate) fn all() -> Vec<Property<RaftModel>> {
+    type S = RaftState;
+    type M = RaftModel;
     vec![
-        Property::always("ElectionSafety", |_, s: &RaftState| election_safety(s)),
-        Property::always("LeaderAppendOnly", |_, s: &RaftState| {
-            s.marker & marker::LEADER_LOG_REWRITTEN == 0
+        Property::always("ElectionSafety", |m: &M, s: &S| {
+            m.latches.holds(0, || election_safety(s))
         }),
-        Property::always("LogMatching", |_, s: &RaftState| log_matching(s)),
-        Property::always("LeaderCompleteness", |_, s: &RaftState| {
-            leader_completeness(s)
+        Property::always("LeaderAppendOnly", |m: &M, s: &S| {
+            m.latches
+                .holds(1, || s.marker & marker::LEADER_LOG_REWRITTEN == 0)
         }),
-        Property::always("StateMachineSafety", |_, s: &RaftState| {
-            state_machine_safety(s)
+        Property::always("LogMatching", |m: &M, s: &S| {
+            m.latches.holds(2, || log_matching(s))
         }),
-        Property::always("CommittedEntriesReachMajority", |m, s: &RaftState| {
-            committed_reach_majority(s, m.bounds.majority())
+        Property::always("LeaderCompleteness", |m: &M, s: &S| {
+            m.latches.holds(3, || leader_completeness(s))
         }),
-        Property::always("MonotonicCommitIndex", |_, s: &RaftState| {
-            s.marker & marker::COMMIT_REGRESSED == 0
+        Property::always("StateMachineSafety", |m: &M, s: &S| {
+            m.latches.holds(4, || state_machine_safety(s))
         }),
-        Property::sometimes("LeaderElected", |_, s: &RaftState| {
-            s.servers.iter().any(|v| v.role == Role::Leader)
+        Property::always("CommittedEntriesReachMajority", |m: &M, s: &S| {
+            m.latches
+                .holds(5, || committed_reach_majority(s, m.bounds.majority()))
         }),
-        Property::sometimes("EntryCommitted", |_, s: &RaftState| !s.committed.is_empty()),
-        Property::sometimes("LeaderReplacedAfterCommit", |_, s: &RaftState| {
-            s.committed.first().is_some_and(|c| {
-                s.servers
-                    .iter()
-                    .any(|v| v.role == Role::Leader && v.term > c.in_term)
+        Property::always("MonotonicCommitIndex", |m: &M, s: &S| {
+            m.latches
+                .holds(6, || s.marker & marker::COMMIT_REGRESSED == 0)
+        }),
+        Property::sometimes("LeaderElected", |m: &M, s: &S| {
+            m.latches
+                .first(7, || s.servers.iter().any(|v| v.role == Role::Leader))
+        }),
+        Property::sometimes("EntryCommitted", |m: &M, s: &S| {
+            m.latches.first(8, || !s.committed.is_empty())
+        }),
+        Property::sometimes("LeaderReplacedAfterCommit", |m: &M, s: &S| {
+            m.latches.first(9, || {
+                s.committed.first().is_some_and(|c| {
+                    s.servers
+                        .iter()
+                        .any(|v| v.role == Role::Leader && v.term > c.in_term)
+                })
             })
         }),
-        Property::sometimes("ConflictingSuffixTruncated", |_, s: &RaftState| {
-            s.marker & marker::TRUNCATED != 0
+        Property::sometimes("ConflictingSuffixTruncated", |m: &M, s: &S| {
+            m.latches.first(10, || s.marker & marker::TRUNCATED != 0)
         }),
-        Property::sometimes("RestartedAfterVote", |_, s: &RaftState| {
-            s.marker & marker::RESTARTED_AFTER_VOTE != 0
+        Property::sometimes("RestartedAfterVote", |m: &M, s: &S| {
+            m.latches
+                .first(11, || s.marker & marker::RESTARTED_AFTER_VOTE != 0)
         }),
     ]
 }
