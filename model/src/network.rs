@@ -97,3 +97,74 @@ impl<M: Envelope> Network<M> {
         Network { in_flight }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    struct M(u8, u8, u8);
+    impl Envelope for M {
+        fn from(&self) -> u8 {
+            self.0
+        }
+        fn to(&self) -> u8 {
+            self.1
+        }
+    }
+
+    fn sem(reorder: bool, max_copies: u8) -> NetworkSemantics {
+        NetworkSemantics {
+            drop: true,
+            reorder,
+            max_copies,
+            max_in_flight: 9,
+        }
+    }
+
+    #[test]
+    fn identical_sends_saturate_at_max_copies() {
+        let s = sem(true, 2);
+        let mut n = Network::default();
+        for _ in 0..5 {
+            n.send(M(0, 1, 7), &s);
+        }
+        assert_eq!(n.len(), 2);
+        assert!(n.take(&M(0, 1, 7)));
+        assert!(n.take(&M(0, 1, 7)));
+        assert!(!n.take(&M(0, 1, 7)));
+        assert!(n.is_empty());
+    }
+
+    #[test]
+    fn a_bag_is_canonical_whatever_the_send_order() {
+        let s = sem(true, 1);
+        let (mut a, mut b) = (Network::default(), Network::default());
+        a.send(M(0, 1, 1), &s);
+        a.send(M(2, 1, 0), &s);
+        b.send(M(2, 1, 0), &s);
+        b.send(M(0, 1, 1), &s);
+        assert_eq!(a, b);
+        assert_eq!(a.deliverable(&s).count(), 2);
+    }
+
+    #[test]
+    fn fifo_delivers_only_the_oldest_of_each_channel() {
+        let s = sem(false, 1);
+        let mut n = Network::default();
+        n.send(M(0, 1, 9), &s);
+        n.send(M(0, 1, 1), &s);
+        n.send(M(2, 1, 5), &s);
+        let can: Vec<&M> = n.deliverable(&s).map(|(m, _)| m).collect();
+        assert_eq!(can, vec![&M(0, 1, 9), &M(2, 1, 5)]);
+    }
+
+    #[test]
+    fn duplicate_adds_a_copy() {
+        let s = sem(true, 3);
+        let mut n = Network::default();
+        n.send(M(0, 1, 1), &s);
+        n.duplicate(&M(0, 1, 1));
+        assert_eq!(n.deliverable(&s).next().map(|(_, c)| c), Some(2));
+    }
+}

@@ -121,3 +121,20 @@ fn malformed_itf_is_a_clear_error() {
         assert!(err.0.contains(needle), "{text}: {err}");
     }
 }
+
+#[test]
+fn five_servers_work() {
+    let mut b = bounds(1, 1, 0);
+    b.servers = 5;
+    b.network.max_in_flight = 5; // an election sends four RequestVotes at once
+    let r = check(RaftModel::new(b, None), CheckOptions::default()).report;
+    assert!(r.complete);
+    for p in r.properties.iter().filter(|p| p.expectation == "always") {
+        assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
+    }
+    // A 5-server election needs three votes.
+    assert_eq!(
+        r.property("LeaderElected").unwrap().verdict,
+        Verdict::Witnessed
+    );
+}
