@@ -28,6 +28,12 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// List the bug catalog: each injectable protocol bug and the bounds that reach it.
     Bugs(cmd::bugs::BugsArgs),
+    /// Serve a model in stateright's web Explorer (counterexamples open at #/steps/PATH).
+    Explore(cmd::explore::ExploreArgs),
+    /// Show an ITF trace: numbered steps, and a message sequence diagram with --svg.
+    Trace(cmd::trace::TraceArgs),
+    /// Export the state graph of a small model as Graphviz DOT.
+    Graph(cmd::graph::GraphArgs),
     /// Run one node of the real implementation (a replicated KV store).
     Node(cmd::node::NodeArgs),
     /// Start a local cluster of node processes on loopback (foreground, Ctrl-C stops it).
@@ -49,6 +55,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(a) => cmd::check::run(a),
         Command::Bugs(a) => cmd::bugs::run(a),
+        Command::Explore(a) => cmd::explore::run(a),
+        Command::Trace(a) => cmd::trace::run(a),
+        Command::Graph(a) => cmd::graph::run(a),
         Command::Node(a) => cmd::node::run(a),
         Command::Cluster(a) => cmd::cluster::run(a),
         Command::Kv(a) => cmd::kv::run(a),

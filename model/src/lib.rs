@@ -13,6 +13,7 @@ pub mod latch;
 pub mod network;
 pub mod raft;
 pub mod spec;
+pub mod svg;
 pub mod trace;
 
 pub use bounds::{Bounds, NetworkSemantics};

@@ -5,5 +5,8 @@ pub mod bench_model;
 pub mod bugs;
 pub mod check;
 pub mod cluster;
+pub mod explore;
+pub mod graph;
 pub mod kv;
 pub mod node;
+pub mod trace;

@@ -168,4 +168,12 @@ impl Model for RaftModel {
     fn format_action(&self, action: &Action) -> String {
         crate::describe::raft_action(action)
     }
+
+    fn format_step(&self, last: &RaftState, action: Action) -> Option<String> {
+        crate::svg::format_step(self, last, action)
+    }
+
+    fn as_svg(&self, path: stateright::Path<RaftState, Action>) -> Option<String> {
+        crate::svg::explorer_svg(self, path)
+    }
 }
