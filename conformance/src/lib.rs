@@ -1,1 +1,21 @@
-//! Replays model traces against the implementation (see the conformance issue).
+//! raftspec-conformance: evidence that the implementation behaves like the specification.
+//!
+//! - [`driver`]: the API any implementation plugs into (feed an event, collect the messages it
+//!   sent, read an abstract state, restart).
+//! - [`protocol`]: the model side (actions as events, states as abstract node states).
+//! - [`replay`]: a model trace drives the implementation; the first difference is a
+//!   [`replay::Divergence`] with the ITF prefix.
+//! - [`sources`], [`search`]: traces from an edge cover of the state graph, random walks, ITF
+//!   files, and proptest (shrinking a divergence to a minimal trace).
+//! - [`conform`], [`suite`]: the suite per variant, the bug catalog, mutants.
+//! - [`record`]: real clusters (timers, TCP on loopback) recorded and validated against the model.
+//! - [`raft`]: Raft's model binding and the adapter for raftspec's own Raft core.
+
+pub mod conform;
+pub mod driver;
+pub mod protocol;
+pub mod raft;
+pub mod replay;
+pub mod search;
+pub mod sources;
+pub mod suite;

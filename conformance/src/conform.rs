@@ -1,0 +1,256 @@
+//! Conformance per variant: default options, the implementation under test (optionally with
+//! an injected mutant), the bug catalog's counterexamples, and ITF files.
+
+use crate::driver::NodeId;
+use crate::protocol::Protocol;
+use crate::raft::RaftNode;
+use crate::replay::{replay, Divergence, DivergenceJson};
+use crate::sources::actions_of_trace;
+use crate::suite::{run_suite, GraphConfig, Progress, SuiteOptions, SuiteReport};
+use raftspec_model::bugs::{catalog_for, Bug};
+use raftspec_model::check::{check, CheckOptions, Stop};
+use raftspec_model::raft::RaftModel;
+use raftspec_model::trace::Trace;
+use raftspec_model::{Bounds, NetworkSemantics, Variant};
+use serde::Serialize;
+use std::time::Instant;
+
+/// The implementation under test: raftspec's own cores at the model's granularity, possibly
+/// with one injected bug (feature `mutants`).
+#[derive(Clone, Debug, Default)]
+pub struct Target {
+    #[cfg(feature = "mutants")]
+    pub mutant: Option<raftspec_impl::core::Mutant>,
+}
+
+impl Target {
+    /// The correct implementation.
+    pub fn correct() -> Target {
+        Target::default()
+    }
+
+    #[cfg(feature = "mutants")]
+    pub fn mutant(m: raftspec_impl::core::Mutant) -> Target {
+        Target { mutant: Some(m) }
+    }
+
+    /// "raftspec-impl" or "raftspec-impl with mutant NAME".
+    pub fn name(&self) -> String {
+        #[cfg(feature = "mutants")]
+        if let Some(m) = self.mutant {
+            return format!("mutant {m}");
+        }
+        "raftspec-impl".to_string()
+    }
+
+    pub fn raft_config(&self) -> raftspec_impl::core::raft::Config {
+        #[allow(unused_mut)]
+        let mut c = raftspec_impl::core::raft::Config::model();
+        #[cfg(feature = "mutants")]
+        {
+            c.mutant = self.mutant;
+        }
+        c
+    }
+
+    pub fn raft_node(&self) -> impl Fn(NodeId, u8) -> RaftNode + '_ {
+        move |id, n| RaftNode::new(id, n, self.raft_config())
+    }
+}
+
+fn net(drop: bool, max_copies: u8, max_in_flight: u8) -> NetworkSemantics {
+    NetworkSemantics {
+        drop,
+        reorder: true,
+        max_copies,
+        max_in_flight,
+    }
+}
+
+fn bounds(max_term: u8, max_log: u8, max_restarts: u8, network: NetworkSemantics) -> Bounds {
+    Bounds {
+        servers: 3,
+        max_term,
+        max_log,
+        values: 1,
+        max_restarts,
+        network,
+    }
+}
+
+/// The defaults of `raftspec conform VARIANT`: well under a minute on one core.
+///
+/// Three state graphs, each small in one direction so that it can go deep: `faults` (drop,
+/// duplicate, a restart; short), `replication` (two entries in one term, duplicates; deep) and
+/// `elections` (three terms, one entry, a restart; deep).
+pub fn default_options(variant: Variant) -> SuiteOptions {
+    match variant {
+        Variant::Raft | Variant::Kraft => SuiteOptions {
+            graphs: vec![
+                GraphConfig {
+                    name: "faults".into(),
+                    bounds: bounds(2, 1, 1, net(true, 2, 4)),
+                    depth: 9,
+                },
+                GraphConfig {
+                    name: "replication".into(),
+                    bounds: bounds(1, 2, 0, net(false, 2, 4)),
+                    depth: 15,
+                },
+                GraphConfig {
+                    name: "elections".into(),
+                    bounds: bounds(3, 1, 1, net(false, 1, 4)),
+                    depth: 13,
+                },
+            ],
+            walk_bounds: Bounds {
+                values: 2,
+                ..bounds(4, 3, 2, net(true, 2, 8))
+            },
+            walks: 5000,
+            walk_len: 40,
+            seed: 1,
+            proptest_cases: 500,
+            proptest_len: 40,
+        },
+    }
+}
+
+/// Runs the suite for a variant against a target.
+pub fn conform(
+    variant: Variant,
+    opts: &SuiteOptions,
+    target: &Target,
+    progress: Progress<'_>,
+) -> Result<SuiteReport, String> {
+    for g in &opts.graphs {
+        g.bounds
+            .validate()
+            .map_err(|e| format!("bounds of graph {}: {e}", g.name))?;
+    }
+    opts.walk_bounds
+        .validate()
+        .map_err(|e| format!("walk bounds: {e}"))?;
+    match variant {
+        Variant::Raft => {
+            let spec = |b: &Bounds| RaftModel::new(b.clone(), None);
+            Ok(run_suite(&spec, opts, &target.raft_node(), progress))
+        }
+        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+    }
+}
+
+/// One catalog row's counterexample replayed against the correct implementation.
+#[derive(Clone, Debug, Serialize)]
+pub struct CatalogResult {
+    pub bug: String,
+    pub property: String,
+    /// Actions in the counterexample.
+    pub steps: usize,
+    /// Where the implementation left the buggy model (None: it did not, a failure).
+    #[serde(skip)]
+    pub divergence: Option<Box<Divergence>>,
+    #[serde(rename = "divergence")]
+    pub divergence_json: Option<DivergenceJson>,
+    pub seconds: f64,
+}
+
+impl CatalogResult {
+    /// One line: where and how the implementation refuses the bug.
+    pub fn summary(&self) -> String {
+        match &self.divergence {
+            Some(d) => format!(
+                "{:<26} {:>2}-step counterexample: implementation diverges at step {} ({}{}: model {} / impl {})",
+                self.bug,
+                self.steps,
+                d.step,
+                d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
+                d.field,
+                d.expected,
+                d.actual
+            ),
+            None => format!(
+                "{:<26} {:>2}-step counterexample: NO DIVERGENCE (the implementation follows the buggy model)",
+                self.bug, self.steps
+            ),
+        }
+    }
+}
+
+/// The counterexample of a catalog bug (the checker stops at the row's property).
+pub fn catalog_trace(variant: Variant, bug: Bug) -> Option<Trace> {
+    let row = catalog_for(variant).into_iter().find(|r| r.bug == bug)?;
+    let outcome = match variant {
+        Variant::Raft => check(
+            RaftModel::new(row.bounds.clone(), Some(bug)),
+            CheckOptions {
+                stop: Stop::AtProperty(row.property),
+                ..Default::default()
+            },
+        ),
+        Variant::Kraft => return None,
+    };
+    outcome
+        .counterexamples
+        .into_iter()
+        .find(|t| t.property.as_deref() == Some(row.property))
+}
+
+/// Every catalog counterexample of a variant replayed against `target`: each must diverge.
+pub fn catalog_results(
+    variant: Variant,
+    target: &Target,
+    progress: Progress<'_>,
+) -> Vec<CatalogResult> {
+    let mut out = Vec::new();
+    for row in catalog_for(variant) {
+        let t = Instant::now();
+        let Some(trace) = catalog_trace(variant, row.bug) else {
+            progress(&format!("catalog: {} has no counterexample", row.bug));
+            continue;
+        };
+        let divergence = match replay_trace(&trace, target) {
+            Ok(Ok(_)) => None,
+            Ok(Err(d)) => Some(d),
+            Err(e) => panic!("a catalog counterexample is a model trace: {e}"),
+        };
+        out.push(CatalogResult {
+            bug: row.bug.name().to_string(),
+            property: row.property.to_string(),
+            steps: trace.steps.len() - 1,
+            divergence_json: divergence.as_ref().map(|d| d.to_json()),
+            divergence,
+            seconds: t.elapsed().as_secs_f64(),
+        });
+        progress(&out.last().expect("pushed").summary());
+    }
+    out
+}
+
+/// Checks a trace against its model (with the bug it names), then replays it against the
+/// target. Outer `Err`: the trace is not one the model allows (bad input).
+pub fn replay_trace(
+    trace: &Trace,
+    target: &Target,
+) -> Result<Result<usize, Box<Divergence>>, String> {
+    match trace.variant {
+        Variant::Raft => {
+            let spec = RaftModel::new(trace.bounds.clone(), trace.bug);
+            run_trace(&spec, trace, &target.raft_node())
+        }
+        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+    }
+}
+
+fn run_trace<P, N>(
+    spec: &P,
+    trace: &Trace,
+    make: &dyn Fn(NodeId, u8) -> N,
+) -> Result<Result<usize, Box<Divergence>>, String>
+where
+    P: Protocol,
+    N: crate::driver::Node<Abstract = P::Msg>,
+{
+    let actions = actions_of_trace(spec, trace)?;
+    Ok(replay(spec, &actions, make).map(|r| r.steps))
+}

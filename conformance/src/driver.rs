@@ -1,0 +1,239 @@
+//! The driver API: what an implementation provides so that model traces can drive it.
+//!
+//! An implementation plugs in one node at a time through [`Node`]: feed it an [`Event`], get back
+//! the messages it sent, read its abstract [`NodeState`], crash and restart it from what it
+//! persisted. Messages stay in the implementation's own type; the node says what each one means
+//! in the protocol's vocabulary ([`Node::abstract_message`], the model's message type), which is
+//! how the harness matches a message the model delivers with a message the implementation sent.
+//!
+//! The shape follows quint-connect's driver (a step function plus a state projection), with
+//! the network kept by the harness: the implementation never needs to know a model exists.
+//! [`crate::adapters`] holds the adapters for raftspec's own cores; another Raft library needs
+//! one `impl Node` of the same size.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A server id as the models number them: `0..servers`.
+pub type NodeId = u8;
+
+/// Timers the protocols know. A node ignores the ones that do not apply to its role; the
+/// models fire only those that do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// Follower/candidate (KRaft: also unattached, voted, resigned, and a follower's fetch
+    /// timeout when it gives up on its leader): start an election.
+    Election,
+    /// Raft leader: send AppendEntries to every peer.
+    Heartbeat,
+    /// KRaft follower: send a Fetch to the leader.
+    Fetch,
+    /// KRaft leader: resign unless a majority fetched since the last check.
+    CheckQuorum,
+    /// KRaft leader: resend BeginQuorumEpoch to voters that have not fetched yet.
+    BeginQuorumEpoch,
+}
+
+/// One input to one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event<M> {
+    /// A message from a peer.
+    Receive { from: NodeId, msg: M },
+    /// A timer fired.
+    Timer(Timer),
+    /// A client asks this node to append a value (the models' values are small integers; an
+    /// adapter encodes them as its payload).
+    ClientRequest(u8),
+}
+
+/// Roles of both variants (Raft uses the first three).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+    Unattached,
+    Voted,
+    Resigned,
+    Prospective,
+}
+
+/// What a log entry carries, abstractly.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Payload {
+    /// A client value.
+    Value(u8),
+    /// KRaft's LeaderChange control record.
+    LeaderChange(NodeId),
+    /// Anything the model cannot carry (always a difference).
+    Opaque(Vec<u8>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Raft term / KRaft epoch the entry was created in.
+    pub term: u64,
+    pub payload: Payload,
+}
+
+impl fmt::Display for LogEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.payload {
+            Payload::Value(v) => write!(f, "(t{},v{})", self.term, v),
+            Payload::LeaderChange(l) => write!(f, "(t{},LeaderChange S{})", self.term, l),
+            Payload::Opaque(b) => write!(f, "(t{},bytes {:?})", self.term, b),
+        }
+    }
+}
+
+/// Variant-specific detail of a node's state (leader bookkeeping, a candidate's votes).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Detail {
+    /// A position (log index, offset), or none.
+    Position(Option<u64>),
+    /// A set of servers.
+    Servers(Vec<NodeId>),
+    /// A position per server (None: not known yet).
+    PerServer(Vec<(NodeId, Option<u64>)>),
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Detail::Position(None) => f.write_str("none"),
+            Detail::Position(Some(p)) => write!(f, "{p}"),
+            Detail::Servers(s) => {
+                let s: Vec<String> = s.iter().map(|i| format!("S{i}")).collect();
+                write!(f, "{{{}}}", s.join(", "))
+            }
+            Detail::PerServer(p) => {
+                let s: Vec<String> = p
+                    .iter()
+                    .map(|(i, v)| match v {
+                        Some(v) => format!("S{i}: {v}"),
+                        None => format!("S{i}: none"),
+                    })
+                    .collect();
+                write!(f, "{{{}}}", s.join(", "))
+            }
+        }
+    }
+}
+
+/// The abstract state of one node: what the model and the implementation must agree on after
+/// every step.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct NodeState {
+    /// Raft term / KRaft epoch.
+    pub term: u64,
+    pub role: Role,
+    pub voted_for: Option<NodeId>,
+    pub log: Vec<LogEntry>,
+    /// Raft commitIndex / KRaft high watermark: the number of committed entries.
+    pub commit: u64,
+    /// The leader this node knows of. `None` when this side does not track it (the Raft
+    /// model does not), and then it is not compared.
+    pub leader: Option<Option<NodeId>>,
+    /// Variant-specific fields by name; a field is compared when both sides report it.
+    pub detail: BTreeMap<&'static str, Detail>,
+}
+
+/// The first field in which two node states differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDiff {
+    pub field: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+fn show_opt(v: Option<NodeId>) -> String {
+    v.map_or_else(|| "none".to_string(), |i| format!("S{i}"))
+}
+
+fn show_log(log: &[LogEntry]) -> String {
+    let cells: Vec<String> = log.iter().map(|e| e.to_string()).collect();
+    format!("[{}]", cells.join(", "))
+}
+
+impl NodeState {
+    /// Compares `actual` with `self` (the expected state) field by field, in the order
+    /// term, role, votedFor, log, commit, leader, then the detail fields both report.
+    pub fn first_difference(&self, actual: &NodeState) -> Option<FieldDiff> {
+        let d = |field: &str, e: String, a: String| {
+            Some(FieldDiff {
+                field: field.to_string(),
+                expected: e,
+                actual: a,
+            })
+        };
+        if self.term != actual.term {
+            return d("term", self.term.to_string(), actual.term.to_string());
+        }
+        if self.role != actual.role {
+            return d(
+                "role",
+                format!("{:?}", self.role),
+                format!("{:?}", actual.role),
+            );
+        }
+        if self.voted_for != actual.voted_for {
+            return d(
+                "votedFor",
+                show_opt(self.voted_for),
+                show_opt(actual.voted_for),
+            );
+        }
+        if self.log != actual.log {
+            return d("log", show_log(&self.log), show_log(&actual.log));
+        }
+        if self.commit != actual.commit {
+            return d("commit", self.commit.to_string(), actual.commit.to_string());
+        }
+        if let (Some(e), Some(a)) = (self.leader, actual.leader) {
+            if e != a {
+                return d("leader", show_opt(e), show_opt(a));
+            }
+        }
+        for (k, e) in &self.detail {
+            if let Some(a) = actual.detail.get(k) {
+                if e != a {
+                    return d(k, e.to_string(), a.to_string());
+                }
+            }
+        }
+        None
+    }
+}
+
+/// One node of an implementation under test.
+///
+/// `Abstract` is the protocol's message type as the model writes it (for Raft,
+/// `raftspec_model::raft::Msg`): the vocabulary in which a model delivery and an implementation
+/// send are matched.
+pub trait Node {
+    /// The implementation's own message type.
+    type Message: Clone + fmt::Debug;
+    /// The model's message type.
+    type Abstract: Clone + PartialEq + fmt::Debug;
+
+    /// Feeds one event; returns the messages the node sent, as (destination, message).
+    /// `Err` means the node stopped itself (a fatal invariant), which is always a divergence.
+    fn step(&mut self, event: Event<Self::Message>)
+        -> Result<Vec<(NodeId, Self::Message)>, String>;
+
+    /// Crash and start again from what the node had persisted (one atomic step).
+    fn restart(&mut self);
+
+    /// The node's abstract state now.
+    fn state(&self) -> NodeState;
+
+    /// What a message this node sent means in the model's vocabulary; `Err` when the model
+    /// cannot express it (e.g. more entries than the model sends at once).
+    fn abstract_message(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        msg: &Self::Message,
+    ) -> Result<Self::Abstract, String>;
+}

@@ -1,0 +1,351 @@
+//! Raft: the model's side ([`Protocol`] for `RaftModel`) and the adapter for raftspec's own
+//! implementation core ([`RaftNode`] over `raftspec_impl::core::raft::RaftCore`).
+
+use crate::driver::{Detail, Event, LogEntry, Node, NodeId, NodeState, Payload, Role, Timer};
+use crate::protocol::{ModelStep, Protocol};
+use raftspec_impl::core::raft::{Config, Message, RaftCore};
+use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
+use raftspec_model::network::Envelope;
+use raftspec_model::raft::{
+    Action, Entries, Entry, Msg, RaftModel, RaftState, Role as ModelRole, Server,
+};
+use std::collections::BTreeMap;
+
+fn model_role(r: ModelRole) -> Role {
+    match r {
+        ModelRole::Follower => Role::Follower,
+        ModelRole::Candidate => Role::Candidate,
+        ModelRole::Leader => Role::Leader,
+    }
+}
+
+fn model_node(srv: &Server, id: NodeId, servers: u8) -> NodeState {
+    let mut detail = BTreeMap::new();
+    let peers = (0..servers).filter(|&p| p != id);
+    match srv.role {
+        ModelRole::Leader => {
+            detail.insert(
+                "nextIndex",
+                Detail::PerServer(
+                    peers
+                        .clone()
+                        .map(|p| (p, Some(srv.next_index[p as usize] as u64)))
+                        .collect(),
+                ),
+            );
+            detail.insert(
+                "matchIndex",
+                Detail::PerServer(
+                    peers
+                        .map(|p| (p, Some(srv.match_index[p as usize] as u64)))
+                        .collect(),
+                ),
+            );
+        }
+        ModelRole::Candidate => {
+            detail.insert(
+                "votesGranted",
+                Detail::Servers(
+                    (0..servers)
+                        .filter(|i| srv.votes_granted & (1 << i) != 0)
+                        .collect(),
+                ),
+            );
+        }
+        ModelRole::Follower => {}
+    }
+    NodeState {
+        term: srv.term as u64,
+        role: model_role(srv.role),
+        voted_for: srv.voted_for,
+        log: srv
+            .log
+            .iter()
+            .map(|e| LogEntry {
+                term: e.term as u64,
+                payload: Payload::Value(e.value),
+            })
+            .collect(),
+        commit: srv.commit_index as u64,
+        leader: None, // the Raft model does not track a known leader
+        detail,
+    }
+}
+
+impl Protocol for RaftModel {
+    type Msg = Msg;
+
+    fn model_step(&self, action: &Action) -> ModelStep<Msg> {
+        match action {
+            Action::Deliver(m) => ModelStep::Deliver(m.clone()),
+            Action::Drop(m) => ModelStep::Drop(m.clone()),
+            Action::Duplicate(m) => ModelStep::Duplicate(m.clone()),
+            Action::ElectionTimeout(s) => ModelStep::Timer(*s, Timer::Election),
+            Action::HeartbeatTimeout(s) => ModelStep::Timer(*s, Timer::Heartbeat),
+            Action::ClientRequest(s, v) => ModelStep::ClientRequest(*s, *v),
+            Action::Restart(s) => ModelStep::Restart(*s),
+        }
+    }
+
+    fn action_of(&self, step: ModelStep<Msg>) -> Action {
+        match step {
+            ModelStep::Deliver(m) => Action::Deliver(m),
+            ModelStep::Drop(m) => Action::Drop(m),
+            ModelStep::Duplicate(m) => Action::Duplicate(m),
+            ModelStep::Timer(s, Timer::Heartbeat) => Action::HeartbeatTimeout(s),
+            ModelStep::Timer(s, _) => Action::ElectionTimeout(s),
+            ModelStep::ClientRequest(s, v) => Action::ClientRequest(s, v),
+            ModelStep::Restart(s) => Action::Restart(s),
+        }
+    }
+
+    fn endpoints(msg: &Msg) -> (NodeId, NodeId) {
+        (msg.from(), msg.to())
+    }
+
+    fn describe(msg: &Msg) -> String {
+        raftspec_model::describe::raft_msg(msg)
+    }
+
+    fn node_states(&self, st: &RaftState) -> Vec<NodeState> {
+        let n = st.servers.len() as u8;
+        st.servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| model_node(s, i as NodeId, n))
+            .collect()
+    }
+
+    fn node_state(&self, st: &RaftState, node: NodeId) -> NodeState {
+        model_node(&st.servers[node as usize], node, st.servers.len() as u8)
+    }
+
+    fn in_flight(&self, st: &RaftState) -> Vec<(Msg, u8)> {
+        st.network.in_flight.clone()
+    }
+
+    /// The model's `discard_dead_messages` rule (model/src/raft/mod.rs).
+    fn is_dead(&self, st: &RaftState, msg: &Msg) -> bool {
+        let dest = &st.servers[msg.to() as usize];
+        match *msg {
+            Msg::RequestVoteResponse { term, granted, .. } => {
+                !(term > dest.term
+                    || (term == dest.term && granted && dest.role == ModelRole::Candidate))
+            }
+            Msg::AppendEntriesResponse { term, .. } => {
+                !(term > dest.term || (term == dest.term && dest.role == ModelRole::Leader))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Encodes a model value as the implementation's payload: one byte.
+pub fn value_payload(v: u8) -> Vec<u8> {
+    vec![v]
+}
+
+/// An implementation entry in the abstract vocabulary.
+pub fn abstract_entry(e: &ImplEntry) -> LogEntry {
+    LogEntry {
+        term: e.term,
+        payload: match &e.data {
+            EntryData::Command(b) if b.len() == 1 => Payload::Value(b[0]),
+            EntryData::Command(b) => Payload::Opaque(b.clone()),
+            EntryData::LeaderChange { leader } => match NodeId::try_from(*leader) {
+                Ok(l) => Payload::LeaderChange(l),
+                Err(_) => Payload::Opaque(leader.to_le_bytes().to_vec()),
+            },
+        },
+    }
+}
+
+pub(crate) fn impl_role(r: ImplRole) -> Role {
+    match r {
+        ImplRole::Follower => Role::Follower,
+        ImplRole::Candidate => Role::Candidate,
+        ImplRole::Leader => Role::Leader,
+        ImplRole::Unattached => Role::Unattached,
+        ImplRole::Voted => Role::Voted,
+        ImplRole::Resigned => Role::Resigned,
+    }
+}
+
+pub(crate) fn small(what: &str, v: u64) -> Result<u8, String> {
+    u8::try_from(v).map_err(|_| format!("{what} {v} does not fit the model (at most 255)"))
+}
+
+pub(crate) fn id_of(v: u64) -> NodeId {
+    NodeId::try_from(v).unwrap_or(NodeId::MAX)
+}
+
+/// raftspec's Raft core as a [`Node`].
+pub struct RaftNode {
+    core: RaftCore,
+    voters: Vec<u64>,
+    cfg: Config,
+}
+
+impl RaftNode {
+    /// Node `id` of a cluster of `servers`, with the given core configuration.
+    pub fn new(id: NodeId, servers: u8, cfg: Config) -> RaftNode {
+        let voters: Vec<u64> = (0..servers as u64).collect();
+        RaftNode {
+            core: RaftCore::new(id as u64, &voters, cfg.clone()),
+            voters,
+            cfg,
+        }
+    }
+
+    /// At the model's granularity (`Config::model()`).
+    pub fn model(id: NodeId, servers: u8) -> RaftNode {
+        RaftNode::new(id, servers, Config::model())
+    }
+
+    pub fn core(&self) -> &RaftCore {
+        &self.core
+    }
+}
+
+fn model_entry(e: &ImplEntry) -> Result<Entry, String> {
+    match abstract_entry(e).payload {
+        Payload::Value(v) => Ok(Entry {
+            term: small("entry term", e.term)?,
+            value: v,
+        }),
+        other => Err(format!(
+            "entry payload {other:?} is not a model value (one byte)"
+        )),
+    }
+}
+
+impl Node for RaftNode {
+    type Message = Message;
+    type Abstract = Msg;
+
+    fn step(&mut self, event: Event<Message>) -> Result<Vec<(NodeId, Message)>, String> {
+        let input = match event {
+            Event::Receive { from, msg } => Input::Receive {
+                from: from as u64,
+                msg,
+            },
+            Event::Timer(Timer::Election) => {
+                Input::Timer(raftspec_impl::core::Timer::ElectionTimeout)
+            }
+            Event::Timer(Timer::Heartbeat) => {
+                Input::Timer(raftspec_impl::core::Timer::HeartbeatTimeout)
+            }
+            Event::Timer(t) => return Err(format!("Raft has no {t:?} timer")),
+            Event::ClientRequest(v) => Input::Propose(value_payload(v)),
+        };
+        let out = self.core.step(input);
+        if let Some(f) = out.fatal {
+            return Err(f);
+        }
+        Ok(out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect())
+    }
+
+    fn restart(&mut self) {
+        let ps = self.core.persistent_state();
+        self.core = RaftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
+    }
+
+    fn state(&self) -> NodeState {
+        let v = self.core.view();
+        let mut detail = BTreeMap::new();
+        let per = |m: &BTreeMap<u64, u64>| {
+            Detail::PerServer(m.iter().map(|(p, i)| (id_of(*p), Some(*i))).collect())
+        };
+        match v.role {
+            ImplRole::Leader => {
+                detail.insert("nextIndex", per(&v.next_index));
+                detail.insert("matchIndex", per(&v.match_index));
+            }
+            ImplRole::Candidate => {
+                detail.insert(
+                    "votesGranted",
+                    Detail::Servers(v.votes_granted.iter().map(|i| id_of(*i)).collect()),
+                );
+            }
+            _ => {}
+        }
+        NodeState {
+            term: v.term,
+            role: impl_role(v.role),
+            voted_for: v.voted_for.map(id_of),
+            log: v.log.iter().map(abstract_entry).collect(),
+            commit: v.commit_index,
+            leader: Some(v.leader.map(id_of)),
+            detail,
+        }
+    }
+
+    fn abstract_message(&self, from: NodeId, to: NodeId, msg: &Message) -> Result<Msg, String> {
+        Ok(match msg {
+            Message::RequestVote {
+                term,
+                last_log_term,
+                last_log_index,
+            } => Msg::RequestVote {
+                from,
+                to,
+                term: small("term", *term)?,
+                last_log_term: small("lastLogTerm", *last_log_term)?,
+                last_log_index: small("lastLogIndex", *last_log_index)?,
+            },
+            Message::RequestVoteResponse { term, granted } => Msg::RequestVoteResponse {
+                from,
+                to,
+                term: small("term", *term)?,
+                granted: *granted,
+            },
+            Message::AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            } => {
+                let mut es = Entries::new();
+                for e in entries {
+                    es.try_push(model_entry(e)?).map_err(|_| {
+                        format!(
+                            "AppendEntries carries {} entries; the model sends at most {}",
+                            entries.len(),
+                            Entries::new().capacity()
+                        )
+                    })?;
+                }
+                Msg::AppendEntries {
+                    from,
+                    to,
+                    term: small("term", *term)?,
+                    prev_log_index: small("prevLogIndex", *prev_log_index)?,
+                    prev_log_term: small("prevLogTerm", *prev_log_term)?,
+                    entries: es,
+                    leader_commit: small("leaderCommit", *leader_commit)?,
+                }
+            }
+            Message::AppendEntriesResponse {
+                term,
+                success,
+                match_index,
+                last_log_index,
+            } => {
+                if last_log_index.is_some() {
+                    return Err(
+                        "AppendEntriesResponse carries a reject hint the model does not have"
+                            .into(),
+                    );
+                }
+                Msg::AppendEntriesResponse {
+                    from,
+                    to,
+                    term: small("term", *term)?,
+                    success: *success,
+                    match_index: small("matchIndex", *match_index)?,
+                }
+            }
+        })
+    }
+}
