@@ -1168,7 +1168,7 @@ pub fn render_with(trace: &Trace, violated: &[String]) -> String {
                 t.map_or("?".to_string(), |t| format!("{}{t}", w.t)),
                 cx + cell_w / 2.0 - 1.0,
                 y + 22.0,
-                esc(&clip(&format!("v{v}").replace("vv", "v"), 6))
+                esc(&clip(&value_text(v, w), 6))
             );
             let _ = write!(
                 o,
@@ -1199,15 +1199,16 @@ pub fn render_with(trace: &Trace, violated: &[String]) -> String {
                 let (t, v) = log_entry(c);
                 let by = c
                     .get("inTerm")
+                    .or_else(|| c.get("inEpoch"))
                     .and_then(opt_int)
                     .map(|x| format!(" by the leader of {}{x}", w.t))
                     .unwrap_or_default();
                 format!(
-                    "index {}: ({}{}, v{}){by}",
+                    "index {}: ({}{}, {}){by}",
                     k + 1,
                     w.t,
                     t.map_or("?".into(), |t| t.to_string()),
-                    v
+                    value_text(&v, w)
                 )
             })
             .collect();
@@ -1233,6 +1234,9 @@ pub fn render_with(trace: &Trace, violated: &[String]) -> String {
     if !abbrevs.is_empty() {
         legend.push(abbrevs.join(", "));
     }
+    if w == KRAFT_WORDS {
+        legend.push("LC = the LeaderChange control record a new leader appends".to_string());
+    }
     for (k, line) in legend.iter().enumerate() {
         let _ = write!(
             o,
@@ -1244,6 +1248,17 @@ pub fn render_with(trace: &Trace, violated: &[String]) -> String {
     }
     o.push_str("</svg>");
     o
+}
+
+/// A log entry's value in a cell: `v1`; KRaft's value 0 is its LeaderChange control record.
+fn value_text(v: &str, w: Vocab) -> String {
+    if w == KRAFT_WORDS && v == "0" {
+        "LC".into()
+    } else if v.starts_with('v') || v.is_empty() {
+        v.to_string()
+    } else {
+        format!("v{v}")
+    }
 }
 
 /// A small row of term-coloured cells beside a lifeline: the log right after a step.
