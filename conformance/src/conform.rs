@@ -4,6 +4,7 @@
 use crate::driver::NodeId;
 use crate::protocol::Protocol;
 use crate::raft::RaftNode;
+use crate::record::{record, replay_validated, validate, RecordOptions, Validation, RAFT_TIMERS};
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::sources::actions_of_trace;
 use crate::suite::{run_suite, GraphConfig, Progress, SuiteOptions, SuiteReport};
@@ -253,4 +254,54 @@ where
 {
     let actions = actions_of_trace(spec, trace)?;
     Ok(replay(spec, &actions, make).map(|r| r.steps))
+}
+
+/// Records a run of a real cluster of the implementation (see [`crate::record`]).
+pub fn record_run(
+    variant: Variant,
+    opts: &RecordOptions,
+    target: &Target,
+    progress: Progress<'_>,
+) -> Result<Trace, String> {
+    match variant {
+        Variant::Raft => {
+            let spec = RaftModel::new(default_options(Variant::Raft).walk_bounds, None);
+            record(
+                &spec,
+                &target.raft_node(),
+                "raft",
+                &RAFT_TIMERS,
+                opts,
+                progress,
+            )
+        }
+        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+    }
+}
+
+/// A recorded run checked against the model, and the model trace it follows replayed against
+/// fresh implementation nodes.
+pub struct Validated {
+    pub validation: Result<Validation, Box<Divergence>>,
+    /// The round trip; None when validation failed.
+    pub round_trip: Option<Result<usize, Box<Divergence>>>,
+}
+
+/// Validates a recorded run (outer `Err`: not a recording this tool can read).
+pub fn validate_recording(rec: &Trace, target: &Target) -> Result<Validated, String> {
+    match rec.variant {
+        Variant::Raft => {
+            let spec = RaftModel::new(rec.bounds.clone(), None);
+            let validation = validate(&spec, rec)?;
+            let round_trip = validation
+                .as_ref()
+                .ok()
+                .map(|v| replay_validated(&spec, v, &target.raft_node()));
+            Ok(Validated {
+                validation,
+                round_trip,
+            })
+        }
+        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+    }
 }

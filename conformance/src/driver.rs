@@ -20,7 +20,7 @@ pub type NodeId = u8;
 
 /// Timers the protocols know. A node ignores the ones that do not apply to its role; the
 /// models fire only those that do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
     /// Follower/candidate (KRaft: also unattached, voted, resigned, and a follower's fetch
     /// timeout when it gives up on its leader): start an election.
@@ -206,6 +206,25 @@ impl NodeState {
     }
 }
 
+/// What a node did in one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reaction<M> {
+    /// Messages sent, as (destination, message).
+    pub sent: Vec<(NodeId, M)>,
+    /// For real-time drivers (the recorder): the node asks for its election timer to restart
+    /// (it heard from its leader, granted a vote or started an election). Replay ignores it.
+    pub reset_election_timer: bool,
+}
+
+impl<M> Reaction<M> {
+    pub fn sent(sent: Vec<(NodeId, M)>) -> Self {
+        Reaction {
+            sent,
+            reset_election_timer: false,
+        }
+    }
+}
+
 /// One node of an implementation under test.
 ///
 /// `Abstract` is the protocol's message type as the model writes it (for Raft,
@@ -219,8 +238,7 @@ pub trait Node {
 
     /// Feeds one event; returns the messages the node sent, as (destination, message).
     /// `Err` means the node stopped itself (a fatal invariant), which is always a divergence.
-    fn step(&mut self, event: Event<Self::Message>)
-        -> Result<Vec<(NodeId, Self::Message)>, String>;
+    fn step(&mut self, event: Event<Self::Message>) -> Result<Reaction<Self::Message>, String>;
 
     /// Crash and start again from what the node had persisted (one atomic step).
     fn restart(&mut self);
@@ -236,4 +254,99 @@ pub trait Node {
         to: NodeId,
         msg: &Self::Message,
     ) -> Result<Self::Abstract, String>;
+}
+
+fn itf_opt<T: Serialize>(v: Option<T>) -> serde_json::Value {
+    match v {
+        Some(x) => serde_json::json!({"tag": "Some", "value": x}),
+        None => serde_json::json!({"tag": "None", "value": {"#tup": []}}),
+    }
+}
+
+impl Detail {
+    fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Detail::Position(p) => itf_opt(*p),
+            Detail::Servers(s) => json!(s),
+            Detail::PerServer(p) => json!(p
+                .iter()
+                .map(|(s, v)| json!({"server": s, "value": itf_opt(*v)}))
+                .collect::<Vec<_>>()),
+        }
+    }
+}
+
+impl LogEntry {
+    fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match &self.payload {
+            Payload::Value(v) => json!({"term": self.term, "value": v}),
+            Payload::LeaderChange(l) => json!({"term": self.term, "leaderChange": l}),
+            Payload::Opaque(b) => json!({"term": self.term, "bytes": b}),
+        }
+    }
+}
+
+/// Fields every recorded node state must have.
+pub const CORE_FIELDS: [&str; 5] = ["term", "role", "votedFor", "log", "commit"];
+
+impl NodeState {
+    /// The state as an ITF-style record (no nulls; options as `{"tag": "Some"|"None"}`).
+    /// An untracked leader is left out, as is every detail the side does not report.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut m = serde_json::Map::new();
+        m.insert("term".into(), json!(self.term));
+        m.insert("role".into(), json!(self.role));
+        m.insert("votedFor".into(), itf_opt(self.voted_for));
+        m.insert(
+            "log".into(),
+            json!(self.log.iter().map(LogEntry::to_json).collect::<Vec<_>>()),
+        );
+        m.insert("commit".into(), json!(self.commit));
+        if let Some(l) = self.leader {
+            m.insert("leader".into(), itf_opt(l));
+        }
+        for (k, d) in &self.detail {
+            m.insert((*k).to_string(), d.to_json());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// [`NodeState::first_difference`] on the JSON forms: every core field must be present in
+/// `actual`; any other field of `expected` is compared when `actual` has it.
+pub fn first_difference_json(
+    expected: &serde_json::Value,
+    actual: &serde_json::Value,
+) -> Option<FieldDiff> {
+    let show = |v: Option<&serde_json::Value>| match v {
+        None => "(missing)".to_string(),
+        Some(v) => v.to_string(),
+    };
+    let (Some(e), Some(a)) = (expected.as_object(), actual.as_object()) else {
+        return Some(FieldDiff {
+            field: "state".into(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        });
+    };
+    let keys = CORE_FIELDS.iter().map(|k| k.to_string()).chain(
+        e.keys()
+            .filter(|k| !CORE_FIELDS.contains(&k.as_str()))
+            .cloned(),
+    );
+    for k in keys {
+        let (x, y) = (e.get(&k), a.get(&k));
+        let core = CORE_FIELDS.contains(&k.as_str());
+        if x != y && (core || y.is_some()) {
+            return Some(FieldDiff {
+                field: k.clone(),
+                expected: show(x),
+                actual: show(y),
+            });
+        }
+    }
+    None
 }

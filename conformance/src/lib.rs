@@ -15,6 +15,7 @@ pub mod conform;
 pub mod driver;
 pub mod protocol;
 pub mod raft;
+pub mod record;
 pub mod replay;
 pub mod search;
 pub mod sources;

@@ -3,6 +3,7 @@
 
 use crate::driver::{NodeId, NodeState, Timer};
 use raftspec_model::Spec;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -27,7 +28,7 @@ pub enum ModelStep<M> {
 /// A model that conformance can drive an implementation with.
 pub trait Protocol: Spec {
     /// The model's message type.
-    type Msg: Clone + PartialEq + Eq + Hash + Debug + Serialize;
+    type Msg: Clone + PartialEq + Eq + Hash + Debug + Serialize + DeserializeOwned;
 
     /// The event an action stands for.
     fn model_step(&self, action: &Self::Action) -> ModelStep<Self::Msg>;

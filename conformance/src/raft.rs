@@ -1,7 +1,9 @@
 //! Raft: the model's side ([`Protocol`] for `RaftModel`) and the adapter for raftspec's own
 //! implementation core ([`RaftNode`] over `raftspec_impl::core::raft::RaftCore`).
 
-use crate::driver::{Detail, Event, LogEntry, Node, NodeId, NodeState, Payload, Role, Timer};
+use crate::driver::{
+    Detail, Event, LogEntry, Node, NodeId, NodeState, Payload, Reaction, Role, Timer,
+};
 use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
 use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
@@ -223,7 +225,7 @@ impl Node for RaftNode {
     type Message = Message;
     type Abstract = Msg;
 
-    fn step(&mut self, event: Event<Message>) -> Result<Vec<(NodeId, Message)>, String> {
+    fn step(&mut self, event: Event<Message>) -> Result<Reaction<Message>, String> {
         let input = match event {
             Event::Receive { from, msg } => Input::Receive {
                 from: from as u64,
@@ -242,7 +244,10 @@ impl Node for RaftNode {
         if let Some(f) = out.fatal {
             return Err(f);
         }
-        Ok(out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect())
+        Ok(Reaction {
+            sent: out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect(),
+            reset_election_timer: out.reset_election_timer,
+        })
     }
 
     fn restart(&mut self) {

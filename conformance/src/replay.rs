@@ -125,7 +125,7 @@ impl<N: Node> Harness<N> {
                 expected: "the node keeps running".into(),
                 actual: e,
             })?;
-        for (to, msg) in sent {
+        for (to, msg) in sent.sent {
             let abs = self.nodes[node as usize]
                 .abstract_message(node, to, &msg)
                 .map_err(|e| StepFailure {

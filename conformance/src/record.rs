@@ -1,0 +1,640 @@
+//! The other direction, trace validation: a real cluster of the implementation runs (real
+//! timers, real TCP on loopback through the implementation's own transport, all nodes in one
+//! process so that every event has one place in one order); each event a node handles is
+//! recorded as the model action it stands for, with every node's abstract state after it and
+//! the messages it sent. [`validate`] then checks that every recorded step is a transition the
+//! model allows, leading to the recorded abstract states.
+//!
+//! A recorded trace is an ITF document like a model trace, but its states are
+//! `{"servers": [abstract node state...], "sent": [messages sent in the step], "atMs": N}`
+//! instead of the model's full state (the model's history variables and its network cannot be
+//! observed on a real node).
+
+use crate::driver::{first_difference_json, Event, Node, NodeId, NodeState, Role, Timer};
+use crate::protocol::{ModelStep, Protocol};
+use crate::replay::{replay, Divergence};
+use crate::sources::Rng;
+use raftspec_impl::net::transport::Transport;
+use raftspec_model::trace::{replay_on_model, Trace, TraceAction, TraceStep};
+use raftspec_model::{Bounds, NetworkSemantics};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a recorded run goes.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordOptions {
+    pub servers: u8,
+    /// Client requests (values 1, 2, ...), each sent to the leader once the previous one is
+    /// committed there. At most 6 (the model's longest log).
+    pub requests: u8,
+    /// Crash-restarts of the leader, spread over the run.
+    pub restarts: u8,
+    /// Seeds the timers' jitter (the run itself depends on real time).
+    pub seed: u64,
+    /// Election timeout, uniform in [min, max) milliseconds.
+    pub election_ms: (u64, u64),
+    /// Period of a leader's heartbeat (Raft) or a follower's fetch (KRaft), milliseconds.
+    pub heartbeat_ms: u64,
+    /// Give up (an error, not a divergence) if the run has not finished by then.
+    pub time_limit_ms: u64,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            servers: 3,
+            requests: 4,
+            restarts: 1,
+            seed: 1,
+            election_ms: (150, 300),
+            heartbeat_ms: 30,
+            time_limit_ms: 20_000,
+        }
+    }
+}
+
+/// Which timers run for a node in a given role.
+pub struct TimerPolicy {
+    /// The role has an election timer (reset when the node asks for it).
+    pub election: fn(Role) -> bool,
+    /// Periodic timers of the role, with their period in heartbeat periods.
+    pub periodic: fn(Role) -> &'static [(Timer, u32)],
+}
+
+/// Raft: followers and candidates time out into elections; a leader's heartbeat is periodic.
+pub const RAFT_TIMERS: TimerPolicy = TimerPolicy {
+    election: |r| matches!(r, Role::Follower | Role::Candidate),
+    periodic: |r| match r {
+        Role::Leader => &[(Timer::Heartbeat, 1)],
+        _ => &[],
+    },
+};
+
+/// A message a node's transport received, for the one event loop.
+type Inbox<M> = mpsc::Receiver<(NodeId, NodeId, M)>;
+
+/// Runs a real cluster and records it. `spec` names actions and labels them (its bounds do
+/// not matter; the recording's bounds are computed from what the run needed).
+pub fn record<P, N>(
+    spec: &P,
+    make: &dyn Fn(NodeId, u8) -> N,
+    mode: &str,
+    policy: &TimerPolicy,
+    opts: &RecordOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Trace, String>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+    N::Message: Serialize + DeserializeOwned + Send + 'static,
+{
+    if opts.requests as usize > raftspec_model::bounds::MAX_LOG || opts.requests > 9 {
+        return Err(format!(
+            "--requests must be at most {} (the model's longest log)",
+            raftspec_model::bounds::MAX_LOG
+        ));
+    }
+    if opts.election_ms.0 == 0 || opts.election_ms.1 <= opts.election_ms.0 {
+        return Err("the election timeout range must be non-empty".into());
+    }
+    let n = opts.servers;
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+    let addrs: BTreeMap<u64, SocketAddr> = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Ok((i as u64, l.local_addr()?)))
+        .collect::<Result<_, std::io::Error>>()
+        .map_err(|e| format!("cannot read a listener's address: {e}"))?;
+    let (tx, inbox): (_, Inbox<N::Message>) = mpsc::channel();
+    let transports: Vec<Transport<N::Message>> = listeners
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let tx = std::sync::Mutex::new(tx.clone());
+            let to = i as NodeId;
+            Transport::start(
+                i as u64,
+                mode,
+                l,
+                &addrs,
+                Arc::new(move |from: u64, m| {
+                    let from = NodeId::try_from(from).unwrap_or(NodeId::MAX);
+                    let _ = tx.lock().map(|t| t.send((to, from, m)));
+                }),
+            )
+        })
+        .collect();
+    drop(tx);
+
+    let mut run = Run {
+        spec,
+        nodes: (0..n).map(|i| make(i, n)).collect(),
+        steps: Vec::new(),
+        start: Instant::now(),
+        max_term: 0,
+        max_log: 0,
+        max_value: 0,
+    };
+    run.push(None, &[]);
+    let hb = Duration::from_millis(opts.heartbeat_ms);
+    let mut rng = Rng::new(opts.seed);
+    let election = |rng: &mut Rng| {
+        let (lo, hi) = opts.election_ms;
+        Duration::from_millis(lo + rng.below((hi - lo) as usize) as u64)
+    };
+    // Per node: when each of its timers fires next.
+    let mut timers: Vec<BTreeMap<TimerKey, Instant>> = vec![BTreeMap::new(); n as usize];
+    let mut proposed = 0u8;
+    let mut restarted = 0u8;
+    let limit = Duration::from_millis(opts.time_limit_ms);
+    let result = loop {
+        let now = Instant::now();
+        if run.start.elapsed() > limit {
+            let nodes: Vec<String> = run
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let s = x.state();
+                    format!(
+                        "S{i} {:?} term {} log {} commit {}",
+                        s.role,
+                        s.term,
+                        s.log.len(),
+                        s.commit
+                    )
+                })
+                .collect();
+            break Err(format!(
+                "the cluster did not finish in {} ms ({} steps recorded, {proposed} requests sent; {})",
+                opts.time_limit_ms,
+                run.steps.len() - 1,
+                nodes.join(", ")
+            ));
+        }
+        let states: Vec<NodeState> = run.nodes.iter().map(|x| x.state()).collect();
+        if run.max_term >= 14 {
+            break Err("terms reached 14 without finishing (the model's terms stop at 15)".into());
+        }
+        let leader = states
+            .iter()
+            .position(|s| s.role == Role::Leader)
+            .map(|i| i as NodeId);
+        let settled = |s: &NodeState| s.commit as usize == s.log.len() && s.log == states[0].log;
+        if proposed == opts.requests && states.iter().all(settled) && !states[0].log.is_empty() {
+            break Ok(());
+        }
+        // Timers that apply to each node's role now.
+        for (i, s) in states.iter().enumerate() {
+            let t = &mut timers[i];
+            let periodic = (policy.periodic)(s.role);
+            t.retain(|k, _| match k {
+                TimerKey::Election => (policy.election)(s.role),
+                TimerKey::Periodic(p) => periodic.iter().any(|(q, _)| q == p),
+            });
+            if (policy.election)(s.role) && !t.contains_key(&TimerKey::Election) {
+                t.insert(TimerKey::Election, now + election(&mut rng));
+            }
+            for (p, k) in periodic {
+                t.entry(TimerKey::Periodic(*p)).or_insert(now + hb * *k);
+            }
+        }
+        // The client: one request at a time, to the leader, once the last one is committed.
+        if let Some(l) = leader {
+            let s = &states[l as usize];
+            // Entries of earlier terms commit only under one of the leader's own term (the
+            // model's leaders append no no-op), so a leader without one gets the next request.
+            let committed_here =
+                s.commit as usize == s.log.len() || s.log.last().is_some_and(|e| e.term < s.term);
+            let restart_due = restarted < opts.restarts
+                && proposed as u32 * (opts.restarts as u32 + 1)
+                    >= opts.requests as u32 * (restarted as u32 + 1)
+                && committed_here;
+            if restart_due {
+                run.nodes[l as usize].restart();
+                run.push(Some(ModelStep::Restart(l)), &[]);
+                timers[l as usize].clear();
+                restarted += 1;
+                progress(&format!("restarted leader S{l}"));
+                continue;
+            }
+            if proposed < opts.requests && committed_here {
+                proposed += 1;
+                let v = proposed;
+                match run.step(l, Event::ClientRequest(v), ModelStep::ClientRequest(l, v)) {
+                    Ok((sent, _)) => send_all(&transports, l, sent),
+                    Err(e) => break Err(e),
+                }
+                continue;
+            }
+        }
+        // The next timer, or a message before it.
+        let next = timers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.iter().map(move |(k, at)| (*at, i as NodeId, *k)))
+            .min();
+        let wait = next.map_or(hb, |(at, _, _)| at.saturating_duration_since(now));
+        match inbox.recv_timeout(wait.min(hb)) {
+            Ok((to, from, msg)) => {
+                let abs = match run.nodes[from as usize].abstract_message(from, to, &msg) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        break Err(format!(
+                            "S{from} sent a message the model cannot express: {e}"
+                        ))
+                    }
+                };
+                match run.step(to, Event::Receive { from, msg }, ModelStep::Deliver(abs)) {
+                    Ok((sent, reset)) => {
+                        if reset {
+                            timers[to as usize].remove(&TimerKey::Election);
+                        }
+                        send_all(&transports, to, sent);
+                    }
+                    Err(e) => break Err(e),
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let Some((at, i, key)) = next else { continue };
+                if at > Instant::now() {
+                    continue;
+                }
+                let timer = match key {
+                    TimerKey::Election => Timer::Election,
+                    TimerKey::Periodic(t) => t,
+                };
+                timers[i as usize].remove(&key);
+                match run.step(i, Event::Timer(timer), ModelStep::Timer(i, timer)) {
+                    Ok((sent, _)) => send_all(&transports, i, sent),
+                    Err(e) => break Err(e),
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Err("the transports stopped".into());
+            }
+        }
+    };
+    drop(transports);
+    result?;
+    progress(&format!(
+        "recorded {} steps in {:.2} s: {} requests, {} restart(s), terms up to {}",
+        run.steps.len() - 1,
+        run.start.elapsed().as_secs_f64(),
+        proposed,
+        restarted,
+        run.max_term
+    ));
+    let bounds = Bounds {
+        servers: n,
+        max_term: run.max_term.max(1),
+        max_log: run.max_log,
+        values: run.max_value.max(1),
+        max_restarts: restarted,
+        network: NetworkSemantics {
+            drop: true,
+            reorder: true,
+            max_copies: 4,
+            max_in_flight: u8::MAX,
+        },
+    };
+    Ok(Trace {
+        variant: spec.variant(),
+        bounds,
+        bug: None,
+        property: Some(RECORDED.to_string()),
+        path: None,
+        steps: run.steps,
+    })
+}
+
+/// `#meta.property` of a recorded run.
+pub const RECORDED: &str = "recorded run";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum TimerKey {
+    Election,
+    Periodic(Timer),
+}
+
+fn send_all<M: Serialize + DeserializeOwned + Send + 'static>(
+    transports: &[Transport<M>],
+    from: NodeId,
+    sent: Vec<(NodeId, M)>,
+) {
+    for (to, m) in sent {
+        transports[from as usize].send(to as u64, &m);
+    }
+}
+
+struct Run<'a, P: Protocol, N: Node> {
+    spec: &'a P,
+    nodes: Vec<N>,
+    steps: Vec<TraceStep>,
+    start: Instant,
+    max_term: u8,
+    max_log: u8,
+    max_value: u8,
+}
+
+impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
+    /// Records a step: the action, every node's state after it, what was sent.
+    fn push(&mut self, step: Option<ModelStep<P::Msg>>, sent: &[P::Msg]) {
+        let states: Vec<NodeState> = self.nodes.iter().map(|n| n.state()).collect();
+        for s in &states {
+            self.max_term = self.max_term.max(s.term.min(255) as u8);
+            self.max_log = self.max_log.max(s.log.len().min(255) as u8);
+            for e in &s.log {
+                if let crate::driver::Payload::Value(v) = e.payload {
+                    self.max_value = self.max_value.max(v);
+                }
+            }
+        }
+        let action = step.map(|st| {
+            let a = self.spec.action_of(st);
+            TraceAction {
+                name: self.spec.action_name(&a).to_string(),
+                args: self.spec.action_json(&a),
+                label: self.spec.format_action(&a),
+            }
+        });
+        self.steps.push(TraceStep {
+            action,
+            state: json!({
+                "servers": states.iter().map(NodeState::to_json).collect::<Vec<_>>(),
+                "sent": sent.iter().map(|m| serde_json::to_value(m).expect("messages serialize")).collect::<Vec<_>>(),
+                "atMs": self.start.elapsed().as_millis() as u64,
+            }),
+        });
+    }
+
+    /// Steps a node and records the step; returns what it sent and whether it asked for its
+    /// election timer to restart.
+    #[allow(clippy::type_complexity)]
+    fn step(
+        &mut self,
+        node: NodeId,
+        event: Event<N::Message>,
+        step: ModelStep<P::Msg>,
+    ) -> Result<(Vec<(NodeId, N::Message)>, bool), String> {
+        let r = self.nodes[node as usize]
+            .step(event)
+            .map_err(|e| format!("S{node} stopped: {e}"))?;
+        let abs = r
+            .sent
+            .iter()
+            .map(|(to, m)| self.nodes[node as usize].abstract_message(node, *to, m))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("S{node} sent a message the model cannot express: {e}"))?;
+        self.push(Some(step), &abs);
+        Ok((r.sent, r.reset_election_timer))
+    }
+}
+
+/// What validation found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Validation {
+    /// Recorded steps checked.
+    pub steps: usize,
+    /// Recorded deliveries of messages the model had already discarded as dead (a response
+    /// nobody waits for any more): they must change nothing and send nothing.
+    pub stutters: usize,
+    /// The model trace the run follows (stutters left out).
+    #[serde(skip)]
+    pub model_trace: Trace,
+}
+
+/// Is this a recorded run (rather than a model trace)?
+pub fn is_recording(t: &Trace) -> bool {
+    t.property.as_deref() == Some(RECORDED)
+        || t.steps
+            .first()
+            .is_some_and(|s| s.state.get("sent").is_some() && s.state.get("network").is_none())
+}
+
+/// Checks a recorded run against the model, step by step: every recorded action must be one
+/// the model allows where it was taken (or a delivery of a message the model discarded as
+/// dead, which must change nothing), every node's recorded state must be the model's, every
+/// message the model sends must have been sent, and every message sent must be one the model
+/// sends (or one it discards as dead). Outer `Err`: the file is not a recording of `spec`'s
+/// variant.
+pub fn validate<P: Protocol>(
+    spec: &P,
+    rec: &Trace,
+) -> Result<Result<Validation, Box<Divergence>>, String> {
+    let n = spec.bounds().servers as usize;
+    let servers_of = |i: usize| -> Result<&Vec<Value>, String> {
+        rec.steps[i]
+            .state
+            .get("servers")
+            .and_then(Value::as_array)
+            .filter(|a| a.len() == n)
+            .ok_or_else(|| {
+                format!("recorded state {i} has no \"servers\" array of {n} node states")
+            })
+    };
+    let sent_of = |i: usize| -> Result<Vec<P::Msg>, String> {
+        match rec.steps[i].state.get("sent") {
+            None => Err(format!("recorded state {i} has no \"sent\" array")),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| format!("recorded state {i}: bad \"sent\": {e}")),
+        }
+    };
+    if !is_recording(rec) {
+        return Err(
+            "not a recorded run (its states have no \"sent\" field): replay model traces with `raftspec replay`"
+                .into(),
+        );
+    }
+    let mut state = spec
+        .init_states()
+        .into_iter()
+        .next()
+        .expect("one init state");
+    let diverge =
+        |step: usize, label: String, node: Option<NodeId>, field: &str, e: String, a: String| {
+            let mut prefix = rec.clone();
+            prefix.steps.truncate(step + 1);
+            Box::new(Divergence {
+                step,
+                action: label,
+                node,
+                field: field.to_string(),
+                expected: e,
+                actual: a,
+                prefix,
+            })
+        };
+    let compare =
+        |step: usize, label: &str, st: &P::State| -> Result<Option<Box<Divergence>>, String> {
+            let recorded = servers_of(step)?;
+            for (i, r) in recorded.iter().enumerate() {
+                let e = spec.node_state(st, i as NodeId).to_json();
+                if let Some(d) = first_difference_json(&e, r) {
+                    return Ok(Some(diverge(
+                        step,
+                        label.to_string(),
+                        Some(i as NodeId),
+                        &d.field,
+                        d.expected,
+                        d.actual,
+                    )));
+                }
+            }
+            Ok(None)
+        };
+    if let Some(d) = compare(0, "initial state", &state)? {
+        return Ok(Err(d));
+    }
+    let count = |bag: &[(P::Msg, u8)], m: &P::Msg| {
+        bag.iter()
+            .find(|(x, _)| x == m)
+            .map_or(0, |(_, c)| *c as usize)
+    };
+    let mut pool: HashMap<P::Msg, usize> = HashMap::new();
+    let mut model_actions = Vec::new();
+    let mut stutters = 0;
+    let mut enabled = Vec::new();
+    for i in 1..rec.steps.len() {
+        let ta = rec.steps[i]
+            .action
+            .as_ref()
+            .expect("non-initial steps have actions");
+        let label = ta.label.clone();
+        let action = spec.action_from_json(&ta.args).map_err(|e| {
+            format!(
+                "recorded step {i}: action_args is not a {} action: {e}",
+                spec.variant()
+            )
+        })?;
+        let ms = spec.model_step(&action);
+        let sent = sent_of(i)?;
+        let d = |node, field: &str, e: String, a: String| {
+            Ok(Err(diverge(i, label.clone(), node, field, e, a)))
+        };
+        // The recording must be consistent with itself: only sent messages arrive.
+        match &ms {
+            ModelStep::Deliver(m) | ModelStep::Drop(m) => match pool.get_mut(m) {
+                Some(c) if *c > 0 => *c -= 1,
+                _ => {
+                    return d(
+                        Some(P::endpoints(m).0),
+                        "message",
+                        "a message sent earlier in the run".into(),
+                        format!("{} (never sent)", P::describe(m)),
+                    )
+                }
+            },
+            ModelStep::Duplicate(m) => *pool.entry(m.clone()).or_default() += 1,
+            _ => {}
+        }
+        enabled.clear();
+        spec.actions(&state, &mut enabled);
+        let before = spec.in_flight(&state);
+        let next = if enabled.contains(&action) {
+            model_actions.push(action.clone());
+            spec.next_state(&state, action)
+                .expect("enabled actions have a next state")
+        } else if let ModelStep::Deliver(m) = &ms {
+            if count(&before, m) == 0 && spec.is_dead(&state, m) {
+                stutters += 1;
+                if !sent.is_empty() {
+                    return d(
+                        P::endpoints(m).1.into(),
+                        "sent",
+                        "nothing (the model discarded this message: delivering it changes nothing)"
+                            .into(),
+                        sent.iter().map(P::describe).collect::<Vec<_>>().join("; "),
+                    );
+                }
+                state.clone()
+            } else {
+                return d(
+                    Some(P::endpoints(m).1),
+                    "action",
+                    "a step the model allows here".into(),
+                    format!("{label}: the model has no such message in flight"),
+                );
+            }
+        } else {
+            return d(
+                None,
+                "action",
+                "a step the model allows here".into(),
+                format!("{label}: not enabled in the model"),
+            );
+        };
+        if let Some(dv) = compare(i, &label, &next)? {
+            return Ok(Err(dv));
+        }
+        let after = spec.in_flight(&next);
+        let taken =
+            |m: &P::Msg| matches!(&ms, ModelStep::Deliver(x) | ModelStep::Drop(x) if x == m);
+        for (m, c) in &after {
+            let had = count(&before, m).saturating_sub(taken(m) as usize);
+            if (*c as usize) > had && !matches!(&ms, ModelStep::Duplicate(_)) && !sent.contains(m) {
+                return d(
+                    Some(P::endpoints(m).0),
+                    "sent",
+                    format!("{} (sent by the model)", P::describe(m)),
+                    "not sent by the implementation".into(),
+                );
+            }
+        }
+        for m in &sent {
+            if count(&after, m) == 0 && !spec.is_dead(&next, m) {
+                return d(
+                    Some(P::endpoints(m).0),
+                    "sent",
+                    "not sent by the model".into(),
+                    format!("{} (sent by the implementation)", P::describe(m)),
+                );
+            }
+            *pool.entry(m.clone()).or_default() += 1;
+        }
+        state = next;
+    }
+    let model_trace =
+        Trace::from_actions(spec, &model_actions).expect("validated actions are a model trace");
+    if let Err(e) = replay_on_model(spec, &model_trace) {
+        panic!("a trace built from model actions replays on the model: {e}");
+    }
+    Ok(Ok(Validation {
+        steps: rec.steps.len() - 1,
+        stutters,
+        model_trace,
+    }))
+}
+
+/// Replays the model trace a validated recording follows against fresh implementation nodes:
+/// the round trip (implementation → model → implementation).
+pub fn replay_validated<P, N>(
+    spec: &P,
+    v: &Validation,
+    make: &dyn Fn(NodeId, u8) -> N,
+) -> Result<usize, Box<Divergence>>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let actions: Vec<P::Action> = v
+        .model_trace
+        .steps
+        .iter()
+        .skip(1)
+        .map(|s| {
+            spec.action_from_json(&s.action.as_ref().expect("action").args)
+                .expect("model trace actions parse")
+        })
+        .collect();
+    replay(spec, &actions, make).map(|r| r.steps)
+}
