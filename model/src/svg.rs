@@ -266,6 +266,10 @@ fn camel(key: &str) -> String {
 
 /// A message's fields in protocol terms, short: `t3 prev(1,t1) [t1:v1] commit 0`.
 fn msg_fields(m: &MsgView, w: Vocab) -> String {
+    fields_text(&m.fields, w)
+}
+
+fn fields_text(fields: &Map<String, Value>, w: Vocab) -> String {
     let mut parts = Vec::new();
     let skip = [
         "from",
@@ -280,21 +284,23 @@ fn msg_fields(m: &MsgView, w: Vocab) -> String {
         "type",
         "kind",
     ];
-    if let Some(t) = field(&m.fields, &["term", "epoch"]).and_then(opt_int) {
+    if let Some(t) = field(fields, &["term", "epoch"]).and_then(opt_int) {
         parts.push(format!("{}{t}", w.t));
     }
-    let get = |k: &str| m.fields.get(k).and_then(opt_int);
+    let get = |k: &str| fields.get(k).and_then(opt_int);
     let mut used: Vec<&str> = vec!["term", "epoch"];
     for (a, b, name) in [
         ("last_log_index", "last_log_term", "last"),
         ("prev_log_index", "prev_log_term", "prev"),
+        ("last_offset", "last_epoch", "last"),
+        ("fetch_offset", "last_fetched_epoch", "fetch"),
     ] {
         if let (Some(i), Some(t)) = (get(a), get(b)) {
             parts.push(format!("{name}({i},{}{t})", w.t));
             used.extend([a, b]);
         }
     }
-    for (k, v) in &m.fields {
+    for (k, v) in fields {
         if skip.contains(&k.as_str()) || used.contains(&k.as_str()) {
             continue;
         }
@@ -314,15 +320,32 @@ fn msg_fields(m: &MsgView, w: Vocab) -> String {
                 let cells: Vec<String> = es
                     .iter()
                     .map(|e| match log_entry(e) {
-                        (Some(t), v) if !v.is_empty() => format!("{}{t}:{v}", w.t),
+                        (Some(t), v) if !v.is_empty() => {
+                            format!("{}{t}:{}", w.t, value_text(&v, w))
+                        }
                         (Some(t), _) => format!("{}{t}", w.t),
                         (None, v) => v,
                     })
                     .collect();
                 format!("[{}]", cells.join(","))
             }
+            ("leader" | "leader_id" | "candidate" | "voted_for", _) => match opt_int(v) {
+                Some(i) => format!("{} S{i}", camel(k)),
+                None => format!("{} none", camel(k)),
+            },
+            // A variant with fields (KRaft's fetch result): its name, then its fields.
+            (_, Value::Object(o)) if o.get("tag").is_some_and(Value::is_string) => {
+                let tag = o["tag"].as_str().unwrap_or_default();
+                match o.get("value") {
+                    Some(Value::Object(inner)) if !inner.contains_key("#tup") => {
+                        format!("{tag}({})", fields_text(inner, w))
+                    }
+                    _ => show(v),
+                }
+            }
             ("leader_commit", _) => format!("commit {}", show(v)),
             ("match_index", _) => format!("match {}", show(v)),
+            ("high_watermark", _) => format!("HW {}", show(v)),
             _ => format!("{} {}", camel(k), show(v)),
         };
         parts.push(text);
