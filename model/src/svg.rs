@@ -1351,7 +1351,7 @@ pub fn format_step<S: Spec>(spec: &S, last: &S::State, action: S::Action) -> Opt
         out.push_str("  nothing\n");
     }
     for c in changed {
-        let _ = writeln!(out, "  {c}");
+        let _ = writeln!(out, "  {}", c.replace('"', ""));
     }
     out.push_str("\nState after this step:\n");
     out.push_str(&state_summary_with(&after, vocab_of(spec.variant())));
