@@ -42,6 +42,14 @@ enum Command {
     Kv(cmd::kv::KvArgs),
     /// Benchmarks.
     Bench(cmd::bench::BenchArgs),
+    /// Replay model traces against the implementation (exhaustive, walks, proptest, catalog).
+    Conform(cmd::conform::ConformArgs),
+    /// Replay an ITF trace against the implementation, after checking it against the model.
+    Replay(cmd::replay::ReplayArgs),
+    /// Check a recorded run of a real cluster against the model.
+    Validate(cmd::validate::ValidateArgs),
+    /// Run a real cluster (timers, loopback TCP), record it, and validate the recording.
+    Record(cmd::validate::RecordArgs),
 }
 
 /// The outcome of a command: success, or a failed check/divergence (exit 1).
@@ -62,6 +70,10 @@ fn main() -> ExitCode {
         Command::Cluster(a) => cmd::cluster::run(a),
         Command::Kv(a) => cmd::kv::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Conform(a) => cmd::conform::run(a),
+        Command::Replay(a) => cmd::replay::run(a),
+        Command::Validate(a) => cmd::validate::run(a),
+        Command::Record(a) => cmd::validate::run_record(a),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

@@ -1,0 +1,293 @@
+//! `raftspec conform`: model traces replayed against the implementation (exhaustive edge
+//! cover, random walks, proptest, the bug catalog), and the kill rate of its mutants.
+
+use crate::Outcome;
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use raftspec_conformance::conform::{
+    catalog_results, conform, default_options, CatalogResult, Target,
+};
+use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
+use raftspec_model::Variant;
+use serde_json::json;
+
+#[derive(Args, Debug)]
+pub struct ConformArgs {
+    /// raft or kraft.
+    pub variant: String,
+    /// Depth (in actions) of every state graph of the exhaustive source (defaults: faults 9,
+    /// replication 15, elections 13).
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Random walks to replay.
+    #[arg(long)]
+    pub walks: Option<usize>,
+    /// Longest random walk and proptest case, in actions.
+    #[arg(long)]
+    pub len: Option<usize>,
+    /// Seed of the walks and of proptest.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// proptest cases (0: none).
+    #[arg(long)]
+    pub cases: Option<u32>,
+    /// Skip replaying the bug catalog's counterexamples.
+    #[arg(long)]
+    pub no_catalog: bool,
+    /// Run against the implementation with this injected bug (`raft:NAME`; needs a binary
+    /// built with `--features mutants`).
+    #[arg(long, conflicts_with = "mutants")]
+    pub mutant: Option<String>,
+    /// `all`: run against every mutant of the variant and print the kill rate.
+    #[arg(long)]
+    pub mutants: Option<String>,
+    /// Print one JSON object instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
+    let mut o = default_options(variant);
+    if let Some(d) = a.depth {
+        anyhow::ensure!((1..=40).contains(&d), "--depth must be between 1 and 40");
+        for g in &mut o.graphs {
+            g.depth = d;
+        }
+    }
+    if let Some(w) = a.walks {
+        o.walks = w;
+    }
+    if let Some(l) = a.len {
+        anyhow::ensure!((1..=1000).contains(&l), "--len must be between 1 and 1000");
+        o.walk_len = l;
+        o.proptest_len = l;
+    }
+    if let Some(s) = a.seed {
+        o.seed = s;
+    }
+    if let Some(c) = a.cases {
+        o.proptest_cases = c;
+    }
+    Ok(o)
+}
+
+fn parse_variant(name: &str) -> Result<Variant> {
+    Variant::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+        anyhow!(
+            "unknown variant {name:?}: expected one of {} (a variant needs a model to conform to)",
+            known.join(", ")
+        )
+    })
+}
+
+pub fn run(a: ConformArgs) -> Result<Outcome> {
+    let variant = parse_variant(&a.variant)?;
+    let opts = options(&a, variant)?;
+    if let Some(all) = &a.mutants {
+        anyhow::ensure!(all == "all", "--mutants takes `all` (or use --mutant NAME)");
+        return mutants::run_all(&a, variant, &opts);
+    }
+    let target = match &a.mutant {
+        Some(name) => mutants::target(variant, name)?,
+        None => Target::correct(),
+    };
+    let mut progress = |s: &str| eprintln!("{s}");
+    let report = conform(variant, &opts, &target, &mut progress).map_err(|e| anyhow!(e))?;
+    let catalog = if a.no_catalog || a.mutant.is_some() {
+        Vec::new()
+    } else {
+        catalog_results(variant, &target, &mut progress)
+    };
+    let catalog_ok = catalog.iter().all(|c| c.divergence.is_some());
+    let conforms = report.divergence.is_none() && catalog_ok;
+    if a.json {
+        let out = json!({
+            "variant": variant,
+            "target": target.name(),
+            "conforms": conforms,
+            "options": opts,
+            "report": report,
+            "catalog": catalog,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_report(variant, &target, &opts, &report, &catalog);
+    }
+    Ok(if conforms {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    })
+}
+
+fn print_report(
+    variant: Variant,
+    target: &Target,
+    opts: &SuiteOptions,
+    r: &SuiteReport,
+    catalog: &[CatalogResult],
+) {
+    println!(
+        "== conform {variant}: model traces replayed against {}",
+        target.name()
+    );
+    for g in &r.graphs {
+        let b = g.bounds.as_ref().map(|b| b.to_string()).unwrap_or_default();
+        println!(
+            "exhaustive {:<12} depth {:>2}: {} states, {} edges, {} paths; edges replayed {}/{} ({:.1}%)",
+            g.name,
+            g.depth,
+            g.states,
+            g.edges,
+            g.paths,
+            g.edges_covered,
+            g.edges,
+            100.0 * g.edges_covered as f64 / g.edges.max(1) as f64
+        );
+        println!("  bounds:   {b}");
+    }
+    println!(
+        "walks:      {} of at most {} actions, seed {} (bounds: {})",
+        r.walks, r.walk_len, opts.seed, opts.walk_bounds
+    );
+    println!(
+        "proptest:   {} cases of at most {} actions",
+        r.proptest_cases, opts.proptest_len
+    );
+    if !catalog.is_empty() {
+        let rejected = catalog.iter().filter(|c| c.divergence.is_some()).count();
+        println!(
+            "catalog:    {rejected}/{} buggy-model counterexamples rejected by the implementation",
+            catalog.len()
+        );
+        for c in catalog {
+            println!("  {}", c.summary());
+        }
+    }
+    println!(
+        "replayed:   {} distinct traces ({} replays, {} actions) in {:.1} s",
+        r.traces, r.replays, r.steps, r.seconds
+    );
+    match &r.divergence {
+        None if catalog.iter().all(|c| c.divergence.is_some()) => {
+            println!("result:     CONFORMS: every trace replayed without a divergence")
+        }
+        None => {
+            println!("result:     FAIL: the implementation follows a buggy model's counterexample")
+        }
+        Some(d) => {
+            println!(
+                "result:     DIVERGES ({}; trace minimized)",
+                r.diverged_in.as_deref().unwrap_or("?")
+            );
+            print!("{d}");
+        }
+    }
+}
+
+#[cfg(feature = "mutants")]
+mod mutants {
+    use super::*;
+    use raftspec_impl::core::Mutant;
+    use std::time::Instant;
+
+    pub fn target(variant: Variant, name: &str) -> Result<Target> {
+        let m: Mutant = name.parse().map_err(|e: String| anyhow!(e))?;
+        if !m.name().starts_with(&format!("{}:", variant.name())) {
+            bail!("mutant {m} is not a {variant} mutant");
+        }
+        Ok(Target::mutant(m))
+    }
+
+    pub fn run_all(a: &ConformArgs, variant: Variant, opts: &SuiteOptions) -> Result<Outcome> {
+        let all: Vec<Mutant> = Mutant::of_variant(variant.name()).collect();
+        anyhow::ensure!(!all.is_empty(), "no mutants for {variant}");
+        if !a.json {
+            println!(
+                "== conform {variant} --mutants all: each injected bug must make a replay diverge"
+            );
+        }
+        let mut rows = Vec::new();
+        let mut killed = 0;
+        for m in &all {
+            let t = Instant::now();
+            let r =
+                conform(variant, opts, &Target::mutant(*m), &mut |_| {}).map_err(|e| anyhow!(e))?;
+            let secs = t.elapsed().as_secs_f64();
+            match &r.divergence {
+                Some(d) => {
+                    killed += 1;
+                    if !a.json {
+                        println!(
+                            "  killed    {:<36} by {} at step {} ({}{}: model {} / impl {}), {:.2} s",
+                            m.name(),
+                            r.diverged_in.as_deref().unwrap_or("?"),
+                            d.step,
+                            d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
+                            d.field,
+                            d.expected,
+                            d.actual,
+                            secs
+                        );
+                    }
+                }
+                None => {
+                    if !a.json {
+                        println!(
+                            "  SURVIVED  {:<36} {} distinct traces replayed, {:.2} s",
+                            m.name(),
+                            r.traces,
+                            secs
+                        );
+                    }
+                }
+            }
+            rows.push(json!({
+                "mutant": m.name(),
+                "killed": r.divergence.is_some(),
+                "source": r.diverged_in,
+                "traces": r.traces,
+                "seconds": secs,
+                "divergence": r.divergence_json,
+            }));
+        }
+        let total = all.len();
+        if a.json {
+            let out = json!({
+                "variant": variant,
+                "killed": killed,
+                "total": total,
+                "kill_rate": killed as f64 / total as f64,
+                "mutants": rows,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!(
+                "kill rate:  {killed}/{total} ({:.0}%)",
+                100.0 * killed as f64 / total as f64
+            );
+        }
+        Ok(if killed == total {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        })
+    }
+}
+
+#[cfg(not(feature = "mutants"))]
+mod mutants {
+    use super::*;
+
+    const NO_MUTANTS: &str =
+        "this raftspec was built without mutants: build it with `--features mutants`";
+
+    pub fn target(_: Variant, _: &str) -> Result<Target> {
+        bail!(NO_MUTANTS)
+    }
+
+    pub fn run_all(_: &ConformArgs, _: Variant, _: &SuiteOptions) -> Result<Outcome> {
+        bail!(NO_MUTANTS)
+    }
+}

@@ -1,0 +1,79 @@
+//! `raftspec replay FILE`: an ITF trace checked against the model, then replayed against the
+//! implementation.
+
+use crate::Outcome;
+use anyhow::{anyhow, Context, Result};
+use clap::Args;
+use raftspec_conformance::conform::{replay_trace, Target};
+use raftspec_conformance::record::is_recording;
+use raftspec_model::trace::Trace;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// An ITF trace (raftspec's, or another tool's with the same variables and
+    /// `action_taken`/`action_args`, `#meta.variant` and `#meta.bounds`).
+    pub file: PathBuf,
+    /// Print one JSON object instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Reads an ITF file: unreadable or malformed input is one line and exit 2.
+pub fn read_trace(file: &PathBuf) -> Result<Trace> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    Trace::from_itf(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
+}
+
+pub fn run(a: ReplayArgs) -> Result<Outcome> {
+    let trace = read_trace(&a.file)?;
+    anyhow::ensure!(
+        !is_recording(&trace),
+        "{}: a recorded run, not a model trace: check it with `raftspec validate`",
+        a.file.display()
+    );
+    let steps = trace.steps.len() - 1;
+    let result = replay_trace(&trace, &Target::correct());
+    let (passed, out) = match &result {
+        // The model itself rejects a step: reported like a divergence, at that step.
+        Err(why) => (
+            false,
+            json!({"file": a.file, "steps": steps, "model": "rejects", "reason": why}),
+        ),
+        Ok(Ok(n)) => (
+            true,
+            json!({"file": a.file, "steps": n, "model": "accepts", "implementation": "conforms"}),
+        ),
+        Ok(Err(d)) => (
+            false,
+            json!({"file": a.file, "steps": steps, "model": "accepts", "implementation": "diverges", "divergence": d.to_json()}),
+        ),
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "== replay {} ({}, {steps} steps{})",
+            a.file.display(),
+            trace.variant,
+            trace
+                .bug
+                .map(|b| format!(", model with bug {b}"))
+                .unwrap_or_default()
+        );
+        match &result {
+            Err(why) => println!("result:  the model does not allow this trace: {why}"),
+            Ok(Ok(_)) => println!(
+                "result:  CONFORMS: the model allows every step and the implementation follows it"
+            ),
+            Ok(Err(d)) => {
+                println!("model:   allows every step");
+                println!("result:  DIVERGES");
+                print!("{d}");
+            }
+        }
+    }
+    Ok(if passed { Outcome::Pass } else { Outcome::Fail })
+}

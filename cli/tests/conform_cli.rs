@@ -1,0 +1,250 @@
+//! `raftspec conform`, `replay`, `record` and `validate` from the outside: exit codes, JSON,
+//! one-line errors, hand-edited files reported at the edited step.
+
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn raftspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raftspec"))
+        .args(args)
+        .output()
+        .expect("raftspec runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is JSON ({e}):\n{}\n{}", stdout(o), stderr(o)))
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("raftspec-conform-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// One error line on stderr and exit 2.
+fn assert_bad_input(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(o), stderr(o));
+    let err = stderr(o);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: ") && err.contains(needle), "{err}");
+}
+
+#[test]
+fn conform_raft_replays_thousands_of_traces_and_exits_0() {
+    let o = raftspec(&[
+        "conform", "raft", "--depth", "7", "--walks", "300", "--cases", "50", "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json_of(&o);
+    assert_eq!(r["conforms"], json!(true));
+    assert!(
+        r["report"]["traces"].as_u64().unwrap() > 10_000,
+        "{}",
+        r["report"]
+    );
+    for g in r["report"]["graphs"].as_array().unwrap() {
+        assert_eq!(g["edges_covered"], g["edges"], "{g}");
+        assert_eq!(g["depth"], json!(7));
+    }
+    let catalog = r["catalog"].as_array().unwrap();
+    assert_eq!(catalog.len(), 6);
+    assert!(catalog.iter().all(|c| c["divergence"]["step"].is_u64()));
+
+    // The human report names every source and the result.
+    let o = raftspec(&[
+        "conform", "raft", "--depth", "5", "--walks", "50", "--cases", "10",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "exhaustive faults",
+        "walks:",
+        "proptest:",
+        "catalog:    6/6",
+        "CONFORMS",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+}
+
+#[test]
+fn conform_usage_errors_exit_2() {
+    assert_bad_input(&raftspec(&["conform", "paxos"]), "unknown variant");
+    assert_bad_input(&raftspec(&["conform", "raft", "--depth", "0"]), "--depth");
+    assert_bad_input(
+        &raftspec(&["conform", "raft", "--mutants", "some"]),
+        "--mutants",
+    );
+}
+
+#[cfg(feature = "mutants")]
+#[test]
+fn conform_raft_kills_every_mutant() {
+    let o = raftspec(&["conform", "raft", "--mutants", "all", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let r = json_of(&o);
+    assert!(r["total"].as_u64().unwrap() >= 6);
+    assert_eq!(r["killed"], r["total"]);
+    assert_eq!(r["kill_rate"], json!(1.0));
+    for m in r["mutants"].as_array().unwrap() {
+        assert_eq!(m["killed"], json!(true), "{m}");
+        assert!(m["divergence"]["prefix_itf"]["states"].is_array());
+    }
+    let o = raftspec(&["conform", "raft", "--mutants", "all"]);
+    assert!(
+        stdout(&o).contains("kill rate:  6/6 (100%)"),
+        "{}",
+        stdout(&o)
+    );
+
+    // One mutant: a divergence, exit 1, with the report.
+    let o = raftspec(&["conform", "raft", "--mutant", "raft:double-vote"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("DIVERGES") && out.contains("field:    votedFor"),
+        "{out}"
+    );
+    // A KRaft mutant is not a Raft mutant.
+    assert_bad_input(
+        &raftspec(&["conform", "raft", "--mutant", "kraft:double-vote"]),
+        "not a raft mutant",
+    );
+    assert_bad_input(
+        &raftspec(&["conform", "raft", "--mutant", "nope"]),
+        "unknown mutant",
+    );
+}
+
+#[cfg(not(feature = "mutants"))]
+#[test]
+fn without_the_mutants_feature_mutant_runs_are_refused() {
+    assert_bad_input(
+        &raftspec(&["conform", "raft", "--mutants", "all"]),
+        "--features mutants",
+    );
+}
+
+/// A bug-catalog counterexample written by `check` is a model trace the implementation
+/// refuses; the same file with one state edited is refused by the model at that step.
+#[test]
+fn replay_reports_divergences_and_hand_edited_steps() {
+    let dir = tempdir("replay");
+    let o = raftspec(&[
+        "check",
+        "raft",
+        "--bug",
+        "double-vote",
+        "--trace-out",
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".itf.json"))
+        .expect("check wrote an ITF trace");
+    let f = file.to_str().unwrap();
+
+    let o = raftspec(&["replay", f, "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json_of(&o);
+    assert_eq!(r["model"], "accepts");
+    assert_eq!(r["implementation"], "diverges");
+    assert_eq!(r["divergence"]["step"], json!(5));
+    assert_eq!(r["divergence"]["field"], "votedFor");
+
+    // Hand-edit step 3: a server's term changes. The model rejects the trace at step 3.
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["states"][3]["servers"][2]["term"] = json!(5);
+    let edited = dir.join("edited.itf.json");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let o = raftspec(&["replay", edited.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("does not allow this trace") && out.contains("step 3 "),
+        "{out}"
+    );
+
+    // Malformed and foreign files: one line, exit 2.
+    let bad = dir.join("bad.itf.json");
+    std::fs::write(&bad, "{\"#meta\": {\"variant\": \"raft\"}, \"states\": [").unwrap();
+    assert_bad_input(
+        &raftspec(&["replay", bad.to_str().unwrap()]),
+        "not valid JSON",
+    );
+    doc["#meta"]["variant"] = json!("paxos");
+    std::fs::write(&bad, doc.to_string()).unwrap();
+    assert_bad_input(&raftspec(&["replay", bad.to_str().unwrap()]), "paxos");
+    assert_bad_input(&raftspec(&["replay", "/no/such/file"]), "cannot read");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn record_then_validate_a_real_cluster_run() {
+    let dir = tempdir("record");
+    let file = dir.join("run.itf.json");
+    let f = file.to_str().unwrap();
+    let o = raftspec(&["record", "raft", "--out", f, "--restarts", "1", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(json_of(&o)["valid"], json!(true));
+
+    let o = raftspec(&["validate", f]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("VALID") && out.contains("round trip"), "{out}");
+
+    // One recorded state edited: reported at that step.
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["states"][2]["servers"][0]["term"] = json!(9);
+    let edited = dir.join("edited.itf.json");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let o = raftspec(&["validate", edited.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = json_of(&o);
+    assert_eq!(r["valid"], json!(false));
+    assert_eq!(r["divergence"]["step"], json!(2));
+    assert_eq!(r["divergence"]["field"], "term");
+    assert_eq!(r["divergence"]["actual"], "9");
+
+    // A recording is not a model trace, and a model trace is not a recording.
+    assert_bad_input(&raftspec(&["replay", f]), "raftspec validate");
+    let trace = dir.join("trace.itf.json");
+    let o = raftspec(&[
+        "check",
+        "raft",
+        "--bug",
+        "double-vote",
+        "--trace-out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let written = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("double-vote"))
+        .unwrap();
+    std::fs::rename(written, &trace).unwrap();
+    assert_bad_input(
+        &raftspec(&["validate", trace.to_str().unwrap()]),
+        "not a recorded run",
+    );
+    assert_bad_input(
+        &raftspec(&["record", "raft", "--out", f, "--requests", "9"]),
+        "--requests",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
