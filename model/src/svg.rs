@@ -1376,7 +1376,14 @@ fn state_summary_with(state: &Value, w: Vocab) -> String {
         let log: Vec<String> = sv
             .log
             .iter()
-            .map(|(t, v)| format!("({}{},{v})", w.t, t.map_or("?".into(), |t| t.to_string())))
+            .map(|(t, v)| {
+                format!(
+                    "({}{},{})",
+                    w.t,
+                    t.map_or("?".into(), |t| t.to_string()),
+                    value_text(v, w)
+                )
+            })
             .collect();
         let _ = write!(out, "  S{s} {}", role_text(sv, w));
         if let Some(v) = sv.voted_for {
