@@ -566,7 +566,9 @@ impl KraftCore {
         if epoch < self.epoch || leader == self.id {
             return;
         }
-        if epoch > self.epoch {
+        // Kafka's maybeTransition: a newer epoch, or the leader of our epoch until now
+        // unknown (Unattached, Voted, Candidate), makes us its Follower (conformance fix).
+        if epoch > self.epoch || self.leader.is_none() {
             self.transition_to_follower(epoch, leader, out);
         }
         if self.role == Role::Follower && self.leader == Some(leader) {
