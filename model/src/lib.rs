@@ -1,6 +1,7 @@
 //! raftspec-model: Raft and KRaft as executable specifications (stateright models).
 //!
 //! - [`raft`]: Raft (push), per the Raft paper's Figure 2 and raft.tla.
+//! - [`kraft`]: KRaft (pull), per KIP-595 and Kafka's raft module.
 //! - [`bugs`]: the catalog of injectable protocol bugs.
 //! - [`check`]: exhaustive checking with verdicts for safety properties and witnesses.
 //! - [`trace`]: traces as ITF JSON, readable counterexamples, replay on the model.
@@ -9,6 +10,7 @@ pub mod bounds;
 pub mod bugs;
 pub mod check;
 pub mod describe;
+pub mod kraft;
 pub mod latch;
 pub mod network;
 pub mod raft;
@@ -20,7 +22,7 @@ pub use bounds::{Bounds, NetworkSemantics};
 pub use bugs::Bug;
 pub use spec::{Spec, Variant};
 
-/// KRaft catalog rows (none until the KRaft model exists).
+/// KRaft catalog rows.
 pub(crate) fn kraft_catalog() -> Vec<bugs::CatalogEntry> {
-    Vec::new()
+    kraft::catalog()
 }

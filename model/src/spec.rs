@@ -18,7 +18,7 @@ pub enum Variant {
 
 impl Variant {
     /// The variants that have a model.
-    pub const ALL: &'static [Variant] = &[Variant::Raft];
+    pub const ALL: &'static [Variant] = &[Variant::Raft, Variant::Kraft];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -29,6 +29,16 @@ impl Variant {
 
     pub fn from_name(s: &str) -> Option<Variant> {
         Variant::ALL.iter().copied().find(|v| v.name() == s)
+    }
+
+    /// Rejects bounds this variant's model cannot represent ([`Bounds::validate`] plus the
+    /// variant's own limits).
+    pub fn validate(self, bounds: &Bounds) -> Result<(), crate::bounds::BoundsError> {
+        bounds.validate()?;
+        match self {
+            Variant::Raft => Ok(()),
+            Variant::Kraft => crate::kraft::validate_bounds(bounds),
+        }
     }
 }
 
@@ -96,6 +106,6 @@ pub fn with_spec<V: SpecVisitor>(
 ) -> V::Output {
     match variant {
         Variant::Raft => visitor.visit(crate::raft::RaftModel::new(bounds, bug)),
-        Variant::Kraft => unreachable!("the KRaft model is not in Variant::ALL yet"),
+        Variant::Kraft => visitor.visit(crate::kraft::KraftModel::new(bounds, bug)),
     }
 }

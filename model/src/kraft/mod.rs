@@ -1,0 +1,288 @@
+//! KRaft (pull, KIP-595): followers fetch from the leader, which tracks their end offsets and
+//! advances the high watermark. Rules follow KIP-595 and Kafka's raft module (KafkaRaftClient,
+//! QuorumState, LeaderState); specs/kraft.md names the source of each.
+
+mod actions;
+mod catalog;
+mod describe;
+mod encode;
+mod properties;
+mod state;
+mod symmetry;
+
+pub use actions::Action;
+pub use catalog::catalog;
+pub use describe::{kraft_action, kraft_msg};
+pub use state::*;
+
+use crate::bounds::{Bounds, BoundsError};
+use crate::bugs::Bug;
+use crate::latch::Latches;
+use arrayvec::ArrayVec;
+use stateright::{Model, Property};
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct KraftModel {
+    pub bounds: Bounds,
+    pub bug: Option<Bug>,
+    latches: Arc<Latches>,
+}
+
+/// Rejects bounds whose logs would not fit a model state: every election appends a
+/// LeaderChange record, and a restarted leader may win its epoch again.
+pub fn validate_bounds(b: &Bounds) -> Result<(), BoundsError> {
+    let need = b.max_term as usize + b.max_log as usize + b.max_restarts as usize;
+    if need > LOG_CAPACITY {
+        return Err(BoundsError(format!(
+            "kraft logs hold one LeaderChange record per election: --max-term + --max-log + \
+             --max-restarts must be at most {LOG_CAPACITY} (got {need})"
+        )));
+    }
+    Ok(())
+}
+
+impl KraftModel {
+    pub fn new(bounds: Bounds, bug: Option<Bug>) -> Self {
+        KraftModel {
+            bounds,
+            bug,
+            latches: Latches::unarmed(),
+        }
+    }
+
+    fn servers(&self) -> impl Iterator<Item = ServerId> {
+        0..self.bounds.servers
+    }
+
+    fn peers(&self, s: ServerId) -> impl Iterator<Item = ServerId> {
+        (0..self.bounds.servers).filter(move |&p| p != s)
+    }
+
+    /// A Fetch from `s`, or a Fetch response to it, is in flight. Kafka's RequestManager keeps
+    /// one request in flight per destination and ignores a response it no longer expects, so a
+    /// follower fetches again only once the previous exchange is over (a lost request or
+    /// response is the network's `Drop`, after which it may fetch again).
+    fn fetch_outstanding(st: &KraftState, s: ServerId) -> bool {
+        st.network.in_flight.iter().any(|(m, _)| match *m {
+            Msg::Fetch { from, .. } => from == s,
+            Msg::FetchResponse { to, .. } => to == s,
+            _ => false,
+        })
+    }
+
+    /// Ends a step: clears the volatile fields a server's new role does not use (leader state
+    /// off Leader, votes off Candidate), so equal situations are equal states; then judges the
+    /// properties that compare the states before and after the step (keeping them out of every
+    /// protocol step): the HW of a server that did not restart never goes down, and every role
+    /// change is one QuorumState allows.
+    fn finish_step(before: &KraftState, action: &Action, after: &mut KraftState) {
+        let restarted = match action {
+            Action::Restart(s) => Some(*s as usize),
+            _ => None,
+        };
+        let mut mark = 0;
+        for (i, (b, a)) in before
+            .servers
+            .iter()
+            .zip(after.servers.iter_mut())
+            .enumerate()
+        {
+            if a.role != Role::Leader {
+                a.epoch_start = 0;
+                a.end_offsets = [0; crate::bounds::MAX_SERVERS];
+            }
+            if a.role != Role::Candidate {
+                a.votes = 0;
+            }
+            if Some(i) == restarted {
+                continue;
+            }
+            if a.hw < b.hw {
+                mark |= marker::HW_REGRESSED;
+            }
+            if !actions::transition_allowed(b, a) {
+                mark |= marker::ILLEGAL;
+            }
+        }
+        after.marker |= mark;
+    }
+
+    /// A restart that would give back exactly the server it stops changes nothing but the
+    /// restart count, so it is not offered (the same behaviours remain reachable without it).
+    fn restart_changes(&self, s: ServerId, srv: &Server) -> bool {
+        let restored_role = match srv.voted_for {
+            _ if self.bug == Some(Bug::VoteNotPersisted) && srv.voted_for.is_some() => return true,
+            Some(v) if v == s => Role::Candidate,
+            Some(_) => Role::Voted,
+            None => Role::Unattached,
+        };
+        srv.role != restored_role
+            || srv.hw != 0
+            || srv.leader.is_some()
+            || (srv.role == Role::Candidate && srv.votes != 1 << s)
+    }
+
+    /// Removes messages whose delivery can never change anything, which the network could
+    /// equally have lost; this keeps dead messages from multiplying the state space. Epochs
+    /// never decrease, even across restarts (the epoch is persisted), and while a server stays
+    /// up its leader for an epoch, once known, never changes (QuorumState), so:
+    /// - a response, BeginQuorumEpoch or EndQuorumEpoch of an epoch older than its
+    ///   destination's is ignored on arrival (maybeHandleCommonResponse,
+    ///   validateVoterOnlyRequest; the model sends no BeginQuorumEpoch/EndQuorumEpoch response);
+    /// - a VoteResponse of the destination's epoch is read only by a Candidate of that epoch
+    ///   counting a grant, or by a server without a leader learning one. A server is (or, after
+    ///   a restart, becomes) a Candidate of an epoch only if it voted for itself in it, which
+    ///   never changes within the epoch; without restarts left, only a Candidate still counts;
+    /// - once no restart is left, a message of the destination's epoch that only tells it the
+    ///   leader it already knows (BeginQuorumEpoch, EndQuorumEpoch, a Fetch error naming that
+    ///   leader, a VoteResponse naming any leader) is a no-op forever, and a Fetch response from
+    ///   a server that is not the destination's leader is ignored forever. A message naming a
+    ///   different leader is kept: its delivery is a fatal inconsistency (NoIllegalState).
+    fn discard_dead_messages(&self, st: &mut KraftState) {
+        let no_restarts_left = st.restarts >= self.bounds.max_restarts;
+        let servers = &st.servers;
+        st.network.in_flight.retain(|(m, _)| {
+            let to = crate::network::Envelope::to(m);
+            let dest = &servers[to as usize];
+            let knows = |l: ServerId| no_restarts_left && dest.leader == Some(l);
+            match *m {
+                Msg::VoteResponse {
+                    epoch,
+                    leader,
+                    granted,
+                    ..
+                } => {
+                    epoch > dest.epoch
+                        || (epoch == dest.epoch
+                            && match leader {
+                                Some(_) => !(no_restarts_left && dest.leader.is_some()),
+                                None => {
+                                    granted
+                                        && dest.voted_for == Some(to)
+                                        && (dest.role == Role::Candidate || !no_restarts_left)
+                                }
+                            })
+                }
+                Msg::BeginQuorumEpoch { from, epoch, .. }
+                | Msg::EndQuorumEpoch { from, epoch, .. } => {
+                    epoch > dest.epoch || (epoch == dest.epoch && !knows(from))
+                }
+                Msg::FetchResponse {
+                    from,
+                    epoch,
+                    leader,
+                    ref result,
+                    ..
+                } => {
+                    epoch > dest.epoch
+                        || (epoch == dest.epoch
+                            && match result {
+                                FetchResult::Error { .. } => !leader.is_some_and(knows),
+                                _ => {
+                                    !(no_restarts_left
+                                        && dest.leader.is_some()
+                                        && dest.leader != Some(from))
+                                }
+                            })
+                }
+                Msg::Vote { .. } | Msg::Fetch { .. } => true,
+            }
+        });
+    }
+}
+
+impl Model for KraftModel {
+    type State = KraftState;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<KraftState> {
+        vec![KraftState {
+            servers: self.servers().map(|_| Server::new()).collect(),
+            network: Default::default(),
+            restarts: 0,
+            committed: ArrayVec::new(),
+            commit_conflict: false,
+            marker: 0,
+        }]
+    }
+
+    fn actions(&self, st: &KraftState, out: &mut Vec<Action>) {
+        let b = &self.bounds;
+        for (m, copies) in st.network.deliverable(&b.network) {
+            out.push(Action::Deliver(m.clone()));
+            if b.network.drop {
+                out.push(Action::Drop(m.clone()));
+            }
+            if copies < b.network.max_copies {
+                out.push(Action::Duplicate(m.clone()));
+            }
+        }
+        for s in self.servers() {
+            let srv = &st.servers[s as usize];
+            match srv.role {
+                Role::Leader => {
+                    if b.servers > 1 {
+                        out.push(Action::CheckQuorumTimeout(s));
+                    }
+                    if srv.log.len() < LOG_CAPACITY && srv.data_records() < b.max_log as usize {
+                        for v in 1..=b.values {
+                            out.push(Action::ClientRequest(s, v));
+                        }
+                    }
+                }
+                role => {
+                    if role == Role::Follower && !Self::fetch_outstanding(st, s) {
+                        out.push(Action::SendFetch(s));
+                    }
+                    if srv.epoch < b.max_term {
+                        out.push(Action::ElectionTimeout(s));
+                    }
+                }
+            }
+            if st.restarts < b.max_restarts && self.restart_changes(s, srv) {
+                out.push(Action::Restart(s));
+            }
+        }
+    }
+
+    fn next_state(&self, last: &KraftState, action: Action) -> Option<KraftState> {
+        let mut st = last.clone();
+        st.marker = 0;
+        match &action {
+            Action::Deliver(m) => self.deliver(&mut st, m),
+            Action::Drop(m) => {
+                st.network.take(m);
+            }
+            Action::Duplicate(m) => st.network.duplicate(m),
+            Action::ElectionTimeout(s) => self.election_timeout(&mut st, *s),
+            Action::SendFetch(s) => self.send_fetch(&mut st, *s),
+            Action::CheckQuorumTimeout(s) => self.check_quorum_timeout(&mut st, *s),
+            Action::ClientRequest(s, v) => self.client_request(&mut st, *s, *v),
+            Action::Restart(s) => self.restart(&mut st, *s),
+        }
+        Self::finish_step(last, &action, &mut st);
+        self.discard_dead_messages(&mut st);
+        Some(st)
+    }
+
+    fn within_boundary(&self, st: &KraftState) -> bool {
+        st.network.len() <= self.bounds.network.max_in_flight as usize
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        properties::all()
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        kraft_action(action)
+    }
+
+    fn format_step(&self, last: &KraftState, action: Action) -> Option<String> {
+        crate::svg::format_step(self, last, action)
+    }
+
+    fn as_svg(&self, path: stateright::Path<KraftState, Action>) -> Option<String> {
+        crate::svg::explorer_svg(self, path)
+    }
+}

@@ -1,0 +1,133 @@
+//! KRaft's safety properties (`Always`) and the witnesses (`Sometimes`) that keep a pass from
+//! being vacuous. Names as in ../shared/protocols.md.
+
+use super::state::*;
+use super::KraftModel;
+use stateright::Property;
+
+pub(crate) fn all() -> Vec<Property<KraftModel>> {
+    type S = KraftState;
+    type M = KraftModel;
+    vec![
+        Property::always("ElectionSafety", |m: &M, s: &S| {
+            m.latches.holds(0, || election_safety(s))
+        }),
+        Property::always("ElectionSafetyView", |m: &M, s: &S| {
+            m.latches.holds(1, || leader_views_agree(s))
+        }),
+        Property::always("LogMatching", |m: &M, s: &S| {
+            m.latches.holds(2, || log_matching(s))
+        }),
+        Property::always("LeaderCompleteness", |m: &M, s: &S| {
+            m.latches.holds(3, || leader_completeness(s))
+        }),
+        Property::always("StateMachineSafety", |m: &M, s: &S| {
+            m.latches.holds(4, || state_machine_safety(s))
+        }),
+        Property::always("CommittedEntriesReachMajority", |m: &M, s: &S| {
+            m.latches
+                .holds(5, || committed_reach_majority(s, m.bounds.majority()))
+        }),
+        Property::always("MonotonicHighWatermark", |m: &M, s: &S| {
+            m.latches.holds(6, || s.marker & marker::HW_REGRESSED == 0)
+        }),
+        Property::always("NoIllegalState", |m: &M, s: &S| {
+            m.latches.holds(7, || s.marker & marker::ILLEGAL == 0)
+        }),
+        Property::sometimes("LeaderElected", |m: &M, s: &S| {
+            m.latches
+                .first(8, || s.servers.iter().any(|v| v.role == Role::Leader))
+        }),
+        Property::sometimes("EntryCommitted", |m: &M, s: &S| {
+            m.latches
+                .first(9, || s.committed.iter().any(|c| c.entry.is_data()))
+        }),
+        Property::sometimes("TruncatedAfterDivergingEpoch", |m: &M, s: &S| {
+            m.latches.first(10, || s.marker & marker::TRUNCATED != 0)
+        }),
+        Property::sometimes("FetchFenced", |m: &M, s: &S| {
+            m.latches.first(11, || s.marker & marker::FETCH_FENCED != 0)
+        }),
+        Property::sometimes("LeaderResignedAndReplaced", |m: &M, s: &S| {
+            m.latches
+                .first(12, || s.marker & marker::REPLACED_RESIGNED != 0)
+        }),
+    ]
+}
+
+/// At most one leader per epoch.
+fn election_safety(s: &KraftState) -> bool {
+    let leaders = || s.servers.iter().filter(|v| v.role == Role::Leader);
+    leaders().all(|a| leaders().filter(|b| b.epoch == a.epoch).count() == 1)
+}
+
+/// No two servers at one epoch believe in different leaders (a Leader or Resigned server
+/// believes in itself, a Follower in the leader it fetches from).
+fn leader_views_agree(s: &KraftState) -> bool {
+    s.servers.iter().enumerate().all(|(i, a)| {
+        s.servers[i + 1..].iter().all(|b| {
+            a.epoch != b.epoch || a.leader.is_none() || b.leader.is_none() || a.leader == b.leader
+        })
+    })
+}
+
+/// Two logs with a record of the same offset and epoch agree on every record up to it.
+fn log_matching(s: &KraftState) -> bool {
+    s.servers.iter().enumerate().all(|(i, a)| {
+        s.servers[i + 1..].iter().all(|b| {
+            let common = a.log.len().min(b.log.len());
+            match (0..common)
+                .rev()
+                .find(|&k| a.log[k].epoch == b.log[k].epoch)
+            {
+                Some(k) => a.log[..=k] == b.log[..=k],
+                None => true,
+            }
+        })
+    })
+}
+
+/// A leader holds every record committed in an earlier epoch.
+fn leader_completeness(s: &KraftState) -> bool {
+    s.servers
+        .iter()
+        .filter(|v| v.role == Role::Leader)
+        .all(|l| {
+            s.committed
+                .iter()
+                .enumerate()
+                .all(|(i, c)| c.in_epoch >= l.epoch || l.log.get(i) == Some(&c.entry))
+        })
+}
+
+/// Every server holds the records below its HW (it cannot apply what it does not have), and
+/// those committed prefixes agree with each other and with what leaders committed.
+fn state_machine_safety(s: &KraftState) -> bool {
+    fn prefix(v: &Server) -> Option<&[Entry]> {
+        v.log.get(..v.hw as usize)
+    }
+    let agree = |a: &[Entry], b: &[Entry]| {
+        let n = a.len().min(b.len());
+        a[..n] == b[..n]
+    };
+    let agrees_with_history = |a: &[Entry]| a.iter().zip(&s.committed).all(|(e, c)| *e == c.entry);
+    !s.commit_conflict
+        && s.servers.iter().enumerate().all(|(i, a)| {
+            let Some(pa) = prefix(a) else { return false };
+            agrees_with_history(pa)
+                && s.servers[i + 1..]
+                    .iter()
+                    .all(|b| prefix(b).is_some_and(|pb| agree(pa, pb)))
+        })
+}
+
+/// Every committed record is stored by a majority of voters.
+fn committed_reach_majority(s: &KraftState, majority: usize) -> bool {
+    s.committed.iter().enumerate().all(|(i, c)| {
+        s.servers
+            .iter()
+            .filter(|v| v.log.get(i) == Some(&c.entry))
+            .count()
+            >= majority
+    })
+}
