@@ -660,7 +660,9 @@ impl KraftCore {
                 last_fetched_epoch: lfe,
                 diverging,
                 records,
-                high_watermark: Some(self.hw),
+                // Kafka's LeaderState has no HW until one is reached in its epoch (above
+                // epochStartOffset): until then the response carries none (conformance fix).
+                high_watermark: (self.hw > self.epoch_start).then_some(self.hw),
             },
         ));
     }
