@@ -79,6 +79,34 @@ fn conform_raft_replays_thousands_of_traces_and_exits_0() {
 }
 
 #[test]
+fn conform_kraft_replays_thousands_of_traces_and_exits_0() {
+    let o = raftspec(&[
+        "conform", "kraft", "--depth", "7", "--walks", "300", "--cases", "50", "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = json_of(&o);
+    assert_eq!(r["conforms"], json!(true));
+    assert_eq!(r["variant"], "kraft");
+    assert!(
+        r["report"]["traces"].as_u64().unwrap() > 5_000,
+        "{}",
+        r["report"]
+    );
+    let known = r["known_differences_left_out"].as_array().unwrap();
+    assert_eq!(known.len(), 1);
+    assert!(known[0].as_str().unwrap().contains("restart"));
+    // Record a real KRaft cluster and validate it.
+    let dir = tempdir("kraft");
+    let file = dir.join("run.itf.json");
+    let o = raftspec(&["record", "kraft", "--out", file.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(json_of(&o)["valid"], json!(true));
+    let o = raftspec(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn conform_usage_errors_exit_2() {
     assert_bad_input(&raftspec(&["conform", "paxos"]), "unknown variant");
     assert_bad_input(&raftspec(&["conform", "raft", "--depth", "0"]), "--depth");

@@ -2,14 +2,18 @@
 //! an injected mutant), the bug catalog's counterexamples, and ITF files.
 
 use crate::driver::NodeId;
-use crate::protocol::Protocol;
+use crate::kraft::KraftNode;
+use crate::protocol::{Protocol, WithoutKnownDifferences};
 use crate::raft::RaftNode;
-use crate::record::{record, replay_validated, validate, RecordOptions, Validation, RAFT_TIMERS};
+use crate::record::{
+    record, replay_validated, validate, RecordOptions, Validation, KRAFT_TIMERS, RAFT_TIMERS,
+};
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::sources::actions_of_trace;
 use crate::suite::{run_suite, GraphConfig, Progress, SuiteOptions, SuiteReport};
 use raftspec_model::bugs::{catalog_for, Bug};
 use raftspec_model::check::{check, CheckOptions, Stop};
+use raftspec_model::kraft::{validate_bounds as kraft_bounds_ok, KraftModel};
 use raftspec_model::raft::RaftModel;
 use raftspec_model::trace::Trace;
 use raftspec_model::{Bounds, NetworkSemantics, Variant};
@@ -57,6 +61,20 @@ impl Target {
     pub fn raft_node(&self) -> impl Fn(NodeId, u8) -> RaftNode + '_ {
         move |id, n| RaftNode::new(id, n, self.raft_config())
     }
+
+    pub fn kraft_config(&self) -> raftspec_impl::core::kraft::Config {
+        #[allow(unused_mut)]
+        let mut c = raftspec_impl::core::kraft::Config::model();
+        #[cfg(feature = "mutants")]
+        {
+            c.mutant = self.mutant;
+        }
+        c
+    }
+
+    pub fn kraft_node(&self) -> impl Fn(NodeId, u8) -> KraftNode + '_ {
+        move |id, n| KraftNode::new(id, n, self.kraft_config())
+    }
 }
 
 fn net(drop: bool, max_copies: u8, max_in_flight: u8) -> NetworkSemantics {
@@ -79,41 +97,56 @@ fn bounds(max_term: u8, max_log: u8, max_restarts: u8, network: NetworkSemantics
     }
 }
 
+/// Known differences between a variant's model and the implementation: actions the suite
+/// leaves out unless `include_known_differences` (specs/conformance.md).
+pub fn known_differences(variant: Variant) -> Vec<&'static str> {
+    match variant {
+        Variant::Raft => Vec::new(),
+        Variant::Kraft => vec![crate::kraft::KRAFT_RESTART],
+    }
+}
+
 /// The defaults of `raftspec conform VARIANT`: well under a minute on one core.
 ///
 /// Three state graphs, each small in one direction so that it can go deep: `faults` (drop,
 /// duplicate, a restart; short), `replication` (two entries in one term, duplicates; deep) and
 /// `elections` (three terms, one entry, a restart; deep).
 pub fn default_options(variant: Variant) -> SuiteOptions {
-    match variant {
-        Variant::Raft | Variant::Kraft => SuiteOptions {
-            graphs: vec![
-                GraphConfig {
-                    name: "faults".into(),
-                    bounds: bounds(2, 1, 1, net(true, 2, 4)),
-                    depth: 9,
-                },
-                GraphConfig {
-                    name: "replication".into(),
-                    bounds: bounds(1, 2, 0, net(false, 2, 4)),
-                    depth: 15,
-                },
-                GraphConfig {
-                    name: "elections".into(),
-                    bounds: bounds(3, 1, 1, net(false, 1, 4)),
-                    depth: 13,
-                },
-            ],
-            walk_bounds: Bounds {
-                values: 2,
-                ..bounds(4, 3, 2, net(true, 2, 8))
-            },
-            walks: 5000,
-            walk_len: 40,
-            seed: 1,
-            proptest_cases: 500,
-            proptest_len: 40,
+    let graphs = vec![
+        GraphConfig {
+            name: "faults".into(),
+            bounds: bounds(2, 1, 1, net(true, 2, 4)),
+            depth: 9,
         },
+        GraphConfig {
+            name: "replication".into(),
+            bounds: bounds(1, 2, 0, net(false, 2, 4)),
+            depth: 15,
+        },
+        GraphConfig {
+            name: "elections".into(),
+            bounds: bounds(3, 1, 1, net(false, 1, 4)),
+            depth: 13,
+        },
+    ];
+    // KRaft logs hold a LeaderChange record per election: max-term + max-log + max-restarts
+    // must fit the model's 8 records.
+    let walk_bounds = match variant {
+        Variant::Raft => bounds(4, 3, 2, net(true, 2, 8)),
+        Variant::Kraft => bounds(4, 2, 2, net(true, 2, 8)),
+    };
+    SuiteOptions {
+        graphs,
+        walk_bounds: Bounds {
+            values: 2,
+            ..walk_bounds
+        },
+        walks: 5000,
+        walk_len: 40,
+        seed: 1,
+        proptest_cases: 500,
+        proptest_len: 40,
+        include_known_differences: false,
     }
 }
 
@@ -134,10 +167,33 @@ pub fn conform(
         .map_err(|e| format!("walk bounds: {e}"))?;
     match variant {
         Variant::Raft => {
+            let known = opts.include_known_differences;
             let spec = |b: &Bounds| RaftModel::new(b.clone(), None);
-            Ok(run_suite(&spec, opts, &target.raft_node(), progress))
+            Ok(if known {
+                run_suite(&spec, opts, &target.raft_node(), progress)
+            } else {
+                let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
+                run_suite(&spec, opts, &target.raft_node(), progress)
+            })
         }
-        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+        Variant::Kraft => {
+            for b in opts
+                .graphs
+                .iter()
+                .map(|g| &g.bounds)
+                .chain([&opts.walk_bounds])
+            {
+                kraft_bounds_ok(b).map_err(|e| e.to_string())?;
+            }
+            let known = opts.include_known_differences;
+            let spec = |b: &Bounds| KraftModel::new(b.clone(), None);
+            Ok(if known {
+                run_suite(&spec, opts, &target.kraft_node(), progress)
+            } else {
+                let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
+                run_suite(&spec, opts, &target.kraft_node(), progress)
+            })
+        }
     }
 }
 
@@ -146,8 +202,9 @@ pub fn conform(
 pub struct CatalogResult {
     pub bug: String,
     pub property: String,
-    /// Actions in the counterexample.
-    pub steps: usize,
+    /// Actions in the counterexample (None: the checker found none at the row's bounds, a
+    /// problem of the model's catalog, reported but not a divergence).
+    pub steps: Option<usize>,
     /// Where the implementation left the buggy model (None: it did not, a failure).
     #[serde(skip)]
     pub divergence: Option<Box<Divergence>>,
@@ -159,11 +216,17 @@ pub struct CatalogResult {
 impl CatalogResult {
     /// One line: where and how the implementation refuses the bug.
     pub fn summary(&self) -> String {
+        let Some(steps) = self.steps else {
+            return format!(
+                "{:<26} no counterexample at the catalog's bounds (nothing to replay)",
+                self.bug
+            );
+        };
         match &self.divergence {
             Some(d) => format!(
                 "{:<26} {:>2}-step counterexample: implementation diverges at step {} ({}{}: model {} / impl {})",
                 self.bug,
-                self.steps,
+                steps,
                 d.step,
                 d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
                 d.field,
@@ -172,7 +235,7 @@ impl CatalogResult {
             ),
             None => format!(
                 "{:<26} {:>2}-step counterexample: NO DIVERGENCE (the implementation follows the buggy model)",
-                self.bug, self.steps
+                self.bug, steps
             ),
         }
     }
@@ -189,7 +252,13 @@ pub fn catalog_trace(variant: Variant, bug: Bug) -> Option<Trace> {
                 ..Default::default()
             },
         ),
-        Variant::Kraft => return None,
+        Variant::Kraft => check(
+            KraftModel::new(row.bounds.clone(), Some(bug)),
+            CheckOptions {
+                stop: Stop::AtProperty(row.property),
+                ..Default::default()
+            },
+        ),
     };
     outcome
         .counterexamples
@@ -198,6 +267,7 @@ pub fn catalog_trace(variant: Variant, bug: Bug) -> Option<Trace> {
 }
 
 /// Every catalog counterexample of a variant replayed against `target`: each must diverge.
+/// (A row without a counterexample is listed with `steps: None`.)
 pub fn catalog_results(
     variant: Variant,
     target: &Target,
@@ -207,7 +277,15 @@ pub fn catalog_results(
     for row in catalog_for(variant) {
         let t = Instant::now();
         let Some(trace) = catalog_trace(variant, row.bug) else {
-            progress(&format!("catalog: {} has no counterexample", row.bug));
+            out.push(CatalogResult {
+                bug: row.bug.name().to_string(),
+                property: row.property.to_string(),
+                steps: None,
+                divergence: None,
+                divergence_json: None,
+                seconds: t.elapsed().as_secs_f64(),
+            });
+            progress(&out.last().expect("pushed").summary());
             continue;
         };
         let divergence = match replay_trace(&trace, target) {
@@ -218,7 +296,7 @@ pub fn catalog_results(
         out.push(CatalogResult {
             bug: row.bug.name().to_string(),
             property: row.property.to_string(),
-            steps: trace.steps.len() - 1,
+            steps: Some(trace.steps.len() - 1),
             divergence_json: divergence.as_ref().map(|d| d.to_json()),
             divergence,
             seconds: t.elapsed().as_secs_f64(),
@@ -239,7 +317,10 @@ pub fn replay_trace(
             let spec = RaftModel::new(trace.bounds.clone(), trace.bug);
             run_trace(&spec, trace, &target.raft_node())
         }
-        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+        Variant::Kraft => {
+            let spec = KraftModel::new(trace.bounds.clone(), trace.bug);
+            run_trace(&spec, trace, &target.kraft_node())
+        }
     }
 }
 
@@ -275,7 +356,21 @@ pub fn record_run(
                 progress,
             )
         }
-        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+        Variant::Kraft => {
+            let spec = KraftModel::new(default_options(Variant::Kraft).walk_bounds, None);
+            let t = record(
+                &spec,
+                &target.kraft_node(),
+                "kraft",
+                &KRAFT_TIMERS,
+                opts,
+                progress,
+            )?;
+            kraft_bounds_ok(&t.bounds).map_err(|e| {
+                format!("the run does not fit the model's bounds ({e}); try another --seed")
+            })?;
+            Ok(t)
+        }
     }
 }
 
@@ -302,6 +397,24 @@ pub fn validate_recording(rec: &Trace, target: &Target) -> Result<Validated, Str
                 round_trip,
             })
         }
-        Variant::Kraft => Err("the KRaft model does not exist yet".into()),
+        Variant::Kraft => {
+            let spec = KraftModel::new(rec.bounds.clone(), None);
+            let validation = validate(&spec, rec)?;
+            let round_trip = validation
+                .as_ref()
+                .ok()
+                .map(|v| replay_validated(&spec, v, &target.kraft_node()));
+            Ok(Validated {
+                validation,
+                round_trip,
+            })
+        }
+    }
+}
+
+impl CatalogResult {
+    /// A counterexample the implementation follows to its end: a failure.
+    pub fn followed(&self) -> bool {
+        self.steps.is_some() && self.divergence.is_none()
     }
 }

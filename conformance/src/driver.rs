@@ -64,8 +64,8 @@ pub enum Role {
 pub enum Payload {
     /// A client value.
     Value(u8),
-    /// KRaft's LeaderChange control record.
-    LeaderChange(NodeId),
+    /// KRaft's LeaderChange control record (its epoch names the leader: one per epoch).
+    LeaderChange,
     /// Anything the model cannot carry (always a difference).
     Opaque(Vec<u8>),
 }
@@ -81,7 +81,7 @@ impl fmt::Display for LogEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.payload {
             Payload::Value(v) => write!(f, "(t{},v{})", self.term, v),
-            Payload::LeaderChange(l) => write!(f, "(t{},LeaderChange S{})", self.term, l),
+            Payload::LeaderChange => write!(f, "(e{},LeaderChange)", self.term),
             Payload::Opaque(b) => write!(f, "(t{},bytes {:?})", self.term, b),
         }
     }
@@ -282,7 +282,7 @@ impl LogEntry {
         use serde_json::json;
         match &self.payload {
             Payload::Value(v) => json!({"term": self.term, "value": v}),
-            Payload::LeaderChange(l) => json!({"term": self.term, "leaderChange": l}),
+            Payload::LeaderChange => json!({"term": self.term, "leaderChange": true}),
             Payload::Opaque(b) => json!({"term": self.term, "bytes": b}),
         }
     }

@@ -13,6 +13,7 @@
 
 pub mod conform;
 pub mod driver;
+pub mod kraft;
 pub mod protocol;
 pub mod raft;
 pub mod record;

@@ -126,19 +126,10 @@ impl Protocol for RaftModel {
         st.network.in_flight.clone()
     }
 
-    /// The model's `discard_dead_messages` rule (model/src/raft/mod.rs).
-    fn is_dead(&self, st: &RaftState, msg: &Msg) -> bool {
-        let dest = &st.servers[msg.to() as usize];
-        match *msg {
-            Msg::RequestVoteResponse { term, granted, .. } => {
-                !(term > dest.term
-                    || (term == dest.term && granted && dest.role == ModelRole::Candidate))
-            }
-            Msg::AppendEntriesResponse { term, .. } => {
-                !(term > dest.term || (term == dest.term && dest.role == ModelRole::Leader))
-            }
-            _ => false,
-        }
+    fn inject(&self, st: &RaftState, msg: &Msg) -> RaftState {
+        let mut st = st.clone();
+        st.network.send(msg.clone(), &self.bounds.network);
+        st
     }
 }
 
@@ -154,10 +145,7 @@ pub fn abstract_entry(e: &ImplEntry) -> LogEntry {
         payload: match &e.data {
             EntryData::Command(b) if b.len() == 1 => Payload::Value(b[0]),
             EntryData::Command(b) => Payload::Opaque(b.clone()),
-            EntryData::LeaderChange { leader } => match NodeId::try_from(*leader) {
-                Ok(l) => Payload::LeaderChange(l),
-                Err(_) => Payload::Opaque(leader.to_le_bytes().to_vec()),
-            },
+            EntryData::LeaderChange { .. } => Payload::LeaderChange,
         },
     }
 }

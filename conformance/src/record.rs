@@ -11,7 +11,7 @@
 //! observed on a real node).
 
 use crate::driver::{first_difference_json, Event, Node, NodeId, NodeState, Role, Timer};
-use crate::protocol::{ModelStep, Protocol};
+use crate::protocol::{delivery_is_noop, ModelStep, Protocol};
 use crate::replay::{replay, Divergence};
 use crate::sources::Rng;
 use raftspec_impl::net::transport::Transport;
@@ -66,6 +66,18 @@ pub struct TimerPolicy {
     /// Periodic timers of the role, with their period in heartbeat periods.
     pub periodic: fn(Role) -> &'static [(Timer, u32)],
 }
+
+/// KRaft: every role but Leader has an election timer (a Follower's is its fetch timeout,
+/// restarted by each successful fetch); a Follower fetches every heartbeat period while it has
+/// no fetch in flight; a Leader checks its quorum every 40 periods.
+pub const KRAFT_TIMERS: TimerPolicy = TimerPolicy {
+    election: |r| r != Role::Leader,
+    periodic: |r| match r {
+        Role::Follower => &[(Timer::Fetch, 1)],
+        Role::Leader => &[(Timer::CheckQuorum, 40)],
+        _ => &[],
+    },
+};
 
 /// Raft: followers and candidates time out into elections; a leader's heartbeat is periodic.
 pub const RAFT_TIMERS: TimerPolicy = TimerPolicy {
@@ -143,6 +155,7 @@ where
         max_term: 0,
         max_log: 0,
         max_value: 0,
+        in_flight: Vec::new(),
     };
     run.push(None, &[]);
     let hb = Duration::from_millis(opts.heartbeat_ms);
@@ -237,11 +250,15 @@ where
                 continue;
             }
         }
-        // The next timer, or a message before it.
+        // The next timer that may fire (KRaft: one fetch in flight), or a message before it.
         let next = timers
             .iter()
             .enumerate()
             .flat_map(|(i, t)| t.iter().map(move |(k, at)| (*at, i as NodeId, *k)))
+            .filter(|(_, i, k)| match k {
+                TimerKey::Election => true,
+                TimerKey::Periodic(t) => spec.timer_ready(*i, *t, &run.in_flight),
+            })
             .min();
         let wait = next.map_or(hb, |(at, _, _)| at.saturating_duration_since(now));
         match inbox.recv_timeout(wait.min(hb)) {
@@ -344,6 +361,8 @@ struct Run<'a, P: Protocol, N: Node> {
     max_term: u8,
     max_log: u8,
     max_value: u8,
+    /// Messages sent and not yet handled (abstract form), for `Protocol::timer_ready`.
+    in_flight: Vec<P::Msg>,
 }
 
 impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
@@ -352,12 +371,14 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
         let states: Vec<NodeState> = self.nodes.iter().map(|n| n.state()).collect();
         for s in &states {
             self.max_term = self.max_term.max(s.term.min(255) as u8);
-            self.max_log = self.max_log.max(s.log.len().min(255) as u8);
+            let mut data = 0u8;
             for e in &s.log {
                 if let crate::driver::Payload::Value(v) = e.payload {
                     self.max_value = self.max_value.max(v);
+                    data = data.saturating_add(1);
                 }
             }
+            self.max_log = self.max_log.max(data);
         }
         let action = step.map(|st| {
             let a = self.spec.action_of(st);
@@ -386,6 +407,8 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
         event: Event<N::Message>,
         step: ModelStep<P::Msg>,
     ) -> Result<(Vec<(NodeId, N::Message)>, bool), String> {
+        let is_timer = matches!(step, ModelStep::Timer(..));
+        let before = is_timer.then(|| self.nodes[node as usize].state());
         let r = self.nodes[node as usize]
             .step(event)
             .map_err(|e| format!("S{node} stopped: {e}"))?;
@@ -395,7 +418,19 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
             .map(|(to, m)| self.nodes[node as usize].abstract_message(node, *to, m))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("S{node} sent a message the model cannot express: {e}"))?;
-        self.push(Some(step), &abs);
+        if let ModelStep::Deliver(m) = &step {
+            if let Some(i) = self.in_flight.iter().position(|x| x == m) {
+                self.in_flight.swap_remove(i);
+            }
+        }
+        // A timer that changed nothing and sent nothing (a KRaft leader whose quorum did fetch)
+        // is no protocol step: it is not recorded.
+        let no_op =
+            before.is_some_and(|b| abs.is_empty() && b == self.nodes[node as usize].state());
+        if !no_op {
+            self.in_flight.extend(abs.iter().cloned());
+            self.push(Some(step), &abs);
+        }
         Ok((r.sent, r.reset_election_timer))
     }
 }
@@ -423,7 +458,8 @@ pub fn is_recording(t: &Trace) -> bool {
 
 /// Checks a recorded run against the model, step by step: every recorded action must be one
 /// the model allows where it was taken (or a delivery of a message the model discarded as
-/// dead, which must change nothing), every node's recorded state must be the model's, every
+/// dead: delivering it would change nothing, and it must change nothing), every node's
+/// recorded state must be the model's, every
 /// message the model sends must have been sent, and every message sent must be one the model
 /// sends (or one it discards as dead). Outer `Err`: the file is not a recording of `spec`'s
 /// variant.
@@ -472,6 +508,7 @@ pub fn validate<P: Protocol>(
                 expected: e,
                 actual: a,
                 prefix,
+                known: None,
             })
         };
     let compare =
@@ -542,10 +579,10 @@ pub fn validate<P: Protocol>(
         let before = spec.in_flight(&state);
         let next = if enabled.contains(&action) {
             model_actions.push(action.clone());
-            spec.next_state(&state, action)
+            spec.next_state(&state, action.clone())
                 .expect("enabled actions have a next state")
         } else if let ModelStep::Deliver(m) = &ms {
-            if count(&before, m) == 0 && spec.is_dead(&state, m) {
+            if count(&before, m) == 0 && delivery_is_noop(spec, &state, m) {
                 stutters += 1;
                 if !sent.is_empty() {
                     return d(
@@ -573,7 +610,8 @@ pub fn validate<P: Protocol>(
                 format!("{label}: not enabled in the model"),
             );
         };
-        if let Some(dv) = compare(i, &label, &next)? {
+        if let Some(mut dv) = compare(i, &label, &next)? {
+            dv.known = spec.known_difference(&state, &action).map(str::to_string);
             return Ok(Err(dv));
         }
         let after = spec.in_flight(&next);
@@ -591,7 +629,7 @@ pub fn validate<P: Protocol>(
             }
         }
         for m in &sent {
-            if count(&after, m) == 0 && !spec.is_dead(&next, m) {
+            if count(&after, m) == 0 && !delivery_is_noop(spec, &next, m) {
                 return d(
                     Some(P::endpoints(m).0),
                     "sent",

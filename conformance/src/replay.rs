@@ -31,6 +31,8 @@ pub struct Divergence {
     pub actual: String,
     /// The trace from the initial state up to and including the diverging step.
     pub prefix: Trace,
+    /// Set when the diverging action is a known difference between model and implementation.
+    pub known: Option<String>,
 }
 
 impl fmt::Display for Divergence {
@@ -42,6 +44,9 @@ impl fmt::Display for Divergence {
         writeln!(f, "  field:    {}", self.field)?;
         writeln!(f, "  expected: {}   (model)", self.expected)?;
         writeln!(f, "  actual:   {}   (implementation)", self.actual)?;
+        if let Some(k) = &self.known {
+            writeln!(f, "  known difference: {k}")?;
+        }
         writeln!(f, "  trace up to the divergence ({} steps):", self.step)?;
         write!(f, "{}", self.prefix.render())
     }
@@ -56,6 +61,7 @@ pub struct DivergenceJson {
     pub field: String,
     pub expected: String,
     pub actual: String,
+    pub known: Option<String>,
     pub prefix_itf: Value,
 }
 
@@ -68,6 +74,7 @@ impl Divergence {
             field: self.field.clone(),
             expected: self.expected.clone(),
             actual: self.actual.clone(),
+            known: self.known.clone(),
             prefix_itf: self.prefix.to_itf(),
         }
     }
@@ -307,7 +314,7 @@ where
         .next()
         .expect("one initial state");
     let mut h = Harness::new(spec.bounds().servers, make);
-    let diverge = |step: usize, f: StepFailure| {
+    let diverge = |step: usize, f: StepFailure, known: Option<&str>| {
         let label = if step == 0 {
             "initial state".to_string()
         } else {
@@ -323,15 +330,17 @@ where
             expected: f.expected,
             actual: f.actual,
             prefix,
+            known: known.map(str::to_string),
         })
     };
-    compare_all(spec, &state, &h).map_err(|f| diverge(0, f))?;
+    compare_all(spec, &state, &h).map_err(|f| diverge(0, f, None))?;
     for (i, a) in actions.iter().enumerate() {
         let next = spec
             .next_state(&state, a.clone())
             .expect("replayed actions are model actions");
-        apply_step::<P, N>(&mut h, &spec.model_step(a)).map_err(|f| diverge(i + 1, f))?;
-        compare_all(spec, &next, &h).map_err(|f| diverge(i + 1, f))?;
+        let known = || spec.known_difference(&state, a);
+        apply_step::<P, N>(&mut h, &spec.model_step(a)).map_err(|f| diverge(i + 1, f, known()))?;
+        compare_all(spec, &next, &h).map_err(|f| diverge(i + 1, f, known()))?;
         state = next;
     }
     Ok(Replayed {

@@ -34,6 +34,9 @@ pub struct SuiteOptions {
     pub seed: u64,
     pub proptest_cases: u32,
     pub proptest_len: usize,
+    /// Keep the actions on which model and implementation are known to differ
+    /// ([`crate::conform::known_differences`]); by default the sources leave them out.
+    pub include_known_differences: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

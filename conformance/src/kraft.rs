@@ -1,0 +1,432 @@
+//! KRaft: the model's side ([`Protocol`] for `KraftModel`) and the adapter for raftspec's own
+//! implementation core ([`KraftNode`] over `raftspec_impl::core::kraft::KraftCore`).
+//!
+//! Two events need a word:
+//! - The model's `CheckQuorumTimeout(s)` is "the leader's check-quorum timer expired without
+//!   fetches from a majority since the previous check". The implementation's timer input checks
+//!   the fetches of the period that just ended. The adapter therefore feeds the timer until the
+//!   leader resigns, at most twice: a first expiry may close a period in which a majority did
+//!   fetch, the second closes a period with no fetch at all. Both steps' messages are sent.
+//! - The implementation answers a Fetch of a newer epoch with UNKNOWN_LEADER_EPOCH; the model
+//!   sends nothing (the requester always ignores it). Such a response cannot be expressed in
+//!   the model and is a divergence if it is ever sent (a follower's leader always has at least
+//!   its epoch, so it is not).
+
+use crate::driver::{
+    Detail, Event, LogEntry, Node, NodeId, NodeState, Payload, Reaction, Role, Timer,
+};
+use crate::protocol::{ModelStep, Protocol};
+
+/// The known difference between the KRaft model and the implementation (specs/conformance.md).
+pub const KRAFT_RESTART: &str =
+    "restart of a server that knows a leader: the model restores epoch and vote only \
+     (Unattached/Voted/Candidate), the implementation restores the leader too, as Kafka's \
+     quorum-state file does (Follower of it, or Resigned if it led)";
+use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
+use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
+use raftspec_impl::core::{Core, Entry as ImplEntry, Input, Role as ImplRole};
+use raftspec_model::kraft::{
+    Action, Entry, FetchError, FetchResult, KraftModel, KraftState, Msg, Records,
+    Role as ModelRole, Server, Successors, LEADER_CHANGE,
+};
+use raftspec_model::network::Envelope;
+use std::collections::BTreeMap;
+
+fn model_role(r: ModelRole) -> Role {
+    match r {
+        ModelRole::Unattached => Role::Unattached,
+        ModelRole::Voted => Role::Voted,
+        ModelRole::Candidate => Role::Candidate,
+        ModelRole::Leader => Role::Leader,
+        ModelRole::Follower => Role::Follower,
+        ModelRole::Resigned => Role::Resigned,
+    }
+}
+
+fn model_node(srv: &Server, id: NodeId, servers: u8) -> NodeState {
+    let mut detail = BTreeMap::new();
+    match srv.role {
+        ModelRole::Leader => {
+            detail.insert(
+                "epochStartOffset",
+                Detail::Position(Some(srv.epoch_start as u64)),
+            );
+            detail.insert(
+                "endOffsets",
+                Detail::PerServer(
+                    (0..servers)
+                        .filter(|&p| p != id)
+                        .map(|p| (p, Some(srv.end_offsets[p as usize] as u64)))
+                        .collect(),
+                ),
+            );
+        }
+        ModelRole::Candidate => {
+            detail.insert(
+                "votesGranted",
+                Detail::Servers((0..servers).filter(|i| srv.votes & (1 << i) != 0).collect()),
+            );
+        }
+        _ => {}
+    }
+    NodeState {
+        term: srv.epoch as u64,
+        role: model_role(srv.role),
+        voted_for: srv.voted_for,
+        log: srv
+            .log
+            .iter()
+            .map(|e| LogEntry {
+                term: e.epoch as u64,
+                payload: if e.value == LEADER_CHANGE {
+                    Payload::LeaderChange
+                } else {
+                    Payload::Value(e.value)
+                },
+            })
+            .collect(),
+        commit: srv.hw as u64,
+        leader: Some(srv.leader),
+        detail,
+    }
+}
+
+impl Protocol for KraftModel {
+    type Msg = Msg;
+
+    fn model_step(&self, action: &Action) -> ModelStep<Msg> {
+        match action {
+            Action::Deliver(m) => ModelStep::Deliver(m.clone()),
+            Action::Drop(m) => ModelStep::Drop(m.clone()),
+            Action::Duplicate(m) => ModelStep::Duplicate(m.clone()),
+            Action::ElectionTimeout(s) => ModelStep::Timer(*s, Timer::Election),
+            Action::SendFetch(s) => ModelStep::Timer(*s, Timer::Fetch),
+            Action::CheckQuorumTimeout(s) => ModelStep::Timer(*s, Timer::CheckQuorum),
+            Action::ClientRequest(s, v) => ModelStep::ClientRequest(*s, *v),
+            Action::Restart(s) => ModelStep::Restart(*s),
+        }
+    }
+
+    fn action_of(&self, step: ModelStep<Msg>) -> Action {
+        match step {
+            ModelStep::Deliver(m) => Action::Deliver(m),
+            ModelStep::Drop(m) => Action::Drop(m),
+            ModelStep::Duplicate(m) => Action::Duplicate(m),
+            ModelStep::Timer(s, Timer::Fetch) => Action::SendFetch(s),
+            ModelStep::Timer(s, Timer::CheckQuorum) => Action::CheckQuorumTimeout(s),
+            ModelStep::Timer(s, _) => Action::ElectionTimeout(s),
+            ModelStep::ClientRequest(s, v) => Action::ClientRequest(s, v),
+            ModelStep::Restart(s) => Action::Restart(s),
+        }
+    }
+
+    fn endpoints(msg: &Msg) -> (NodeId, NodeId) {
+        (msg.from(), msg.to())
+    }
+
+    fn describe(msg: &Msg) -> String {
+        raftspec_model::kraft::kraft_msg(msg)
+    }
+
+    fn node_states(&self, st: &KraftState) -> Vec<NodeState> {
+        let n = st.servers.len() as u8;
+        st.servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| model_node(s, i as NodeId, n))
+            .collect()
+    }
+
+    fn node_state(&self, st: &KraftState, node: NodeId) -> NodeState {
+        model_node(&st.servers[node as usize], node, st.servers.len() as u8)
+    }
+
+    fn in_flight(&self, st: &KraftState) -> Vec<(Msg, u8)> {
+        st.network.in_flight.clone()
+    }
+
+    fn inject(&self, st: &KraftState, msg: &Msg) -> KraftState {
+        let mut st = st.clone();
+        st.network.send(msg.clone(), &self.bounds.network);
+        st
+    }
+
+    fn known_difference(&self, st: &KraftState, action: &Action) -> Option<&'static str> {
+        match action {
+            Action::Restart(s) if st.servers[*s as usize].leader.is_some() => Some(KRAFT_RESTART),
+            _ => None,
+        }
+    }
+
+    /// The model's `fetch_outstanding`: a follower fetches again only once its previous fetch
+    /// and its response are off the network.
+    fn timer_ready(&self, node: NodeId, timer: Timer, in_flight: &[Msg]) -> bool {
+        timer != Timer::Fetch
+            || !in_flight.iter().any(|m| match *m {
+                Msg::Fetch { from, .. } => from == node,
+                Msg::FetchResponse { to, .. } => to == node,
+                _ => false,
+            })
+    }
+}
+
+/// raftspec's KRaft core as a [`Node`].
+pub struct KraftNode {
+    core: KraftCore,
+    voters: Vec<u64>,
+    cfg: Config,
+}
+
+impl KraftNode {
+    pub fn new(id: NodeId, servers: u8, cfg: Config) -> KraftNode {
+        let voters: Vec<u64> = (0..servers as u64).collect();
+        KraftNode {
+            core: KraftCore::new(id as u64, &voters, cfg.clone()),
+            voters,
+            cfg,
+        }
+    }
+
+    /// At the model's granularity (`Config::model()`: one record per Fetch response).
+    pub fn model(id: NodeId, servers: u8) -> KraftNode {
+        KraftNode::new(id, servers, Config::model())
+    }
+
+    pub fn core(&self) -> &KraftCore {
+        &self.core
+    }
+
+    fn feed(&mut self, input: Input<Message>, r: &mut Reaction<Message>) -> Result<(), String> {
+        let out = self.core.step(input);
+        if let Some(f) = out.fatal {
+            return Err(f);
+        }
+        r.sent
+            .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
+        r.reset_election_timer |= out.reset_election_timer;
+        Ok(())
+    }
+}
+
+fn model_entry(e: &ImplEntry) -> Result<Entry, String> {
+    let epoch = small("record epoch", e.term)?;
+    match abstract_entry(e).payload {
+        Payload::Value(v) if v != LEADER_CHANGE => Ok(Entry { epoch, value: v }),
+        Payload::LeaderChange => Ok(Entry {
+            epoch,
+            value: LEADER_CHANGE,
+        }),
+        other => Err(format!("record payload {other:?} is not a model value")),
+    }
+}
+
+impl Node for KraftNode {
+    type Message = Message;
+    type Abstract = Msg;
+
+    fn step(&mut self, event: Event<Message>) -> Result<Reaction<Message>, String> {
+        use raftspec_impl::core::Timer as T;
+        let mut r = Reaction::sent(Vec::new());
+        match event {
+            Event::Receive { from, msg } => self.feed(
+                Input::Receive {
+                    from: from as u64,
+                    msg,
+                },
+                &mut r,
+            )?,
+            Event::Timer(Timer::Election) => self.feed(Input::Timer(T::ElectionTimeout), &mut r)?,
+            Event::Timer(Timer::Fetch) => self.feed(Input::Timer(T::FetchTimeout), &mut r)?,
+            Event::Timer(Timer::BeginQuorumEpoch) => {
+                self.feed(Input::Timer(T::BeginQuorumEpochTimeout), &mut r)?
+            }
+            Event::Timer(Timer::CheckQuorum) => {
+                // Expired without fetches from a majority: see the module comment.
+                for _ in 0..2 {
+                    if self.core.role() != ImplRole::Leader {
+                        break;
+                    }
+                    self.feed(Input::Timer(T::CheckQuorumTimeout), &mut r)?;
+                }
+            }
+            Event::Timer(t) => return Err(format!("KRaft has no {t:?} timer")),
+            Event::ClientRequest(v) => self.feed(Input::Propose(value_payload(v)), &mut r)?,
+        }
+        Ok(r)
+    }
+
+    fn restart(&mut self) {
+        let ps = self.core.persistent_state();
+        self.core = KraftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
+    }
+
+    fn state(&self) -> NodeState {
+        let v = self.core.view();
+        let mut detail = BTreeMap::new();
+        match v.role {
+            ImplRole::Leader => {
+                detail.insert("epochStartOffset", Detail::Position(v.epoch_start_offset));
+                detail.insert(
+                    "endOffsets",
+                    Detail::PerServer(
+                        v.end_offsets
+                            .iter()
+                            // the model writes "no fetch yet" as 0
+                            .map(|(p, o)| (id_of(*p), Some(o.unwrap_or(0))))
+                            .collect(),
+                    ),
+                );
+            }
+            ImplRole::Candidate => {
+                detail.insert(
+                    "votesGranted",
+                    Detail::Servers(v.votes_granted.iter().map(|i| id_of(*i)).collect()),
+                );
+            }
+            _ => {}
+        }
+        NodeState {
+            term: v.epoch,
+            role: impl_role(v.role),
+            voted_for: v.voted_for.map(id_of),
+            log: v.log.iter().map(abstract_entry).collect(),
+            commit: v.high_watermark,
+            leader: Some(v.leader.map(id_of)),
+            detail,
+        }
+    }
+
+    fn abstract_message(&self, from: NodeId, to: NodeId, msg: &Message) -> Result<Msg, String> {
+        let opt = |l: &Option<u64>| l.map(id_of);
+        Ok(match msg {
+            Message::Vote {
+                epoch,
+                last_offset_epoch,
+                last_offset,
+            } => Msg::Vote {
+                from,
+                to,
+                epoch: small("epoch", *epoch)?,
+                last_epoch: small("lastOffsetEpoch", *last_offset_epoch)?,
+                last_offset: small("lastOffset", *last_offset)?,
+            },
+            // The error code of a refused vote changes nothing at the candidate: the model's
+            // VoteResponse has none.
+            Message::VoteResponse {
+                epoch,
+                leader,
+                granted,
+                ..
+            } => Msg::VoteResponse {
+                from,
+                to,
+                epoch: small("epoch", *epoch)?,
+                leader: opt(leader),
+                granted: *granted,
+            },
+            Message::BeginQuorumEpoch { epoch, leader } => {
+                if id_of(*leader) != from {
+                    return Err(format!(
+                        "BeginQuorumEpoch from S{from} names leader {leader}"
+                    ));
+                }
+                Msg::BeginQuorumEpoch {
+                    from,
+                    to,
+                    epoch: small("epoch", *epoch)?,
+                }
+            }
+            Message::EndQuorumEpoch {
+                epoch,
+                leader,
+                preferred_successors,
+            } => {
+                if id_of(*leader) != from {
+                    return Err(format!("EndQuorumEpoch from S{from} names leader {leader}"));
+                }
+                let mut successors = Successors::new();
+                for s in preferred_successors {
+                    successors
+                        .try_push(id_of(*s))
+                        .map_err(|_| "too many preferred successors".to_string())?;
+                }
+                Msg::EndQuorumEpoch {
+                    from,
+                    to,
+                    epoch: small("epoch", *epoch)?,
+                    successors,
+                }
+            }
+            Message::Fetch {
+                epoch,
+                fetch_offset,
+                last_fetched_epoch,
+            } => Msg::Fetch {
+                from,
+                to,
+                epoch: small("epoch", *epoch)?,
+                fetch_offset: small("fetchOffset", *fetch_offset)?,
+                last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
+            },
+            Message::FetchResponse {
+                epoch,
+                leader,
+                error,
+                fetch_offset,
+                last_fetched_epoch,
+                diverging,
+                records,
+                high_watermark,
+            } => {
+                let result = match (error, diverging) {
+                    (Some(ErrorCode::FencedLeaderEpoch), _) => FetchResult::Error {
+                        error: FetchError::FencedLeaderEpoch,
+                    },
+                    (Some(ErrorCode::NotLeaderOrFollower), _) => FetchResult::Error {
+                        error: FetchError::NotLeaderOrFollower,
+                    },
+                    (Some(ErrorCode::UnknownLeaderEpoch), _) => {
+                        return Err(
+                            "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch"
+                                .into(),
+                        )
+                    }
+                    (None, Some(DivergingEpoch { epoch: e, end_offset })) => {
+                        FetchResult::DivergingEpoch {
+                            fetch_offset: small("fetchOffset", *fetch_offset)?,
+                            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
+                            epoch: small("divergingEpoch", *e)?,
+                            end_offset: small("endOffset", *end_offset)?,
+                        }
+                    }
+                    (None, None) => {
+                        let mut rs = Records::new();
+                        for e in records {
+                            rs.try_push(model_entry(e)?).map_err(|_| {
+                                format!(
+                                    "FetchResponse carries {} records; the model sends at most 1",
+                                    records.len()
+                                )
+                            })?;
+                        }
+                        FetchResult::Records {
+                            fetch_offset: small("fetchOffset", *fetch_offset)?,
+                            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
+                            records: rs,
+                            high_watermark: high_watermark
+                                .map(|h| small("highWatermark", h))
+                                .transpose()?,
+                        }
+                    }
+                };
+                Msg::FetchResponse {
+                    from,
+                    to,
+                    epoch: small("epoch", *epoch)?,
+                    leader: opt(leader),
+                    result,
+                }
+            }
+        })
+    }
+}

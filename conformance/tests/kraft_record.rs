@@ -1,0 +1,72 @@
+//! KRaft: a real cluster (timers, loopback TCP) recorded and validated against the model.
+
+use raftspec_conformance::conform::{record_run, validate_recording, Target};
+use raftspec_conformance::kraft::KRAFT_RESTART;
+use raftspec_conformance::record::RecordOptions;
+use raftspec_model::trace::Trace;
+use raftspec_model::Variant;
+use serde_json::json;
+
+fn recorded(seed: u64, restarts: u8) -> Trace {
+    let opts = RecordOptions {
+        seed,
+        restarts,
+        requests: 3,
+        ..RecordOptions::default()
+    };
+    record_run(Variant::Kraft, &opts, &Target::correct(), &mut |_| {}).unwrap()
+}
+
+#[test]
+fn a_recorded_cluster_run_validates_and_round_trips() {
+    for seed in [1, 2] {
+        let rec = Trace::from_itf(&recorded(seed, 0).to_itf_string()).unwrap();
+        let v = validate_recording(&rec, &Target::correct()).unwrap();
+        let ok = v.validation.unwrap_or_else(|d| panic!("{d}"));
+        assert!(ok.steps >= 20, "{} steps", ok.steps);
+        let n = v.round_trip.unwrap().unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(n + ok.stutters, ok.steps);
+        // Three requests and the LeaderChange record, committed everywhere.
+        for s in rec.steps.last().unwrap().state["servers"]
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(s["commit"], json!(4), "{s}");
+        }
+    }
+}
+
+/// Restarting a KRaft leader is the known difference: validation rejects the restart step
+/// and says so.
+#[test]
+fn a_recorded_leader_restart_is_the_known_difference() {
+    let rec = recorded(3, 1);
+    let d = validate_recording(&rec, &Target::correct())
+        .unwrap()
+        .validation
+        .unwrap_err();
+    assert_eq!(d.known.as_deref(), Some(KRAFT_RESTART), "{d}");
+    assert_eq!(
+        rec.steps[d.step].action.as_ref().unwrap().name,
+        "Restart",
+        "{d}"
+    );
+}
+
+#[test]
+fn a_hand_edited_recording_is_rejected_at_the_edited_step() {
+    let rec = recorded(4, 0);
+    let k = rec.steps.len() / 2;
+    let mut doc = rec.to_itf();
+    doc["states"][k]["servers"][2]["log"] = json!([]);
+    let bad = Trace::from_itf(&doc.to_string()).unwrap();
+    let d = validate_recording(&bad, &Target::correct())
+        .unwrap()
+        .validation
+        .unwrap_err();
+    assert_eq!(
+        (d.step, d.node, d.field.as_str()),
+        (k, Some(2), "log"),
+        "{d}"
+    );
+}
