@@ -7,6 +7,7 @@ use crate::protocol::{Protocol, WithoutKnownDifferences};
 use crate::raft::RaftNode;
 use crate::record::{
     record, replay_validated, validate, RecordOptions, Validation, KRAFT_TIMERS, RAFT_TIMERS,
+    TOO_MANY_ELECTIONS,
 };
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::sources::actions_of_trace;
@@ -337,41 +338,64 @@ where
     Ok(replay(spec, &actions, make).map(|r| r.steps))
 }
 
-/// Records a run of a real cluster of the implementation (see [`crate::record`]).
+/// Records a run of a real cluster of the implementation (see [`crate::record`]). A run with
+/// more elections than the model's bounds can hold is tried again with the next seed (at
+/// most three runs).
 pub fn record_run(
     variant: Variant,
     opts: &RecordOptions,
     target: &Target,
     progress: Progress<'_>,
 ) -> Result<Trace, String> {
-    match variant {
-        Variant::Raft => {
-            let spec = RaftModel::new(default_options(Variant::Raft).walk_bounds, None);
-            record(
-                &spec,
-                &target.raft_node(),
-                "raft",
-                &RAFT_TIMERS,
-                opts,
-                progress,
-            )
-        }
-        Variant::Kraft => {
-            let spec = KraftModel::new(default_options(Variant::Kraft).walk_bounds, None);
-            let t = record(
-                &spec,
-                &target.kraft_node(),
-                "kraft",
-                &KRAFT_TIMERS,
-                opts,
-                progress,
-            )?;
-            kraft_bounds_ok(&t.bounds).map_err(|e| {
-                format!("the run does not fit the model's bounds ({e}); try another --seed")
-            })?;
-            Ok(t)
+    let mut last = String::new();
+    for attempt in 0..3 {
+        let o = RecordOptions {
+            seed: opts.seed + attempt,
+            ..opts.clone()
+        };
+        let result = match variant {
+            Variant::Raft => {
+                let spec = RaftModel::new(default_options(Variant::Raft).walk_bounds, None);
+                record(
+                    &spec,
+                    &target.raft_node(),
+                    "raft",
+                    &RAFT_TIMERS,
+                    14,
+                    &o,
+                    progress,
+                )
+            }
+            Variant::Kraft => {
+                // A KRaft log holds one LeaderChange record per election.
+                let budget = raftspec_model::kraft::LOG_CAPACITY as u8;
+                let max_term = budget.saturating_sub(o.requests + o.restarts).max(1);
+                let spec = KraftModel::new(default_options(Variant::Kraft).walk_bounds, None);
+                record(
+                    &spec,
+                    &target.kraft_node(),
+                    "kraft",
+                    &KRAFT_TIMERS,
+                    max_term,
+                    &o,
+                    progress,
+                )
+                .and_then(|t| {
+                    kraft_bounds_ok(&t.bounds)
+                        .map(|_| t)
+                        .map_err(|e| format!("{TOO_MANY_ELECTIONS}: {e}"))
+                })
+            }
+        };
+        match result {
+            Err(e) if e.starts_with(TOO_MANY_ELECTIONS) => {
+                progress(&format!("seed {}: {e}; trying the next seed", o.seed));
+                last = e;
+            }
+            other => return other,
         }
     }
+    Err(last)
 }
 
 /// A recorded run checked against the model, and the model trace it follows replayed against

@@ -88,16 +88,23 @@ pub const RAFT_TIMERS: TimerPolicy = TimerPolicy {
     },
 };
 
+/// The start of the error of a run whose elections did not fit the model's bounds (timing
+/// luck: another seed usually does).
+pub const TOO_MANY_ELECTIONS: &str = "too many elections";
+
 /// A message a node's transport received, for the one event loop.
 type Inbox<M> = mpsc::Receiver<(NodeId, NodeId, M)>;
 
 /// Runs a real cluster and records it. `spec` names actions and labels them (its bounds do
-/// not matter; the recording's bounds are computed from what the run needed).
+/// not matter; the recording's bounds are computed from what the run needed); a run whose
+/// terms pass `max_term` stops with [`TOO_MANY_ELECTIONS`].
+#[allow(clippy::too_many_arguments)]
 pub fn record<P, N>(
     spec: &P,
     make: &dyn Fn(NodeId, u8) -> N,
     mode: &str,
     policy: &TimerPolicy,
+    max_term: u8,
     opts: &RecordOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Trace, String>
@@ -195,8 +202,11 @@ where
             ));
         }
         let states: Vec<NodeState> = run.nodes.iter().map(|x| x.state()).collect();
-        if run.max_term >= 14 {
-            break Err("terms reached 14 without finishing (the model's terms stop at 15)".into());
+        if run.max_term > max_term {
+            break Err(format!(
+                "{TOO_MANY_ELECTIONS}: terms reached {} (at most {max_term} fit the model's bounds)",
+                run.max_term
+            ));
         }
         let leader = states
             .iter()

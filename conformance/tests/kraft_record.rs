@@ -58,7 +58,7 @@ fn a_hand_edited_recording_is_rejected_at_the_edited_step() {
     let rec = recorded(4, 0);
     let k = rec.steps.len() / 2;
     let mut doc = rec.to_itf();
-    doc["states"][k]["servers"][2]["log"] = json!([]);
+    doc["states"][k]["servers"][2]["log"] = json!([{"term": 99, "value": 9}]);
     let bad = Trace::from_itf(&doc.to_string()).unwrap();
     let d = validate_recording(&bad, &Target::correct())
         .unwrap()
