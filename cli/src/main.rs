@@ -50,6 +50,8 @@ enum Command {
     Validate(cmd::validate::ValidateArgs),
     /// Run a real cluster (timers, loopback TCP), record it, and validate the recording.
     Record(cmd::validate::RecordArgs),
+    /// Push (Raft) versus pull (KRaft) on the models under the same bounds.
+    Compare(cmd::compare::CompareArgs),
 }
 
 /// The outcome of a command: success, or a failed check/divergence (exit 1).
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => cmd::replay::run(a),
         Command::Validate(a) => cmd::validate::run(a),
         Command::Record(a) => cmd::validate::run_record(a),
+        Command::Compare(a) => cmd::compare::run(a),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ pub mod bench_model;
 pub mod bugs;
 pub mod check;
 pub mod cluster;
+pub mod compare;
 pub mod conform;
 pub mod explore;
 pub mod graph;

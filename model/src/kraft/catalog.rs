@@ -35,7 +35,7 @@ pub fn catalog() -> Vec<CatalogEntry> {
             Bug::HwAtEpochStart,
             "the leader advances the HW once a majority reaches epochStartOffset, one short of its LeaderChange record (KAFKA-12619)",
             "LeaderCompleteness",
-            bounds(4, 1, 0, 3),
+            bounds(4, 0, 0, 3),
         ),
         row(
             Bug::FollowerHwUnclamped,

@@ -286,3 +286,118 @@ impl Model for KraftModel {
         crate::svg::explorer_svg(self, path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::actions::transition_allowed;
+    use super::*;
+
+    fn srv(
+        role: Role,
+        epoch: Epoch,
+        voted_for: Option<ServerId>,
+        leader: Option<ServerId>,
+    ) -> Server {
+        Server {
+            role,
+            epoch,
+            voted_for,
+            leader,
+            ..Server::new()
+        }
+    }
+
+    #[test]
+    fn the_transition_table_is_quorum_states() {
+        use Role::*;
+        let ok = |b: Server, a: Server| transition_allowed(&b, &a);
+        // Allowed.
+        assert!(ok(
+            srv(Unattached, 1, None, None),
+            srv(Voted, 1, Some(2), None)
+        ));
+        assert!(ok(
+            srv(Voted, 1, Some(2), None),
+            srv(Follower, 1, Some(2), Some(2))
+        ));
+        assert!(ok(
+            srv(Candidate, 1, Some(0), None),
+            srv(Leader, 1, Some(0), Some(0))
+        ));
+        assert!(ok(
+            srv(Candidate, 1, Some(0), None),
+            srv(Follower, 1, Some(0), Some(1))
+        ));
+        assert!(ok(
+            srv(Leader, 1, Some(0), Some(0)),
+            srv(Resigned, 1, Some(0), Some(0))
+        ));
+        assert!(ok(
+            srv(Leader, 1, Some(0), Some(0)),
+            srv(Unattached, 2, None, None)
+        ));
+        assert!(ok(
+            srv(Follower, 1, None, Some(1)),
+            srv(Candidate, 2, Some(0), None)
+        ));
+        assert!(ok(
+            srv(Resigned, 1, Some(0), Some(0)),
+            srv(Candidate, 2, Some(0), None)
+        ));
+        assert!(ok(
+            srv(Follower, 1, None, Some(1)),
+            srv(Follower, 3, None, Some(2))
+        ));
+        // Forbidden.
+        assert!(!ok(
+            srv(Leader, 1, Some(0), Some(0)),
+            srv(Candidate, 2, Some(0), None)
+        ));
+        assert!(!ok(
+            srv(Candidate, 1, Some(0), None),
+            srv(Unattached, 1, None, None)
+        ));
+        assert!(!ok(
+            srv(Follower, 1, None, Some(1)),
+            srv(Leader, 1, None, Some(0))
+        ));
+        assert!(!ok(
+            srv(Voted, 1, Some(1), None),
+            srv(Voted, 1, Some(2), None)
+        ));
+        assert!(!ok(
+            srv(Follower, 1, None, Some(1)),
+            srv(Follower, 1, None, Some(2))
+        ));
+        assert!(!ok(
+            srv(Resigned, 1, Some(0), Some(0)),
+            srv(Follower, 1, Some(0), Some(1))
+        ));
+        assert!(!ok(
+            srv(Unattached, 2, None, None),
+            srv(Unattached, 1, None, None)
+        ));
+        assert!(!ok(
+            srv(Candidate, 1, Some(0), None),
+            srv(Candidate, 3, Some(0), None)
+        ));
+        assert!(!ok(
+            srv(Follower, 1, None, Some(1)),
+            srv(Resigned, 1, None, Some(1))
+        ));
+    }
+
+    #[test]
+    fn end_offset_for_epoch_is_kafkas() {
+        let mut s = Server::new();
+        assert_eq!(s.end_offset_for_epoch(3), (0, 0));
+        for epoch in [1, 1, 3, 3, 4] {
+            s.log.push(Entry { epoch, value: 1 });
+        }
+        assert_eq!(s.end_offset_for_epoch(0), (0, 0));
+        assert_eq!(s.end_offset_for_epoch(1), (1, 2));
+        assert_eq!(s.end_offset_for_epoch(2), (1, 2));
+        assert_eq!(s.end_offset_for_epoch(3), (3, 4));
+        assert_eq!(s.end_offset_for_epoch(9), (4, 5));
+    }
+}
