@@ -214,6 +214,14 @@ fn replay_reports_divergences_and_hand_edited_steps() {
         &raftspec(&["replay", bad.to_str().unwrap()]),
         "not valid JSON",
     );
+    // A Raft trace that claims to be KRaft's: not a trace of that model.
+    let mut other = doc.clone();
+    other["#meta"]["variant"] = json!("kraft");
+    std::fs::write(&bad, other.to_string()).unwrap();
+    assert_bad_input(
+        &raftspec(&["replay", bad.to_str().unwrap()]),
+        "not a kraft trace",
+    );
     doc["#meta"]["variant"] = json!("paxos");
     std::fs::write(&bad, doc.to_string()).unwrap();
     assert_bad_input(&raftspec(&["replay", bad.to_str().unwrap()]), "paxos");

@@ -10,7 +10,7 @@ use crate::record::{
     TOO_MANY_ELECTIONS,
 };
 use crate::replay::{replay, Divergence, DivergenceJson};
-use crate::sources::actions_of_trace;
+use crate::sources::{actions_of_trace, TraceProblem};
 use crate::suite::{run_suite, GraphConfig, Progress, SuiteOptions, SuiteReport};
 use raftspec_model::bugs::{catalog_for, Bug};
 use raftspec_model::check::{check, CheckOptions, Stop};
@@ -308,17 +308,19 @@ pub fn catalog_results(
 }
 
 /// Checks a trace against its model (with the bug it names), then replays it against the
-/// target. Outer `Err`: the trace is not one the model allows (bad input).
+/// target. Outer `Err`: not a trace of the model, or one the model rejects at some step.
 pub fn replay_trace(
     trace: &Trace,
     target: &Target,
-) -> Result<Result<usize, Box<Divergence>>, String> {
+) -> Result<Result<usize, Box<Divergence>>, TraceProblem> {
     match trace.variant {
         Variant::Raft => {
             let spec = RaftModel::new(trace.bounds.clone(), trace.bug);
             run_trace(&spec, trace, &target.raft_node())
         }
         Variant::Kraft => {
+            kraft_bounds_ok(&trace.bounds)
+                .map_err(|e| TraceProblem::NotATrace(format!("bad \"#meta.bounds\": {e}")))?;
             let spec = KraftModel::new(trace.bounds.clone(), trace.bug);
             run_trace(&spec, trace, &target.kraft_node())
         }
@@ -329,7 +331,7 @@ fn run_trace<P, N>(
     spec: &P,
     trace: &Trace,
     make: &dyn Fn(NodeId, u8) -> N,
-) -> Result<Result<usize, Box<Divergence>>, String>
+) -> Result<Result<usize, Box<Divergence>>, TraceProblem>
 where
     P: Protocol,
     N: crate::driver::Node<Abstract = P::Msg>,

@@ -227,24 +227,52 @@ pub fn trace_hash<A: std::fmt::Debug>(actions: &[A]) -> u64 {
     h.finish()
 }
 
-/// A trace file's actions, after checking that the trace is one the model allows.
-pub fn actions_of_trace<P: Protocol>(spec: &P, trace: &Trace) -> Result<Vec<P::Action>, String> {
-    if trace.variant != spec.variant() {
-        return Err(format!(
-            "the trace is for {}, not {}",
-            trace.variant,
-            spec.variant()
-        ));
+/// Why a trace file cannot be replayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceProblem {
+    /// Not a trace of this variant's model at its bounds: another variant's states or
+    /// actions, bounds the model cannot hold (bad input).
+    NotATrace(String),
+    /// A trace of the model that the model itself does not allow at some step.
+    Rejected(String),
+}
+
+impl std::fmt::Display for TraceProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TraceProblem::NotATrace(m) | TraceProblem::Rejected(m) => f.write_str(m),
+        }
     }
-    replay_on_model(spec, trace).map_err(|d| format!("the model rejects the trace at {d}"))?;
-    trace
+}
+
+/// A trace file's actions, after checking that the trace is one the model allows.
+pub fn actions_of_trace<P: Protocol>(
+    spec: &P,
+    trace: &Trace,
+) -> Result<Vec<P::Action>, TraceProblem> {
+    let variant = spec.variant();
+    if trace.variant != variant {
+        return Err(TraceProblem::NotATrace(format!(
+            "the trace is for {}, not {variant}",
+            trace.variant
+        )));
+    }
+    if let Err(d) = replay_on_model(spec, trace) {
+        let not_ours = d.step == 0 || d.reason.starts_with("action_args is not a");
+        return Err(if not_ours {
+            TraceProblem::NotATrace(format!("not a {variant} trace of this model: {d}"))
+        } else {
+            TraceProblem::Rejected(format!("the model rejects the trace at {d}"))
+        });
+    }
+    Ok(trace
         .steps
         .iter()
         .skip(1)
         .map(|s| {
             let a = s.action.as_ref().expect("non-initial steps have actions");
             spec.action_from_json(&a.args)
-                .map_err(|e| format!("bad action_args: {e}"))
+                .expect("replay_on_model parsed every action")
         })
-        .collect()
+        .collect())
 }

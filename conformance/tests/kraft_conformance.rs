@@ -81,7 +81,7 @@ fn an_itf_file_replays_and_a_hand_edited_step_is_reported_at_that_step() {
         &Target::correct(),
     )
     .unwrap_err();
-    assert!(err.contains("step 9 "), "{err}");
+    assert!(err.to_string().contains("step 9 "), "{err}");
 }
 
 #[cfg(feature = "mutants")]

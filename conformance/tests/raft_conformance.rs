@@ -7,7 +7,7 @@ use raftspec_conformance::driver::{Event, Node, NodeId, NodeState, Reaction};
 use raftspec_conformance::raft::RaftNode;
 use raftspec_conformance::replay::replay;
 use raftspec_conformance::search::{is_model_trace, proptest_search};
-use raftspec_conformance::sources::{build_graph, random_walk, Rng};
+use raftspec_conformance::sources::{build_graph, random_walk, Rng, TraceProblem};
 use raftspec_model::raft::{Action, Msg, RaftModel};
 use raftspec_model::trace::Trace;
 use raftspec_model::{Bounds, NetworkSemantics, Variant};
@@ -130,7 +130,8 @@ fn an_itf_file_replays_and_a_hand_edited_step_is_reported_at_that_step() {
     *term = serde_json::json!(term.as_u64().unwrap() + 7);
     let edited = Trace::from_itf(&doc.to_string()).unwrap();
     let err = replay_trace(&edited, &Target::correct()).unwrap_err();
-    assert!(err.contains("step 12 "), "{err}");
+    assert!(matches!(err, TraceProblem::Rejected(_)), "{err}");
+    assert!(err.to_string().contains("step 12 "), "{err}");
 
     // Edit one action: step 5 becomes a different action.
     let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -140,7 +141,18 @@ fn an_itf_file_replays_and_a_hand_edited_step_is_reported_at_that_step() {
         &Target::correct(),
     )
     .unwrap_err();
-    assert!(err.contains("step 5 "), "{err}");
+    assert!(matches!(err, TraceProblem::Rejected(_)), "{err}");
+    assert!(err.to_string().contains("step 5 "), "{err}");
+
+    // The initial state of another model (or other bounds): not a trace of this model.
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["states"][0]["servers"][2]["term"] = serde_json::json!(3);
+    let err = replay_trace(
+        &Trace::from_itf(&doc.to_string()).unwrap(),
+        &Target::correct(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, TraceProblem::NotATrace(_)), "{err}");
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //! implementation.
 
 use crate::Outcome;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use raftspec_conformance::conform::{replay_trace, Target};
 use raftspec_conformance::record::is_recording;
+use raftspec_conformance::sources::TraceProblem;
 use raftspec_model::trace::Trace;
 use serde_json::json;
 use std::path::PathBuf;
@@ -35,7 +36,11 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         a.file.display()
     );
     let steps = trace.steps.len() - 1;
-    let result = replay_trace(&trace, &Target::correct());
+    let result = match replay_trace(&trace, &Target::correct()) {
+        Err(TraceProblem::NotATrace(why)) => bail!("{}: {why}", a.file.display()),
+        Err(TraceProblem::Rejected(why)) => Err(why),
+        Ok(r) => Ok(r),
+    };
     let (passed, out) = match &result {
         // The model itself rejects a step: reported like a divergence, at that step.
         Err(why) => (
