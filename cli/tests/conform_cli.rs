@@ -136,14 +136,30 @@ fn conform_raft_kills_every_mutant() {
         stdout(&o)
     );
 
-    // One mutant: a divergence, exit 1, with the report.
-    let o = raftspec(&["conform", "raft", "--mutant", "raft:double-vote"]);
+    // One mutant: a divergence, exit 1, with the report and the trace up to it as ITF,
+    // which the correct implementation follows to its end under `replay`.
+    let dir = tempdir("mutant");
+    let itf = dir.join("div.itf.json");
+    let o = raftspec(&[
+        "conform",
+        "raft",
+        "--mutant",
+        "raft:double-vote",
+        "--trace-out",
+        itf.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
         out.contains("DIVERGES") && out.contains("field:    votedFor"),
         "{out}"
     );
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&itf).unwrap()).unwrap();
+    let steps = doc["states"].as_array().unwrap().len() - 1;
+    let o = raftspec(&["replay", itf.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(json_of(&o)["steps"], json!(steps));
+    let _ = std::fs::remove_dir_all(&dir);
     // A KRaft mutant is not a Raft mutant.
     assert_bad_input(
         &raftspec(&["conform", "raft", "--mutant", "kraft:double-vote"]),

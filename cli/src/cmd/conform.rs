@@ -48,6 +48,9 @@ pub struct ConformArgs {
     /// Print one JSON object instead of the human report.
     #[arg(long)]
     pub json: bool,
+    /// On a divergence, write the trace up to it (minimized) to this ITF file.
+    #[arg(long)]
+    pub trace_out: Option<std::path::PathBuf>,
 }
 
 fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
@@ -105,6 +108,11 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
         catalog_results(variant, &target, &mut progress)
     };
     let catalog_ok = !catalog.iter().any(|c| c.followed());
+    if let (Some(file), Some(d)) = (&a.trace_out, &report.divergence) {
+        std::fs::write(file, d.prefix.to_itf_string())
+            .map_err(|e| anyhow!("cannot write {}: {e}", file.display()))?;
+        eprintln!("wrote the diverging trace to {}", file.display());
+    }
     let conforms = report.divergence.is_none() && catalog_ok;
     if a.json {
         let out = json!({

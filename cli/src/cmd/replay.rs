@@ -19,6 +19,9 @@ pub struct ReplayArgs {
     /// Print one JSON object instead of the human report.
     #[arg(long)]
     pub json: bool,
+    /// On a divergence, write the trace up to it to this ITF file.
+    #[arg(long)]
+    pub trace_out: Option<PathBuf>,
 }
 
 /// Reads an ITF file: unreadable or malformed input is one line and exit 2.
@@ -56,6 +59,11 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
             json!({"file": a.file, "steps": steps, "model": "accepts", "implementation": "diverges", "divergence": d.to_json()}),
         ),
     };
+    if let (Some(file), Ok(Err(d))) = (&a.trace_out, &result) {
+        std::fs::write(file, d.prefix.to_itf_string())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        eprintln!("wrote the diverging trace to {}", file.display());
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
