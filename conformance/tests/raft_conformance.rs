@@ -36,6 +36,27 @@ fn the_edge_cover_takes_every_edge_with_valid_paths_no_longer_than_the_depth() {
     let g = build_graph(&spec, depth);
     let cover = g.edge_cover();
     assert!(g.states() > 10_000 && g.edges() > g.states());
+    // Depth is counted in actions: states reached in at most `depth` actions, the deepest
+    // ones not expanded, and some path of the cover is exactly `depth` long.
+    assert_eq!(g.graph.node_weights().max(), Some(&(depth as u16)));
+    assert_eq!(
+        g.graph.node_weights().filter(|d| **d == 1).count(),
+        {
+            let mut first = Vec::new();
+            stateright::Model::actions(
+                &spec,
+                &stateright::Model::init_states(&spec)[0],
+                &mut first,
+            );
+            let init = &stateright::Model::init_states(&spec)[0];
+            first
+                .into_iter()
+                .map(|a| format!("{:?}", stateright::Model::next_state(&spec, init, a)))
+                .collect::<HashSet<_>>()
+                .len()
+        },
+        "depth 1 holds the distinct successors of the initial state"
+    );
     assert_eq!(
         cover.iter().map(|p| p.new_edges).sum::<usize>(),
         g.edges(),
@@ -43,6 +64,7 @@ fn the_edge_cover_takes_every_edge_with_valid_paths_no_longer_than_the_depth() {
     );
     let distinct: HashSet<Vec<Action>> = cover.iter().map(|p| p.actions.clone()).collect();
     assert_eq!(distinct.len(), cover.len(), "paths are distinct");
+    assert_eq!(cover.iter().map(|p| p.actions.len()).max(), Some(depth));
     for p in &cover {
         assert!(!p.actions.is_empty() && p.actions.len() <= depth);
         assert!(p.new_edges >= 1);
