@@ -100,8 +100,12 @@ impl BoundsArgs {
         if let Some(v) = self.max_copies {
             b.network.max_copies = v;
         }
-        if let Some(v) = self.max_in_flight {
-            b.network.max_in_flight = v;
+        match self.max_in_flight {
+            Some(v) => b.network.max_in_flight = v,
+            // An election sends a request to every peer at once: room for that much, at least.
+            None => {
+                b.network.max_in_flight = b.network.max_in_flight.max(b.servers.saturating_sub(1))
+            }
         }
         if self.no_drop {
             b.network.drop = false;

@@ -18,8 +18,8 @@ pub struct NetworkSemantics {
     /// Copies of one identical message that may be in flight at once; above 1, the network may
     /// duplicate a message in flight.
     pub max_copies: u8,
-    /// Messages (copies counted) the network holds at once; a state holding more is counted
-    /// and checked but not explored further (TLC's usual message-count constraint).
+    /// Messages (copies counted) the network holds at once; a state holding more is outside the
+    /// bounds: stateright neither checks nor expands it (TLC's usual message-count constraint).
     pub max_in_flight: u8,
 }
 

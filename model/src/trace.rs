@@ -171,8 +171,8 @@ impl Trace {
             Some(v) => Bounds::deserialize(v),
         }
         .map_err(|e| err(format!("bad \"#meta.bounds\": {e}")))?;
-        bounds
-            .validate()
+        variant
+            .validate(&bounds)
             .map_err(|e| err(format!("bad \"#meta.bounds\": {e}")))?;
         let bug = match meta.get("bug") {
             None | Some(Value::Null) => None,
