@@ -14,6 +14,7 @@ pub mod kraft;
 pub mod latch;
 pub mod network;
 pub mod raft;
+pub mod reproduce;
 pub mod spec;
 pub mod svg;
 pub mod trace;

@@ -2,9 +2,8 @@
 //! of the property the catalog names, by a shortest counterexample of the recorded length.
 
 use raftspec_model::bugs::catalog_for;
-use raftspec_model::check::{check, CheckOptions, Stop, Verdict};
-use raftspec_model::raft::RaftModel;
-use raftspec_model::trace::replay_on_model;
+use raftspec_model::check::Verdict;
+use raftspec_model::reproduce::{correct_model_failures, reproduce};
 use raftspec_model::{Bug, Variant};
 
 /// Shortest counterexample lengths (actions), measured with single-threaded BFS; specs/raft.md.
@@ -24,39 +23,26 @@ fn assert_found(bug: Bug) {
     let row = catalog_for(Variant::Raft)
         .into_iter()
         .find(|r| r.bug == bug)
-        .unwrap_or_else(|| panic!("{bug} is in the Raft catalog"));
-    let model = RaftModel::new(row.bounds.clone(), Some(bug));
-    let outcome = check(
-        model.clone(),
-        CheckOptions {
-            stop: Stop::AtProperty(row.property),
-            ..Default::default()
-        },
-    );
-    let result = outcome.report.property(row.property).unwrap();
+        .unwrap_or_else(|| panic!("{bug} is in the catalog"));
+    let r = reproduce(&row);
     assert_eq!(
-        result.verdict,
+        r.verdict,
         Verdict::Violated,
         "{bug}: {} not violated within {}",
         row.property,
         row.bounds
     );
     assert_eq!(
-        result.steps,
+        r.steps,
         Some(expected_steps(bug)),
         "{bug}: counterexample length"
     );
-    // The counterexample is a real behaviour of the buggy model, step by step.
-    let trace = outcome
-        .counterexamples
-        .iter()
-        .find(|t| t.property.as_deref() == Some(row.property))
-        .expect("a trace for the violated property");
-    replay_on_model(&model, trace).expect("counterexample replays on the buggy model");
-    // ...and not one of the correct model: the bug is what makes it possible.
-    let correct = RaftModel::new(row.bounds.clone(), None);
     assert!(
-        replay_on_model(&correct, trace).is_err(),
+        r.replays_on_buggy_model,
+        "{bug}: counterexample replays on the buggy model"
+    );
+    assert!(
+        r.leaves_correct_model,
         "{bug}: the counterexample must leave the correct model somewhere"
     );
 }
@@ -93,26 +79,14 @@ fn commit_regress_is_found() {
 
 #[test]
 fn the_correct_model_passes_every_catalog_bound() {
-    // Each row's bounds are small: the correct model must hold there too, or the row proves
-    // nothing about the bug.
+    // Each row's bounds must hold for the correct model, or the row proves nothing about the
+    // bug.
     for row in catalog_for(Variant::Raft) {
-        let outcome = check(
-            RaftModel::new(row.bounds.clone(), None),
-            CheckOptions::default(),
+        let failing = correct_model_failures(&row, false);
+        assert!(
+            failing.is_empty(),
+            "{failing:?} fail on the correct model at {}'s bounds",
+            row.bug
         );
-        for p in outcome
-            .report
-            .properties
-            .iter()
-            .filter(|p| p.expectation == "always")
-        {
-            assert_eq!(
-                p.verdict,
-                Verdict::Holds,
-                "{} fails on the correct model at {}'s bounds",
-                p.name,
-                row.bug
-            );
-        }
     }
 }
