@@ -3,6 +3,8 @@
 
 use super::state::*;
 use super::KraftModel;
+use crate::bounds::MAX_SERVERS;
+use arrayvec::ArrayVec;
 use stateright::Property;
 
 pub(crate) fn all() -> Vec<Property<KraftModel>> {
@@ -73,18 +75,12 @@ fn leader_views_agree(s: &KraftState) -> bool {
 
 /// Two logs with a record of the same offset and epoch agree on every record up to it.
 fn log_matching(s: &KraftState) -> bool {
-    s.servers.iter().enumerate().all(|(i, a)| {
-        s.servers[i + 1..].iter().all(|b| {
-            let common = a.log.len().min(b.log.len());
-            match (0..common)
-                .rev()
-                .find(|&k| a.log[k].epoch == b.log[k].epoch)
-            {
-                Some(k) => a.log[..=k] == b.log[..=k],
-                None => true,
-            }
-        })
-    })
+    crate::logs::log_matching(&logs(s), |e| e.epoch)
+}
+
+/// Every server's log (persisted, so crashed servers count too).
+fn logs(s: &KraftState) -> ArrayVec<&[Entry], MAX_SERVERS> {
+    s.servers.iter().map(|v| &v.log[..]).collect()
 }
 
 /// A leader holds every record committed in an earlier epoch.
@@ -106,10 +102,7 @@ fn state_machine_safety(s: &KraftState) -> bool {
     fn prefix(v: &Server) -> Option<&[Entry]> {
         v.log.get(..v.hw as usize)
     }
-    let agree = |a: &[Entry], b: &[Entry]| {
-        let n = a.len().min(b.len());
-        a[..n] == b[..n]
-    };
+    let agree = crate::logs::prefixes_agree::<Entry>;
     let agrees_with_history = |a: &[Entry]| a.iter().zip(&s.committed).all(|(e, c)| *e == c.entry);
     !s.commit_conflict
         && s.servers.iter().enumerate().all(|(i, a)| {
@@ -123,11 +116,5 @@ fn state_machine_safety(s: &KraftState) -> bool {
 
 /// Every committed record is stored by a majority of voters.
 fn committed_reach_majority(s: &KraftState, majority: usize) -> bool {
-    s.committed.iter().enumerate().all(|(i, c)| {
-        s.servers
-            .iter()
-            .filter(|v| v.log.get(i) == Some(&c.entry))
-            .count()
-            >= majority
-    })
+    crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
 }

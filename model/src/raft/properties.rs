@@ -3,6 +3,8 @@
 
 use super::state::*;
 use super::RaftModel;
+use crate::bounds::MAX_SERVERS;
+use arrayvec::ArrayVec;
 use stateright::Property;
 
 pub(crate) fn all() -> Vec<Property<RaftModel>> {
@@ -67,16 +69,12 @@ fn election_safety(s: &RaftState) -> bool {
 
 /// Two logs with an entry of the same index and term agree on every entry up to it.
 fn log_matching(s: &RaftState) -> bool {
-    s.servers.iter().enumerate().all(|(i, a)| {
-        s.servers[i + 1..].iter().all(|b| {
-            let common = a.log.len().min(b.log.len());
-            // the last index where terms agree must have identical prefixes
-            match (0..common).rev().find(|&k| a.log[k].term == b.log[k].term) {
-                Some(k) => a.log[..=k] == b.log[..=k],
-                None => true,
-            }
-        })
-    })
+    crate::logs::log_matching(&logs(s), |e| e.term)
+}
+
+/// Every server's log (persisted, so crashed servers count too).
+fn logs(s: &RaftState) -> ArrayVec<&[Entry], MAX_SERVERS> {
+    s.servers.iter().map(|v| &v.log[..]).collect()
 }
 
 /// A leader holds every entry committed in an earlier term.
@@ -95,10 +93,7 @@ fn leader_completeness(s: &RaftState) -> bool {
 /// Committed prefixes agree: no two servers apply different entries at one index, and none
 /// disagrees with what leaders acknowledged.
 fn state_machine_safety(s: &RaftState) -> bool {
-    let agree = |a: &[Entry], b: &[Entry]| {
-        let n = a.len().min(b.len());
-        a[..n] == b[..n]
-    };
+    let agree = crate::logs::prefixes_agree::<Entry>;
     let agrees_with_history = |a: &[Entry]| a.iter().zip(&s.committed).all(|(e, c)| *e == c.entry);
     !s.commit_conflict
         && s.servers.iter().enumerate().all(|(i, a)| {
@@ -111,11 +106,5 @@ fn state_machine_safety(s: &RaftState) -> bool {
 
 /// Every committed entry is stored (persisted) by a majority of servers.
 fn committed_reach_majority(s: &RaftState, majority: usize) -> bool {
-    s.committed.iter().enumerate().all(|(i, c)| {
-        s.servers
-            .iter()
-            .filter(|v| v.log.get(i) == Some(&c.entry))
-            .count()
-            >= majority
-    })
+    crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
 }
