@@ -13,6 +13,14 @@ pub trait Envelope: Clone + Ord {
     fn to(&self) -> u8;
 }
 
+/// What the network can do with a message in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkStep {
+    Deliver,
+    Drop,
+    Duplicate,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Network<M> {
     pub in_flight: Vec<(M, u8)>,
@@ -78,6 +86,24 @@ impl<M: Envelope> Network<M> {
                         .any(|(o, _)| o.from() == m.from() && o.to() == m.to())
             })
             .map(|(_, (m, c))| (m, *c))
+    }
+
+    /// Everything the network may do next, in a fixed order: for each deliverable message,
+    /// deliver it, lose a copy (if drop is on), copy it (below `max_copies`).
+    pub fn steps<'a>(
+        &'a self,
+        sem: &'a NetworkSemantics,
+    ) -> impl Iterator<Item = (NetworkStep, &'a M)> + 'a {
+        self.deliverable(sem).flat_map(move |(m, copies)| {
+            [
+                Some(NetworkStep::Deliver),
+                sem.drop.then_some(NetworkStep::Drop),
+                (copies < sem.max_copies).then_some(NetworkStep::Duplicate),
+            ]
+            .into_iter()
+            .flatten()
+            .map(move |step| (step, m))
+        })
     }
 
     pub fn len(&self) -> usize {

@@ -13,6 +13,7 @@ pub use state::*;
 use crate::bounds::Bounds;
 use crate::bugs::Bug;
 use crate::latch::Latches;
+use crate::network::NetworkStep;
 use arrayvec::ArrayVec;
 use stateright::{Model, Property};
 use std::sync::Arc;
@@ -104,15 +105,11 @@ impl Model for RaftModel {
 
     fn actions(&self, st: &RaftState, out: &mut Vec<Action>) {
         let b = &self.bounds;
-        for (m, copies) in st.network.deliverable(&b.network) {
-            out.push(Action::Deliver(m.clone()));
-            if b.network.drop {
-                out.push(Action::Drop(m.clone()));
-            }
-            if copies < b.network.max_copies {
-                out.push(Action::Duplicate(m.clone()));
-            }
-        }
+        out.extend(st.network.steps(&b.network).map(|(step, m)| match step {
+            NetworkStep::Deliver => Action::Deliver(m.clone()),
+            NetworkStep::Drop => Action::Drop(m.clone()),
+            NetworkStep::Duplicate => Action::Duplicate(m.clone()),
+        }));
         for s in self.servers() {
             let srv = &st.servers[s as usize];
             match srv.role {
