@@ -34,3 +34,33 @@ pub fn stored_by_majority<'a, E: PartialEq + 'a>(
         .enumerate()
         .all(|(i, e)| logs.iter().filter(|l| l.get(i) == Some(e)).count() >= majority)
 }
+
+/// Leader Completeness: every leader, given as (term, log), holds each entry committed in an
+/// earlier term; `committed` yields (entry, term it was committed in) by index.
+pub fn leaders_complete<'a, E: PartialEq + 'a>(
+    mut leaders: impl Iterator<Item = (u8, &'a [E])>,
+    committed: impl Iterator<Item = (&'a E, u8)> + Clone,
+) -> bool {
+    leaders.all(|(term, log)| {
+        committed
+            .clone()
+            .enumerate()
+            .all(|(i, (e, in_term))| in_term >= term || log.get(i) == Some(e))
+    })
+}
+
+/// State Machine Safety over what each server has applied: every applied prefix exists (None:
+/// the server claims entries it does not hold), and all agree with each other and with the
+/// commit history.
+pub fn applied_prefixes_agree<'a, E: PartialEq + 'a>(
+    applied: &[Option<&'a [E]>],
+    history: impl Iterator<Item = &'a E> + Clone,
+) -> bool {
+    applied.iter().enumerate().all(|(i, a)| {
+        let Some(a) = a else { return false };
+        a.iter().zip(history.clone()).all(|(x, h)| x == h)
+            && applied[i + 1..]
+                .iter()
+                .all(|b| b.is_some_and(|b| prefixes_agree(a, b)))
+    })
+}

@@ -85,33 +85,25 @@ fn logs(s: &KraftState) -> ArrayVec<&[Entry], MAX_SERVERS> {
 
 /// A leader holds every record committed in an earlier epoch.
 fn leader_completeness(s: &KraftState) -> bool {
-    s.servers
-        .iter()
-        .filter(|v| v.role == Role::Leader)
-        .all(|l| {
-            s.committed
-                .iter()
-                .enumerate()
-                .all(|(i, c)| c.in_epoch >= l.epoch || l.log.get(i) == Some(&c.entry))
-        })
+    crate::logs::leaders_complete(
+        s.servers
+            .iter()
+            .filter(|v| v.role == Role::Leader)
+            .map(|l| (l.epoch, &l.log[..])),
+        s.committed.iter().map(|c| (&c.entry, c.in_epoch)),
+    )
 }
 
 /// Every server holds the records below its HW (it cannot apply what it does not have), and
 /// those committed prefixes agree with each other and with what leaders committed.
 fn state_machine_safety(s: &KraftState) -> bool {
-    fn prefix(v: &Server) -> Option<&[Entry]> {
-        v.log.get(..v.hw as usize)
-    }
-    let agree = crate::logs::prefixes_agree::<Entry>;
-    let agrees_with_history = |a: &[Entry]| a.iter().zip(&s.committed).all(|(e, c)| *e == c.entry);
+    let applied: ArrayVec<Option<&[Entry]>, MAX_SERVERS> = s
+        .servers
+        .iter()
+        .map(|v| v.log.get(..v.hw as usize))
+        .collect();
     !s.commit_conflict
-        && s.servers.iter().enumerate().all(|(i, a)| {
-            let Some(pa) = prefix(a) else { return false };
-            agrees_with_history(pa)
-                && s.servers[i + 1..]
-                    .iter()
-                    .all(|b| prefix(b).is_some_and(|pb| agree(pa, pb)))
-        })
+        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| &c.entry))
 }
 
 /// Every committed record is stored by a majority of voters.

@@ -79,29 +79,25 @@ fn logs(s: &RaftState) -> ArrayVec<&[Entry], MAX_SERVERS> {
 
 /// A leader holds every entry committed in an earlier term.
 fn leader_completeness(s: &RaftState) -> bool {
-    s.servers
-        .iter()
-        .filter(|v| v.role == Role::Leader)
-        .all(|l| {
-            s.committed
-                .iter()
-                .enumerate()
-                .all(|(i, c)| c.in_term >= l.term || l.log.get(i) == Some(&c.entry))
-        })
+    crate::logs::leaders_complete(
+        s.servers
+            .iter()
+            .filter(|v| v.role == Role::Leader)
+            .map(|l| (l.term, &l.log[..])),
+        s.committed.iter().map(|c| (&c.entry, c.in_term)),
+    )
 }
 
 /// Committed prefixes agree: no two servers apply different entries at one index, and none
 /// disagrees with what leaders acknowledged.
 fn state_machine_safety(s: &RaftState) -> bool {
-    let agree = crate::logs::prefixes_agree::<Entry>;
-    let agrees_with_history = |a: &[Entry]| a.iter().zip(&s.committed).all(|(e, c)| *e == c.entry);
+    let applied: ArrayVec<Option<&[Entry]>, MAX_SERVERS> = s
+        .servers
+        .iter()
+        .map(|v| Some(v.committed_prefix()))
+        .collect();
     !s.commit_conflict
-        && s.servers.iter().enumerate().all(|(i, a)| {
-            agrees_with_history(a.committed_prefix())
-                && s.servers[i + 1..]
-                    .iter()
-                    .all(|b| agree(a.committed_prefix(), b.committed_prefix()))
-        })
+        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| &c.entry))
 }
 
 /// Every committed entry is stored (persisted) by a majority of servers.

@@ -34,7 +34,7 @@ fn rename_msg(m: &Msg, r: &[u8; MAX_SERVERS]) -> Msg {
 impl Representative for RaftState {
     fn representative(&self) -> Self {
         let n = self.servers.len();
-        let mut order: Vec<usize> = (0..n).collect();
+        let mut order: arrayvec::ArrayVec<usize, MAX_SERVERS> = (0..n).collect();
         order.sort_by(|&a, &b| id_free_key(&self.servers[a]).cmp(&id_free_key(&self.servers[b])));
         // rename[old] = new
         let mut rename = [0u8; MAX_SERVERS];
