@@ -1,0 +1,254 @@
+//! How the engine identifies and stores states.
+//!
+//! A [`Packer`] turns a state into its fingerprint and, when the state is new, into an entry of
+//! a frontier block. Two packers exist:
+//! - [`Packed`] over a model's [`Codec`]: states are stored as bytes (compact, and blocks can be
+//!   spilled to disk), and the fingerprint is a hash of the canonical bytes;
+//! - [`Plain`]: the generic fallback for any `Model` whose state is `Hash + Clone`; states are
+//!   kept as values and fingerprinted with their `Hash` impl. It cannot spill.
+
+use std::hash::{Hash, Hasher};
+use std::io;
+
+/// A model's compact, canonical encoding of its states.
+///
+/// `encode` must write equal bytes for two states exactly when the engine is to treat them as
+/// one: equal states, or (where the codec applies symmetry or a view) equivalent ones. `decode`
+/// returns a state with those bytes: the representative the engine expands.
+pub trait Codec<S>: Send + Sync {
+    fn encode(&self, state: &S, out: &mut Vec<u8>);
+    fn decode(&self, bytes: &[u8]) -> S;
+}
+
+/// What the search needs to store states; see the module documentation.
+pub trait Packer<S>: Send + Sync {
+    type Block: Clone + Default + Send + Sync;
+    type Scratch: Default + Send;
+
+    /// Canonicalises `state` into `scratch` and returns its fingerprint.
+    fn fingerprint(&self, state: &S, scratch: &mut Self::Scratch) -> u64;
+    /// Appends the state last fingerprinted into `scratch` to `block`.
+    fn push(&self, scratch: &Self::Scratch, block: &mut Self::Block);
+    /// The states of a block, in push order (representatives).
+    fn unpack(&self, block: &Self::Block, f: &mut dyn FnMut(S));
+    fn len(block: &Self::Block) -> usize;
+    fn heap_bytes(block: &Self::Block) -> usize;
+    /// The representative of a state's class (what `unpack` would return for it).
+    fn representative(&self, state: &S) -> S;
+    /// The block as bytes for spilling, or `None` when this packer cannot spill.
+    fn to_bytes(block: &Self::Block) -> Option<Vec<u8>>;
+    fn from_bytes(bytes: Vec<u8>) -> io::Result<Self::Block>;
+}
+
+/// The fingerprint of canonical bytes.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// Packs states with a model's [`Codec`].
+pub struct Packed<C>(pub C);
+
+/// A block of encoded states, each prefixed by its length (one byte, or three for long ones).
+#[derive(Clone, Default)]
+pub struct ByteBlock {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+const LONG: u8 = 0xff;
+
+impl<S, C: Codec<S>> Packer<S> for Packed<C> {
+    type Block = ByteBlock;
+    type Scratch = Vec<u8>;
+
+    fn fingerprint(&self, state: &S, scratch: &mut Vec<u8>) -> u64 {
+        scratch.clear();
+        self.0.encode(state, scratch);
+        hash_bytes(scratch)
+    }
+
+    fn push(&self, scratch: &Vec<u8>, block: &mut ByteBlock) {
+        let n = scratch.len();
+        if n < LONG as usize {
+            block.bytes.push(n as u8);
+        } else {
+            assert!(n <= u16::MAX as usize, "a state of {n} bytes is too large");
+            block.bytes.push(LONG);
+            block.bytes.extend_from_slice(&(n as u16).to_le_bytes());
+        }
+        block.bytes.extend_from_slice(scratch);
+        block.count += 1;
+    }
+
+    fn unpack(&self, block: &ByteBlock, f: &mut dyn FnMut(S)) {
+        let mut rest = &block.bytes[..];
+        while let Some((&first, tail)) = rest.split_first() {
+            let (n, tail) = if first == LONG {
+                (u16::from_le_bytes([tail[0], tail[1]]) as usize, &tail[2..])
+            } else {
+                (first as usize, tail)
+            };
+            f(self.0.decode(&tail[..n]));
+            rest = &tail[n..];
+        }
+    }
+
+    fn len(block: &ByteBlock) -> usize {
+        block.count
+    }
+
+    fn heap_bytes(block: &ByteBlock) -> usize {
+        block.bytes.capacity()
+    }
+
+    fn representative(&self, state: &S) -> S {
+        let mut bytes = Vec::new();
+        self.0.encode(state, &mut bytes);
+        self.0.decode(&bytes)
+    }
+
+    fn to_bytes(block: &ByteBlock) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(block.bytes.len() + 8);
+        out.extend_from_slice(&(block.count as u64).to_le_bytes());
+        out.extend_from_slice(&block.bytes);
+        Some(out)
+    }
+
+    fn from_bytes(mut bytes: Vec<u8>) -> io::Result<ByteBlock> {
+        if bytes.len() < 8 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "spilled block too short",
+            ));
+        }
+        let count = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+        bytes.drain(..8);
+        Ok(ByteBlock { bytes, count })
+    }
+}
+
+/// The generic fallback: states kept as values, fingerprinted through `Hash`, optionally
+/// replaced by a representative first (e.g. stateright's `Representative`).
+pub struct Plain<S> {
+    representative: Option<fn(&S) -> S>,
+}
+
+impl<S> Plain<S> {
+    pub fn new() -> Self {
+        Plain {
+            representative: None,
+        }
+    }
+
+    /// States are identified by `f(state)`, which must map equivalent states to one state.
+    pub fn with_representative(f: fn(&S) -> S) -> Self {
+        Plain {
+            representative: Some(f),
+        }
+    }
+}
+
+impl<S> Default for Plain<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A fixed-key hasher, so fingerprints are the same in every run.
+fn hash_value<T: Hash>(value: &T) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+impl<S: Hash + Clone + Send + Sync> Packer<S> for Plain<S> {
+    type Block = Vec<S>;
+    type Scratch = Option<S>;
+
+    fn fingerprint(&self, state: &S, scratch: &mut Option<S>) -> u64 {
+        let rep = self.representative(state);
+        let fp = hash_value(&rep);
+        *scratch = Some(rep);
+        fp
+    }
+
+    fn push(&self, scratch: &Option<S>, block: &mut Vec<S>) {
+        block.push(scratch.clone().expect("fingerprinted before push"));
+    }
+
+    fn unpack(&self, block: &Vec<S>, f: &mut dyn FnMut(S)) {
+        block.iter().cloned().for_each(f);
+    }
+
+    fn len(block: &Vec<S>) -> usize {
+        block.len()
+    }
+
+    fn heap_bytes(block: &Vec<S>) -> usize {
+        block.capacity() * std::mem::size_of::<S>()
+    }
+
+    fn representative(&self, state: &S) -> S {
+        match self.representative {
+            Some(f) => f(state),
+            None => state.clone(),
+        }
+    }
+
+    fn to_bytes(_: &Vec<S>) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn from_bytes(_: Vec<u8>) -> io::Result<Vec<S>> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "plain states cannot be read from disk",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Pairs;
+    impl Codec<(u8, Vec<u8>)> for Pairs {
+        fn encode(&self, s: &(u8, Vec<u8>), out: &mut Vec<u8>) {
+            out.push(s.0);
+            out.extend_from_slice(&s.1);
+        }
+        fn decode(&self, b: &[u8]) -> (u8, Vec<u8>) {
+            (b[0], b[1..].to_vec())
+        }
+    }
+
+    #[test]
+    fn packed_blocks_round_trip_through_bytes() {
+        let p = Packed(Pairs);
+        let states = vec![(1u8, vec![]), (2, vec![7; 300]), (3, vec![1, 2, 3])];
+        let mut block = ByteBlock::default();
+        let mut scratch = Vec::new();
+        for s in &states {
+            p.fingerprint(s, &mut scratch);
+            p.push(&scratch, &mut block);
+        }
+        let back =
+            <Packed<Pairs> as Packer<(u8, Vec<u8>)>>::from_bytes(Packed::<Pairs>::to_bytes(&block).unwrap())
+                .unwrap();
+        let mut got = Vec::new();
+        p.unpack(&back, &mut |s| got.push(s));
+        assert_eq!(got, states);
+        assert_eq!(<Packed<Pairs> as Packer<(u8, Vec<u8>)>>::len(&back), 3);
+    }
+
+    #[test]
+    fn equal_states_share_a_fingerprint() {
+        let p = Packed(Pairs);
+        let mut s = Vec::new();
+        let a = p.fingerprint(&(1, vec![2]), &mut s);
+        let b = p.fingerprint(&(1, vec![2]), &mut s);
+        let c = p.fingerprint(&(1, vec![3]), &mut s);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,185 @@
+//! The visited set: 64-bit fingerprints in many small open-addressing tables.
+//!
+//! A fingerprint picks its shard by its top bits and its slot by the rest. Each shard has its
+//! own lock and grows on its own (by a quarter, so memory rises smoothly and the load stays
+//! between 0.68 and 0.85): a growing shard holds up only the threads that hash into it, never
+//! the whole search. With thousands of shards two threads rarely meet on one lock.
+
+use std::sync::Mutex;
+
+/// Shards: enough that 16 threads seldom contend, few enough that small runs stay small.
+const SHARD_BITS: u32 = 10;
+const SHARDS: usize = 1 << SHARD_BITS;
+const INITIAL_SLOTS: usize = 64;
+/// Grow once a shard is this full (numerator over 100).
+const MAX_LOAD_PERCENT: usize = 85;
+
+/// Never stored: marks an empty slot. A fingerprint that hashes to it is remapped.
+const EMPTY: u64 = 0;
+
+struct Shard {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Shard {
+    fn new() -> Self {
+        Shard {
+            slots: vec![EMPTY; INITIAL_SLOTS],
+            len: 0,
+        }
+    }
+
+    /// Slot for a fingerprint: the low bits scaled onto the table (no power-of-two sizes).
+    fn home(&self, fp: u64) -> usize {
+        (((fp << SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// Inserts with linear probing; true when `fp` was not there.
+    fn insert(&mut self, fp: u64) -> bool {
+        if (self.len + 1) * 100 > self.slots.len() * MAX_LOAD_PERCENT {
+            self.grow();
+        }
+        let n = self.slots.len();
+        let mut i = self.home(fp);
+        loop {
+            match self.slots[i] {
+                EMPTY => {
+                    self.slots[i] = fp;
+                    self.len += 1;
+                    return true;
+                }
+                x if x == fp => return false,
+                _ => i = if i + 1 == n { 0 } else { i + 1 },
+            }
+        }
+    }
+
+    fn contains(&self, fp: u64) -> bool {
+        let n = self.slots.len();
+        let mut i = self.home(fp);
+        loop {
+            match self.slots[i] {
+                EMPTY => return false,
+                x if x == fp => return true,
+                _ => i = if i + 1 == n { 0 } else { i + 1 },
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let bigger = (self.slots.len() + self.slots.len() / 4).max(INITIAL_SLOTS);
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; bigger]);
+        self.len = 0;
+        for fp in old.into_iter().filter(|&x| x != EMPTY) {
+            self.insert(fp);
+        }
+    }
+}
+
+/// A concurrent set of 64-bit fingerprints.
+pub struct FingerprintSet {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+impl Default for FingerprintSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FingerprintSet {
+    pub fn new() -> Self {
+        FingerprintSet {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
+        }
+    }
+
+    fn shard(&self, fp: u64) -> &Mutex<Shard> {
+        &self.shards[(fp >> (64 - SHARD_BITS)) as usize]
+    }
+
+    /// Adds a fingerprint; true when it is new. Safe from any number of threads.
+    pub fn insert(&self, fp: u64) -> bool {
+        let fp = if fp == EMPTY { 1 } else { fp };
+        let mut shard = self.shard(fp).lock().unwrap_or_else(|e| e.into_inner());
+        shard.insert(fp)
+    }
+
+    pub fn contains(&self, fp: u64) -> bool {
+        let fp = if fp == EMPTY { 1 } else { fp };
+        let shard = self.shard(fp).lock().unwrap_or_else(|e| e.into_inner());
+        shard.contains(fp)
+    }
+
+    /// Fingerprints stored (not thread-safe against concurrent inserts: call between levels).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len)
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held by the tables.
+    pub fn heap_bytes(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).slots.len() * 8)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_once_and_grows() {
+        let set = FingerprintSet::new();
+        let fps: Vec<u64> = (0..200_000u64)
+            .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
+            .collect();
+        for &fp in &fps {
+            assert!(set.insert(fp));
+        }
+        for &fp in &fps {
+            assert!(!set.insert(fp), "a second insert is not new");
+            assert!(set.contains(fp));
+        }
+        assert!(!set.contains(12345));
+        assert_eq!(set.len(), fps.len());
+        let bytes_per = set.heap_bytes() as f64 / fps.len() as f64;
+        assert!((8.0..=12.5).contains(&bytes_per), "{bytes_per} bytes a fingerprint");
+    }
+
+    #[test]
+    fn zero_is_a_fingerprint_like_any_other() {
+        let set = FingerprintSet::new();
+        assert!(set.insert(0));
+        assert!(!set.insert(0));
+        assert!(set.contains(0));
+    }
+
+    #[test]
+    fn concurrent_inserts_agree() {
+        let set = FingerprintSet::new();
+        let new_count = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for i in 0..50_000u64 {
+                        if set.insert(xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes())) {
+                            new_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(new_count.into_inner(), 50_000);
+        assert_eq!(set.len(), 50_000);
+    }
+}

@@ -1,0 +1,289 @@
+//! Where the search keeps what it has found: per-state trace records (parent, action) by BFS
+//! level, and frontier blocks of packed states; both in memory, or appended to a spill file once
+//! the run passes its memory limit.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// An append-only scratch file, deleted when dropped.
+pub struct SpillFile {
+    file: File,
+    end: Mutex<u64>,
+}
+
+impl SpillFile {
+    pub fn create_in(dir: &Path) -> io::Result<Self> {
+        Ok(SpillFile {
+            file: tempfile::tempfile_in(dir)?,
+            end: Mutex::new(0),
+        })
+    }
+
+    /// Appends bytes; returns where they start.
+    pub fn append(&self, bytes: &[u8]) -> io::Result<u64> {
+        let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
+        let at = *end;
+        self.file.write_all_at(bytes, at)?;
+        *end += bytes.len() as u64;
+        Ok(at)
+    }
+
+    pub fn read(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0; len];
+        self.file.read_exact_at(&mut buf, at)?;
+        Ok(buf)
+    }
+
+    pub fn len(&self) -> u64 {
+        *self.end.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How one state was reached: its parent's index in the previous level and the index of the
+/// action (in the parent's `actions()` list) that led here. Initial states record the index
+/// of the initial state instead of a parent.
+#[derive(Default)]
+pub struct Segment {
+    pub parents: Vec<u32>,
+    pub actions: Vec<u16>,
+}
+
+impl Segment {
+    pub fn push(&mut self, parent: u64, action: usize) {
+        debug_assert!(parent <= u32::MAX as u64, "a level of more than 2^32 states");
+        debug_assert!(action <= u16::MAX as usize, "more than 2^16 actions");
+        self.parents.push(parent as u32);
+        self.actions.push(action as u16);
+    }
+
+    pub fn len(&self) -> usize {
+        self.parents.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.parents.capacity() * 4 + self.actions.capacity() * 2
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len() * 6);
+        self.parents
+            .iter()
+            .for_each(|p| out.extend(p.to_le_bytes()));
+        self.actions
+            .iter()
+            .for_each(|a| out.extend(a.to_le_bytes()));
+        out
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Segment {
+        let n = bytes.len() / 6;
+        let (p, a) = bytes.split_at(4 * n);
+        Segment {
+            parents: p
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+                .collect(),
+            actions: a
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes(c.try_into().expect("2 bytes")))
+                .collect(),
+        }
+    }
+}
+
+enum Stored<T> {
+    Ram(T),
+    Disk { at: u64, len: usize },
+}
+
+/// The trace records of one BFS level: one segment per thread, in thread order.
+struct Level {
+    /// Index in the level of each segment's first state.
+    starts: Vec<u64>,
+    segments: Vec<Stored<Segment>>,
+}
+
+/// Trace records of every level explored so far.
+#[derive(Default)]
+pub struct TraceStore {
+    levels: Vec<Level>,
+    ram_bytes: usize,
+}
+
+impl TraceStore {
+    /// Adds the next level from its per-thread segments (in thread order).
+    pub fn push_level(&mut self, segments: Vec<Segment>) {
+        let mut starts = Vec::with_capacity(segments.len());
+        let mut at = 0u64;
+        for s in &segments {
+            starts.push(at);
+            at += s.len() as u64;
+            self.ram_bytes += s.heap_bytes();
+        }
+        self.levels.push(Level {
+            starts,
+            segments: segments.into_iter().map(Stored::Ram).collect(),
+        });
+    }
+
+    /// Moves every level held in memory to the spill file.
+    pub fn spill(&mut self, file: &SpillFile) -> io::Result<()> {
+        for level in &mut self.levels {
+            for seg in &mut level.segments {
+                if let Stored::Ram(s) = seg {
+                    let bytes = s.to_bytes();
+                    let at = file.append(&bytes)?;
+                    self.ram_bytes -= s.heap_bytes();
+                    *seg = Stored::Disk {
+                        at,
+                        len: bytes.len(),
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn ram_bytes(&self) -> usize {
+        self.ram_bytes
+    }
+
+    /// (parent index, action index) of state `index` of `level`.
+    pub fn record(
+        &self,
+        level: usize,
+        index: u64,
+        file: Option<&SpillFile>,
+    ) -> io::Result<(u64, usize)> {
+        let l = &self.levels[level];
+        let seg = l.starts.partition_point(|&s| s <= index) - 1;
+        let i = (index - l.starts[seg]) as usize;
+        let read = |s: &Segment| (s.parents[i] as u64, s.actions[i] as usize);
+        match &l.segments[seg] {
+            Stored::Ram(s) => Ok(read(s)),
+            Stored::Disk { at, len } => {
+                let file = file.expect("spilled records have a file");
+                Ok(read(&Segment::from_bytes(&file.read(*at, *len)?)))
+            }
+        }
+    }
+
+    /// The action indices from an initial state to state `index` of `level`, and that initial
+    /// state's index.
+    pub fn path_to(
+        &self,
+        level: usize,
+        index: u64,
+        file: Option<&SpillFile>,
+    ) -> io::Result<(usize, Vec<usize>)> {
+        let mut actions = Vec::with_capacity(level);
+        let (mut l, mut i) = (level, index);
+        while l > 0 {
+            let (parent, action) = self.record(l, i, file)?;
+            actions.push(action);
+            l -= 1;
+            i = parent;
+        }
+        let (init, _) = self.record(0, i, file)?;
+        actions.reverse();
+        Ok((init as usize, actions))
+    }
+}
+
+/// A block of a BFS level's states, and the index in that level of its first state.
+pub struct FrontierBlock<B> {
+    pub first: u64,
+    /// States in the block.
+    pub len: u64,
+    data: Stored<B>,
+}
+
+impl<B> FrontierBlock<B> {
+    pub fn in_ram(first: u64, len: u64, block: B) -> Self {
+        FrontierBlock {
+            first,
+            len,
+            data: Stored::Ram(block),
+        }
+    }
+
+    pub fn on_disk(first: u64, len: u64, at: u64, bytes: usize) -> Self {
+        FrontierBlock {
+            first,
+            len,
+            data: Stored::Disk { at, len: bytes },
+        }
+    }
+
+    /// The block's states, read back from the spill file if they were spilled.
+    pub fn load<'a>(
+        &'a self,
+        file: Option<&SpillFile>,
+        from_bytes: fn(Vec<u8>) -> io::Result<B>,
+    ) -> io::Result<std::borrow::Cow<'a, B>>
+    where
+        B: Clone,
+    {
+        match &self.data {
+            Stored::Ram(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            Stored::Disk { at, len } => {
+                let file = file.expect("spilled blocks have a file");
+                Ok(std::borrow::Cow::Owned(from_bytes(file.read(*at, *len)?)?))
+            }
+        }
+    }
+
+    pub fn is_on_disk(&self) -> bool {
+        matches!(self.data, Stored::Disk { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(records: &[(u64, usize)]) -> Segment {
+        let mut s = Segment::default();
+        records.iter().for_each(|&(p, a)| s.push(p, a));
+        s
+    }
+
+    fn sample() -> TraceStore {
+        let mut t = TraceStore::default();
+        t.push_level(vec![seg(&[(0, 0)])]);
+        t.push_level(vec![seg(&[(0, 3), (0, 4)]), seg(&[(0, 5)])]);
+        t.push_level(vec![seg(&[(2, 7)]), seg(&[]), seg(&[(1, 1), (0, 2)])]);
+        t
+    }
+
+    #[test]
+    fn paths_follow_parents_across_segments() {
+        let t = sample();
+        assert_eq!(t.path_to(2, 0, None).unwrap(), (0, vec![5, 7]));
+        assert_eq!(t.path_to(2, 1, None).unwrap(), (0, vec![4, 1]));
+        assert_eq!(t.path_to(2, 2, None).unwrap(), (0, vec![3, 2]));
+    }
+
+    #[test]
+    fn spilled_records_read_back_the_same() {
+        let mut t = sample();
+        let dir = tempfile::tempdir().unwrap();
+        let file = SpillFile::create_in(dir.path()).unwrap();
+        t.spill(&file).unwrap();
+        assert_eq!(t.ram_bytes(), 0);
+        assert!(!file.is_empty());
+        assert_eq!(t.path_to(2, 1, Some(&file)).unwrap(), (0, vec![4, 1]));
+        assert_eq!(t.path_to(2, 0, Some(&file)).unwrap(), (0, vec![5, 7]));
+    }
+}
