@@ -166,6 +166,7 @@ where
                 self.admit(s, fp, (i as u64, 0), &scratch, settled, &mut out)?;
             }
         }
+        self.seal(&mut out)?;
         Ok((out, generated))
     }
 

@@ -14,6 +14,7 @@ pub mod kraft;
 pub mod latch;
 pub mod logs;
 pub mod network;
+pub mod pack;
 pub mod raft;
 pub mod reproduce;
 pub mod spec;

@@ -51,7 +51,15 @@ impl fmt::Display for Variant {
 /// A protocol variant as a checkable, traceable stateright model.
 pub trait Spec:
     Model<
-        State: Clone + Debug + Hash + Eq + Send + Sync + 'static,
+        State: Clone
+                   + Debug
+                   + Hash
+                   + Eq
+                   + Send
+                   + Sync
+                   + 'static
+                   + crate::pack::Packing
+                   + raftspec_engine::Symmetric,
         Action: Clone + Debug + PartialEq + Send + Sync + Serialize + DeserializeOwned + 'static,
     > + Clone
     + Send
@@ -65,8 +73,11 @@ pub trait Spec:
     fn action_name(&self, action: &Self::Action) -> &'static str;
     /// The state as an ITF record: one field per state variable, no nulls.
     fn state_json(&self, state: &Self::State) -> Value;
-    /// The symmetry representative of a state (servers are interchangeable).
-    fn representative(state: &Self::State) -> Self::State;
+    /// The symmetry representative of a state (servers are interchangeable): the engine's
+    /// canonical form, shared by stateright's DFS and the engine.
+    fn representative(state: &Self::State) -> Self::State {
+        crate::pack::representative(state)
+    }
 
     /// A copy to hand to the checker: properties report their first match only (see
     /// [`crate::latch`]). Defaults to a plain copy.

@@ -4,7 +4,8 @@ use crate::args::{parse_bug, parse_variants, BoundsArgs};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use clap::Args;
-use raftspec_model::check::{check, CheckOptions, CheckReport, Stop, Verdict};
+use raftspec_engine::Progress;
+use raftspec_model::check::{try_check, CheckOptions, CheckReport, Engine, Stop, Verdict};
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::trace::Trace;
 use raftspec_model::{bugs, Spec};
@@ -21,13 +22,27 @@ pub struct CheckArgs {
     /// Inject a bug from the catalog (`raftspec bugs`); its bounds are used unless overridden.
     #[arg(long)]
     pub bug: Option<String>,
-    /// Treat servers as interchangeable (symmetry reduction; uses DFS, so counterexamples
-    /// may be longer than the shortest).
+    /// Treat servers as interchangeable: exact symmetry reduction by a canonical form (with
+    /// `--engine stateright` it runs DFS, so counterexamples may be longer than the shortest).
     #[arg(long)]
     pub symmetry: bool,
-    /// Checker threads (more than 1 may lengthen counterexamples).
-    #[arg(long, default_value_t = 1)]
+    /// Normalise fields that a server's current role never reads (TLC's VIEW): fewer states,
+    /// same verdicts (raftspec engine only; see specs/engine.md).
+    #[arg(long)]
+    pub view: bool,
+    /// Checker threads (the raftspec engine's counterexamples stay shortest at any count).
+    #[arg(long, default_value_t = 1, value_parser = parse_threads)]
     pub threads: usize,
+    /// raftspec (default: parallel BFS, exact symmetry, packed states) or stateright.
+    #[arg(long, default_value = "raftspec", value_parser = parse_engine)]
+    pub engine: Engine,
+    /// Past this much resident memory (e.g. 8G, 512M) the raftspec engine moves its frontier
+    /// and trace records to disk: the run slows down instead of running out of memory.
+    #[arg(long, value_parser = parse_bytes)]
+    pub memory_limit: Option<u64>,
+    /// Directory for the spill file (default: the system's temporary directory).
+    #[arg(long)]
+    pub spill_dir: Option<PathBuf>,
     /// Print one JSON object instead of the human report.
     #[arg(long)]
     pub json: bool,
@@ -47,7 +62,17 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
             a.variant
         );
     }
-    anyhow::ensure!(a.threads >= 1, "--threads must be at least 1");
+    anyhow::ensure!(
+        !a.view || a.engine == Engine::Raftspec,
+        "--view needs the raftspec engine (drop --engine stateright)"
+    );
+    anyhow::ensure!(
+        a.memory_limit.is_none() || a.engine == Engine::Raftspec,
+        "--memory-limit needs the raftspec engine (drop --engine stateright)"
+    );
+    if let Some(dir) = &a.spill_dir {
+        anyhow::ensure!(dir.is_dir(), "--spill-dir {} is not a directory", dir.display());
+    }
     // Resolve every variant's bounds before running anything: bad input fails fast.
     let mut plans = Vec::new();
     for v in variants {
@@ -111,26 +136,27 @@ impl SpecVisitor for Run<'_> {
             );
         }
         let tty = std::io::stderr().is_terminal();
-        let mut progress = |unique: usize, total: usize, depth: usize, secs: f64| {
-            let line = format!(
-                "  … {unique} unique states ({total} total), depth {depth}, {secs:.0} s, {:.0} states/s",
-                unique as f64 / secs.max(1e-9)
-            );
+        let mut progress = |p: &Progress| {
+            let line = progress_line(p);
             if tty {
                 eprint!("\r{line}   ");
                 let _ = std::io::stderr().flush();
-            } else if (secs.round() as u64).is_multiple_of(10) {
+            } else {
                 eprintln!("{line}");
             }
         };
         let opts = CheckOptions {
+            engine: a.engine,
             threads: a.threads,
             symmetry: a.symmetry,
+            view: a.view,
             stop: Stop::AtFirstViolation,
-            progress: if a.json { None } else { Some(&mut progress) },
+            memory_limit: a.memory_limit,
+            spill_dir: a.spill_dir.clone(),
+            progress: Some(&mut progress),
         };
-        let outcome = check(spec, opts);
-        if !a.json && tty {
+        let outcome = try_check(spec, opts)?;
+        if tty {
             eprint!("\r{:100}\r", "");
         }
         let mut written = Vec::new();
@@ -185,11 +211,14 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
             .map_or("(no bug injected)".to_string(), |b| format!("with bug {b}"))
     );
     println!("bounds:     {}", r.bounds);
+    let on_off = |b: bool| if b { "on" } else { "off" };
     println!(
-        "search:     {} engine, {} thread(s), symmetry {}",
-        r.engine,
+        "search:     {} engine ({}), {} thread(s), symmetry {}, view {}",
+        r.engine.name(),
+        r.search,
         r.threads,
-        if r.symmetry { "on" } else { "off" }
+        on_off(r.symmetry),
+        on_off(r.view)
     );
     println!(
         "explored:   {} unique states, {} total, max depth {}, {:.2} s, {:.0} states/s{}",
@@ -202,6 +231,16 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
             " (complete)"
         } else {
             " (stopped at first violation)"
+        }
+    );
+    println!(
+        "memory:     peak {:.0} MiB, {:.1} bytes/state{}",
+        r.peak_memory_bytes as f64 / (1 << 20) as f64,
+        r.bytes_per_state,
+        if r.spilled_bytes > 0 {
+            format!(", {:.0} MiB spilled to disk", r.spilled_bytes as f64 / (1 << 20) as f64)
+        } else {
+            String::new()
         }
     );
     println!("properties:");
@@ -264,8 +303,61 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
 
 /// Peak resident memory of this process (Linux `VmHWM`), for `bench model`.
 fn peak_memory_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    raftspec_engine::memory::peak_resident_bytes().map(|b| b as f64 / (1 << 20) as f64)
+}
+
+/// The progress line on stderr, about once a second (also in `--json` mode).
+fn progress_line(p: &Progress) -> String {
+    format!(
+        "  … {} unique ({} generated), depth {}, frontier {}, {:.0} s, {:.0} states/s, {:.0} MiB{}",
+        p.unique,
+        p.generated,
+        p.depth,
+        p.frontier,
+        p.seconds,
+        p.states_per_second(),
+        p.memory_bytes as f64 / (1 << 20) as f64,
+        if p.spilling { ", spilling to disk" } else { "" }
+    )
+}
+
+/// 1 to 1024 threads: more is a typo, and would only exhaust the system's thread limit.
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a thread count between 1 and 1024")),
+    }
+}
+
+fn parse_engine(s: &str) -> Result<Engine, String> {
+    match s {
+        "raftspec" => Ok(Engine::Raftspec),
+        "stateright" => Ok(Engine::Stateright),
+        _ => Err(format!("unknown engine {s:?}: expected raftspec or stateright")),
+    }
+}
+
+/// A size such as 512M, 8G or 1000000 (bytes).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("bad size {s:?}: use a number with K, M, G or T")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("bad size {s:?}: use a number with K, M, G or T"))?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!("bad size {s:?}: must be positive"));
+    }
+    Ok((n * mult as f64) as u64)
 }

@@ -9,7 +9,6 @@ use crate::bounds::Bounds;
 use crate::bugs::Bug;
 use crate::spec::{itf_option, Spec, Variant};
 use serde_json::{json, Value};
-use stateright::Representative;
 
 fn server_json(s: &Server, n: usize) -> Value {
     json!({
@@ -53,8 +52,5 @@ impl Spec for KraftModel {
             latches: crate::latch::Latches::armed(),
             ..self.clone()
         }
-    }
-    fn representative(state: &KraftState) -> KraftState {
-        state.representative()
     }
 }

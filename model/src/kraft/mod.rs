@@ -6,6 +6,7 @@ mod actions;
 mod catalog;
 mod describe;
 mod encode;
+mod pack;
 mod properties;
 mod state;
 mod symmetry;

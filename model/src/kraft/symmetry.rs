@@ -1,30 +1,18 @@
-//! Symmetry reduction: servers are interchangeable, so a state is replaced by a representative
-//! in which servers are sorted by their id-free contents and every id is renamed to match.
+//! Symmetry: servers are interchangeable. The engine's canonical form (`raftspec_engine::
+//! symmetry`) orders servers by their id-free contents and breaks ties by the smallest encoding,
+//! so every renaming of a state has one representative.
 //!
-//! One id-dependent detail is not renamed away: EndQuorumEpoch lists successors with equal end
-//! offsets in id order. No step reads that list (see `handle_end_quorum_epoch`), so states that
-//! differ only there behave alike and every verdict is the same with or without symmetry.
+//! One id-dependent detail is not symmetric in the model itself: EndQuorumEpoch lists successors
+//! with equal end offsets in id order. No step reads that list (see `handle_end_quorum_epoch`),
+//! so under symmetry the list is kept as a set; the catalog test with symmetry on and off shows
+//! every verdict unchanged.
 
 use super::state::*;
 use crate::bounds::MAX_SERVERS;
+use raftspec_engine::{Renaming, Symmetric};
 use stateright::Representative;
 
-/// A server's contents without any server id, used only to order servers.
-fn id_free_key(i: usize, s: &Server) -> impl Ord + '_ {
-    let me = Some(i as ServerId);
-    (
-        s.role,
-        s.epoch,
-        &s.log,
-        s.hw,
-        (s.voted_for.is_some(), s.voted_for == me),
-        (s.leader.is_some(), s.leader == me),
-        s.votes.count_ones(),
-        s.epoch_start,
-    )
-}
-
-fn rename_msg(m: &Msg, r: &[u8; MAX_SERVERS]) -> Msg {
+fn rename_msg(m: &Msg, r: &Renaming) -> Msg {
     let mut m = m.clone();
     let (from, to) = m.ends_mut();
     *from = r[*from as usize];
@@ -37,48 +25,76 @@ fn rename_msg(m: &Msg, r: &[u8; MAX_SERVERS]) -> Msg {
             for v in successors.iter_mut() {
                 *v = r[*v as usize];
             }
+            // Ties in end offset are listed in id order, which no renaming preserves; no step
+            // reads the list, so under symmetry it is kept as a set.
+            successors.sort_unstable();
         }
         Msg::Vote { .. } | Msg::BeginQuorumEpoch { .. } | Msg::Fetch { .. } => {}
     }
     m
 }
 
-impl Representative for KraftState {
-    fn representative(&self) -> Self {
-        let n = self.servers.len();
-        let mut order: arrayvec::ArrayVec<usize, MAX_SERVERS> = (0..n).collect();
-        order.sort_by(|&a, &b| {
-            id_free_key(a, &self.servers[a]).cmp(&id_free_key(b, &self.servers[b]))
-        });
-        // rename[old] = new
-        let mut rename = [0u8; MAX_SERVERS];
-        for (new, &old) in order.iter().enumerate() {
-            rename[old] = new as u8;
+fn rename_server(s: &Server, r: &Renaming, n: usize) -> Server {
+    let mut t = s.clone();
+    t.voted_for = s.voted_for.map(|v| r[v as usize]);
+    t.leader = s.leader.map(|v| r[v as usize]);
+    t.votes = 0;
+    for (old, &new) in r.iter().enumerate().take(n) {
+        if s.votes & (1 << old) != 0 {
+            t.votes |= 1 << new;
         }
-        let servers = order
-            .iter()
-            .map(|&old| {
-                let s = &self.servers[old];
-                let mut t = s.clone();
-                t.voted_for = s.voted_for.map(|v| rename[v as usize]);
-                t.leader = s.leader.map(|v| rename[v as usize]);
-                t.votes = 0;
-                for (o, &nw) in rename[..n].iter().enumerate() {
-                    if s.votes & (1 << o) != 0 {
-                        t.votes |= 1 << nw;
-                    }
-                    t.end_offsets[nw as usize] = s.end_offsets[o];
-                }
-                t
-            })
-            .collect();
+        t.end_offsets[new as usize] = s.end_offsets[old];
+    }
+    t
+}
+
+/// Whether an optional id is absent, another server, or the server itself.
+fn relation(id: Option<ServerId>, me: usize) -> (bool, bool) {
+    (id.is_some(), id == Some(me as ServerId))
+}
+
+impl Symmetric for KraftState {
+    /// A server's contents without any server id.
+    type Key = (Role, Epoch, Log, Offset, (bool, bool), (bool, bool), u32, Offset);
+
+    fn processes(&self) -> usize {
+        self.servers.len()
+    }
+
+    fn process_key(&self, i: usize) -> Self::Key {
+        let s = &self.servers[i];
+        (
+            s.role,
+            s.epoch,
+            s.log.clone(),
+            s.hw,
+            relation(s.voted_for, i),
+            relation(s.leader, i),
+            s.votes.count_ones(),
+            s.epoch_start,
+        )
+    }
+
+    fn rename(&self, r: &Renaming) -> Self {
+        let n = self.servers.len();
+        debug_assert!(n <= MAX_SERVERS);
+        let mut servers = self.servers.clone();
+        for (old, s) in self.servers.iter().enumerate() {
+            servers[r[old] as usize] = rename_server(s, r, n);
+        }
         KraftState {
             servers,
-            network: self.network.rename(|m| rename_msg(m, &rename), true),
+            network: self.network.rename(|m| rename_msg(m, r), true),
             restarts: self.restarts,
             committed: self.committed.clone(),
             commit_conflict: self.commit_conflict,
             marker: self.marker,
         }
+    }
+}
+
+impl Representative for KraftState {
+    fn representative(&self) -> Self {
+        crate::pack::representative(self)
     }
 }

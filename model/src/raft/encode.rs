@@ -6,7 +6,6 @@ use crate::bounds::Bounds;
 use crate::bugs::Bug;
 use crate::spec::{itf_option, Spec, Variant};
 use serde_json::{json, Value};
-use stateright::Representative;
 
 fn role_name(r: Role) -> &'static str {
     match r {
@@ -57,8 +56,5 @@ impl Spec for RaftModel {
             latches: crate::latch::Latches::armed(),
             ..self.clone()
         }
-    }
-    fn representative(state: &RaftState) -> RaftState {
-        state.representative()
     }
 }

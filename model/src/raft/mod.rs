@@ -3,6 +3,7 @@
 
 mod actions;
 mod encode;
+mod pack;
 mod properties;
 mod state;
 mod symmetry;

@@ -1,23 +1,13 @@
-//! Symmetry reduction: servers are interchangeable, so a state is replaced by a representative
-//! in which servers are sorted by their id-free contents and every id is renamed to match.
+//! Symmetry: servers are interchangeable. The engine's canonical form (`raftspec_engine::
+//! symmetry`) orders servers by their id-free contents and breaks ties by the smallest encoding,
+//! so every renaming of a state has one representative.
 
 use super::state::*;
 use crate::bounds::MAX_SERVERS;
+use raftspec_engine::{Renaming, Symmetric};
 use stateright::Representative;
 
-/// A server's contents without any server id, used only to order servers.
-fn id_free_key(s: &Server) -> impl Ord + '_ {
-    (
-        s.role,
-        s.term,
-        &s.log,
-        s.commit_index,
-        s.voted_for.is_some(),
-        s.votes_granted.count_ones(),
-    )
-}
-
-fn rename_msg(m: &Msg, r: &[u8; MAX_SERVERS]) -> Msg {
+fn rename_msg(m: &Msg, r: &Renaming) -> Msg {
     let mut m = m.clone();
     match &mut m {
         Msg::RequestVote { from, to, .. }
@@ -31,41 +21,61 @@ fn rename_msg(m: &Msg, r: &[u8; MAX_SERVERS]) -> Msg {
     m
 }
 
-impl Representative for RaftState {
-    fn representative(&self) -> Self {
-        let n = self.servers.len();
-        let mut order: arrayvec::ArrayVec<usize, MAX_SERVERS> = (0..n).collect();
-        order.sort_by(|&a, &b| id_free_key(&self.servers[a]).cmp(&id_free_key(&self.servers[b])));
-        // rename[old] = new
-        let mut rename = [0u8; MAX_SERVERS];
-        for (new, &old) in order.iter().enumerate() {
-            rename[old] = new as u8;
+fn rename_server(s: &Server, r: &Renaming, n: usize) -> Server {
+    let mut t = s.clone();
+    t.voted_for = s.voted_for.map(|v| r[v as usize]);
+    t.votes_granted = 0;
+    for (old, &new) in r.iter().enumerate().take(n) {
+        let new = new as usize;
+        if s.votes_granted & (1 << old) != 0 {
+            t.votes_granted |= 1 << new;
         }
-        let servers = order
-            .iter()
-            .map(|&old| {
-                let s = &self.servers[old];
-                let mut t = s.clone();
-                t.voted_for = s.voted_for.map(|v| rename[v as usize]);
-                t.votes_granted = 0;
-                for (o, &nw) in rename.iter().enumerate().take(n) {
-                    let nw = nw as usize;
-                    if s.votes_granted & (1 << o) != 0 {
-                        t.votes_granted |= 1 << nw;
-                    }
-                    t.next_index[nw] = s.next_index[o];
-                    t.match_index[nw] = s.match_index[o];
-                }
-                t
-            })
-            .collect();
+        t.next_index[new] = s.next_index[old];
+        t.match_index[new] = s.match_index[old];
+    }
+    t
+}
+
+impl Symmetric for RaftState {
+    /// A server's contents without any server id.
+    type Key = (Role, Term, Log, Index, bool, u32);
+
+    fn processes(&self) -> usize {
+        self.servers.len()
+    }
+
+    fn process_key(&self, i: usize) -> Self::Key {
+        let s = &self.servers[i];
+        (
+            s.role,
+            s.term,
+            s.log.clone(),
+            s.commit_index,
+            s.voted_for.is_some(),
+            s.votes_granted.count_ones(),
+        )
+    }
+
+    fn rename(&self, r: &Renaming) -> Self {
+        let n = self.servers.len();
+        debug_assert!(n <= MAX_SERVERS);
+        let mut servers = self.servers.clone();
+        for (old, s) in self.servers.iter().enumerate() {
+            servers[r[old] as usize] = rename_server(s, r, n);
+        }
         RaftState {
             servers,
-            network: self.network.rename(|m| rename_msg(m, &rename), true),
+            network: self.network.rename(|m| rename_msg(m, r), true),
             restarts: self.restarts,
             committed: self.committed.clone(),
             commit_conflict: self.commit_conflict,
             marker: self.marker,
         }
+    }
+}
+
+impl Representative for RaftState {
+    fn representative(&self) -> Self {
+        crate::pack::representative(self)
     }
 }
