@@ -1,13 +1,15 @@
 //! Level-synchronous parallel breadth-first search.
 //!
 //! Level `d` holds exactly the states at distance `d` from an initial state. Threads claim its
-//! blocks from one counter and expand them; a successor whose fingerprint is new belongs to level
-//! `d + 1` and is judged there and then against every property not yet settled. Each thread
-//! writes only its own trace segment, its own blocks and its own padded counters; the only
-//! shared writes on the hot path are visited-set inserts. A level ends when every thread has
-//! finished it, so a property first matched in level `d + 1` has a shortest path of `d + 1`
-//! steps at any thread count, and among the level's matches the one with the smallest
-//! fingerprint is reported, the same one whatever the thread count.
+//! blocks from one counter; each state is judged against every property not yet settled, then
+//! expanded: a successor whose fingerprint is new belongs to level `d + 1`. Each thread writes
+//! only its own trace segment, its own blocks and its own padded counters; the only shared
+//! writes on the hot path are visited-set inserts. A level ends when every thread has finished
+//! it, so a property first matched in level `d` has a shortest path of `d` steps at any thread
+//! count, and among the level's matches the one with the smallest fingerprint is reported, the
+//! same one whatever the thread count. When a match stops the run, the rest of its level is
+//! judged but no longer expanded, and the counts cover the levels up to it: the same at every
+//! thread count.
 
 use crate::codec::Packer;
 use crate::fingerprints::FingerprintSet;
@@ -31,8 +33,27 @@ struct Counters {
     unique: AtomicU64,
 }
 
-/// The best match of one property within a level: (fingerprint, index in its segment).
+/// The best match of one property within a level: (fingerprint, index in the level).
 type Candidate = Option<(u64, u64)>;
+
+/// The level being expanded and what judging it needs.
+struct Level<'a, B> {
+    blocks: &'a [FrontierBlock<B>],
+    /// Properties matched in an earlier level: not evaluated again.
+    settled: &'a [bool],
+    /// Properties whose match stops the run.
+    stops: &'a [bool],
+    /// Set once a match has stopped the run: the level is judged to its end, not expanded.
+    stop: AtomicBool,
+}
+
+fn stops_run<M: Model>(stop: &Stop, p: &Property<M>) -> bool {
+    match stop {
+        Stop::AtFirstViolation => p.expectation == Expectation::Always,
+        Stop::AtProperty(name) => p.name == *name,
+        Stop::Never => false,
+    }
+}
 
 /// What one thread produced while expanding a level.
 struct ThreadOut<B> {
@@ -116,30 +137,34 @@ where
     ) -> Result<Outcome<M::State, M::Action>, EngineError> {
         let start = Instant::now();
         let mut trace = TraceStore::default();
+        let stops: Vec<bool> = self.properties.iter().map(|p| stops_run(&opts.stop, p)).collect();
         let mut settled = vec![false; self.properties.len()];
         let mut found: Vec<Option<(usize, u64)>> = vec![None; self.properties.len()];
-        let (init, init_generated) = self.initial_level(&settled)?;
-        let mut generated = init_generated;
+        let (init, mut generated) = self.initial_level()?;
         let mut unique = init.trace.len() as u64;
-        let mut frontier = self.end_level(vec![init], 0, &mut trace, &mut settled, &mut found)?;
+        let mut frontier = self.end_level(vec![init], &mut trace)?;
         let mut depth = 0;
-        let mut stopped = self.should_stop(&opts.stop, &found);
-        while !frontier.is_empty() && !stopped {
+        let mut stopped = false;
+        while !frontier.is_empty() {
             depth += 1;
-            let outs = self.expand_level(&frontier, &settled, opts, start, (unique, generated, depth))?;
-            for c in &self.counters {
-                generated += c.generated.swap(0, Relaxed);
-                unique += c.unique.swap(0, Relaxed);
+            let level = Level { blocks: &frontier, settled: &settled, stops: &stops, stop: AtomicBool::new(false) };
+            let outs = self.expand_level(&level, opts, start, (unique, generated, depth))?;
+            let (level_generated, level_unique) = self.take_counters();
+            stopped = level.stop.load(Relaxed);
+            self.settle(&outs, depth - 1, &mut settled, &mut found);
+            if stopped {
+                break;
             }
-            frontier = self.end_level(outs, depth, &mut trace, &mut settled, &mut found)?;
-            stopped = self.should_stop(&opts.stop, &found);
+            generated += level_generated;
+            unique += level_unique;
+            frontier = self.end_level(outs, &mut trace)?;
         }
         let discoveries = self.discoveries(&trace, &found)?;
         Ok(Outcome {
             unique,
             generated,
-            max_depth: depth + usize::from(!frontier.is_empty()),
-            complete: frontier.is_empty(),
+            max_depth: depth,
+            complete: !stopped,
             seconds: start.elapsed().as_secs_f64(),
             peak_memory_bytes: memory::peak_resident_bytes().unwrap_or(0),
             memory_at_start,
@@ -148,11 +173,15 @@ where
         })
     }
 
-    /// The initial states within the boundary, judged and packed as level 0.
-    fn initial_level(
-        &self,
-        settled: &[bool],
-    ) -> Result<(ThreadOut<P::Block>, u64), EngineError> {
+    /// Sums and resets the threads' counters: (generated, unique) of the level just expanded.
+    fn take_counters(&self) -> (u64, u64) {
+        self.counters.iter().fold((0, 0), |(g, u), c| {
+            (g + c.generated.swap(0, Relaxed), u + c.unique.swap(0, Relaxed))
+        })
+    }
+
+    /// The initial states within the boundary, packed as level 0.
+    fn initial_level(&self) -> Result<(ThreadOut<P::Block>, u64), EngineError> {
         let mut out = ThreadOut::new(self.properties.len());
         let mut scratch = P::Scratch::default();
         let mut generated = 0;
@@ -163,26 +192,21 @@ where
             generated += 1;
             let fp = self.packer.fingerprint(s, &mut scratch);
             if self.visited.insert(fp) {
-                self.admit(s, fp, (i as u64, 0), &scratch, settled, &mut out)?;
+                self.admit((i as u64, 0), &scratch, &mut out)?;
             }
         }
         self.seal(&mut out)?;
         Ok((out, generated))
     }
 
-    /// Records a new state: its trace record, its judgement, its place in a frontier block.
+    /// Records a new state: its trace record and its place in a frontier block.
     fn admit(
         &self,
-        state: &M::State,
-        fp: u64,
         (parent, action): (u64, usize),
         scratch: &P::Scratch,
-        settled: &[bool],
         out: &mut ThreadOut<P::Block>,
     ) -> Result<(), EngineError> {
-        let local = out.trace.len() as u64;
         out.trace.push(parent, action);
-        self.judge(state, fp, local, settled, &mut out.found);
         self.packer.push(scratch, &mut out.current);
         if P::len(&out.current) >= BLOCK_STATES {
             self.seal(out)?;
@@ -190,10 +214,12 @@ where
         Ok(())
     }
 
-    /// Evaluates every property not yet settled, keeping the smallest-fingerprint match.
-    fn judge(&self, state: &M::State, fp: u64, local: u64, settled: &[bool], found: &mut [Candidate]) {
+    /// Evaluates every property not yet settled on state `index` of the level, keeping the
+    /// smallest-fingerprint match; true if a match stops the run.
+    fn judge(&self, state: &M::State, index: u64, level: &Level<'_, P::Block>, found: &mut [Candidate], scratch: &mut P::Scratch) -> bool {
+        let mut stop = false;
         for (i, p) in self.properties.iter().enumerate() {
-            if settled[i] {
+            if level.settled[i] {
                 continue;
             }
             let holds = (p.condition)(self.model, state);
@@ -201,10 +227,15 @@ where
                 Expectation::Always => !holds,
                 _ => holds,
             };
-            if hit && found[i].is_none_or(|(f, _)| fp < f) {
-                found[i] = Some((fp, local));
+            if hit {
+                let fp = self.packer.fingerprint(state, scratch);
+                if found[i].is_none_or(|(f, _)| fp < f) {
+                    found[i] = Some((fp, index));
+                }
+                stop |= level.stops[i];
             }
         }
+        stop
     }
 
     /// Closes the thread's current block; past the memory limit it goes to the spill file.
@@ -229,19 +260,18 @@ where
     /// Expands every block of a level on all threads, reporting progress meanwhile.
     fn expand_level(
         &self,
-        frontier: &[FrontierBlock<P::Block>],
-        settled: &[bool],
+        level: &Level<'_, P::Block>,
         opts: &mut Options<'_>,
         start: Instant,
         (unique, generated, depth): (u64, u64, usize),
     ) -> Result<Vec<ThreadOut<P::Block>>, EngineError> {
         let next = AtomicUsize::new(0);
-        let frontier_len: u64 = frontier.iter().map(|b| b.len).sum();
+        let frontier_len: u64 = level.blocks.iter().map(|b| b.len).sum();
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..self.counters.len())
                 .map(|t| {
                     let next = &next;
-                    s.spawn(move || self.expand_blocks(frontier, next, settled, t))
+                    s.spawn(move || self.expand_blocks(level, next, t))
                 })
                 .collect();
             let mut last_report = start.elapsed();
@@ -283,23 +313,33 @@ where
         }
     }
 
-    /// One thread's share of a level: claims blocks until none is left.
+    /// One thread's share of a level: claims blocks until none is left; judges each state and,
+    /// unless a match has stopped the run, expands it.
     fn expand_blocks(
         &self,
-        frontier: &[FrontierBlock<P::Block>],
+        level: &Level<'_, P::Block>,
         next: &AtomicUsize,
-        settled: &[bool],
         t: usize,
     ) -> Result<ThreadOut<P::Block>, EngineError> {
         let mut out = ThreadOut::new(self.properties.len());
         let mut actions = Vec::new();
-        let mut scratch = P::Scratch::default();
+        // One state's successors, fingerprinted and prefetched before any is inserted, so that
+        // their cache misses in the visited set overlap.
+        let mut successors: Vec<(usize, u64)> = Vec::new();
+        let mut scratches: Vec<P::Scratch> = vec![P::Scratch::default()];
         let mut failure = None;
-        while let Some(fb) = frontier.get(next.fetch_add(1, Relaxed)) {
+        while let Some(fb) = level.blocks.get(next.fetch_add(1, Relaxed)) {
             let block = fb.load(self.spill.as_ref(), P::from_bytes)?;
             let (mut index, mut generated) = (fb.first, 0u64);
             let unique_before = out.trace.len();
             self.packer.unpack(&block, &mut |state| {
+                if self.judge(&state, index, level, &mut out.found, &mut scratches[0]) {
+                    level.stop.store(true, Relaxed);
+                }
+                if level.stop.load(Relaxed) || failure.is_some() {
+                    index += 1;
+                    return;
+                }
                 self.model.actions(&state, &mut actions);
                 for (ai, action) in actions.drain(..).enumerate() {
                     let Some(succ) = self.model.next_state(&state, action) else {
@@ -308,11 +348,17 @@ where
                     if !self.model.within_boundary(&succ) {
                         continue;
                     }
-                    generated += 1;
-                    let fp = self.packer.fingerprint(&succ, &mut scratch);
-                    if self.visited.insert(fp) && failure.is_none() {
-                        let r = self.admit(&succ, fp, (index, ai), &scratch, settled, &mut out);
-                        failure = r.err();
+                    if scratches.len() == successors.len() {
+                        scratches.push(P::Scratch::default());
+                    }
+                    let fp = self.packer.fingerprint(&succ, &mut scratches[successors.len()]);
+                    self.visited.prefetch(fp);
+                    successors.push((ai, fp));
+                }
+                generated += successors.len() as u64;
+                for (k, (ai, fp)) in successors.drain(..).enumerate() {
+                    if self.visited.insert(fp) {
+                        failure = self.admit((index, ai), &scratches[k], &mut out).err();
                     }
                 }
                 index += 1;
@@ -328,55 +374,47 @@ where
         Ok(out)
     }
 
-    /// Joins the threads' outputs into the next level: trace records, blocks (renumbered to
-    /// level indices), and the level's discoveries, which settle their properties.
+    /// Settles every property matched in this level (index `level` of the trace), keeping the
+    /// smallest-fingerprint match across threads.
+    fn settle(
+        &self,
+        outs: &[ThreadOut<P::Block>],
+        level: usize,
+        settled: &mut [bool],
+        found: &mut [Option<(usize, u64)>],
+    ) {
+        for i in 0..self.properties.len() {
+            let best = outs.iter().filter_map(|o| o.found[i]).min();
+            if let (Some((_, index)), false) = (best, settled[i]) {
+                settled[i] = true;
+                found[i] = Some((level, index));
+            }
+        }
+    }
+
+    /// Joins the threads' outputs into the next level: trace records and blocks (renumbered to
+    /// level indices, threads in order).
     fn end_level(
         &self,
         outs: Vec<ThreadOut<P::Block>>,
-        level: usize,
         trace: &mut TraceStore,
-        settled: &mut [bool],
-        found: &mut [Option<(usize, u64)>],
     ) -> Result<Vec<FrontierBlock<P::Block>>, EngineError> {
         let mut blocks = Vec::new();
         let mut segments = Vec::new();
-        let mut best: Vec<Candidate> = vec![None; self.properties.len()];
         let mut start = 0u64;
         for out in outs {
             for mut b in out.blocks {
                 b.first += start;
                 blocks.push(b);
             }
-            for (i, c) in out.found.iter().enumerate() {
-                if let Some((fp, local)) = *c {
-                    if best[i].is_none_or(|(f, _)| fp < f) {
-                        best[i] = Some((fp, start + local));
-                    }
-                }
-            }
             start += out.trace.len() as u64;
             segments.push(out.trace);
         }
         trace.push_level(segments);
-        for (i, b) in best.iter().enumerate() {
-            if let (Some((_, index)), false) = (b, settled[i]) {
-                settled[i] = true;
-                found[i] = Some((level, *index));
-            }
-        }
         if let (true, Some(file)) = (self.spilling.load(Relaxed), &self.spill) {
             trace.spill(file)?;
         }
         Ok(blocks)
-    }
-
-    fn should_stop(&self, stop: &Stop, found: &[Option<(usize, u64)>]) -> bool {
-        let mut hits = self.properties.iter().zip(found).filter(|(_, f)| f.is_some());
-        match stop {
-            Stop::AtFirstViolation => hits.any(|(p, _)| p.expectation == Expectation::Always),
-            Stop::AtProperty(name) => hits.any(|(p, _)| p.name == *name),
-            Stop::Never => false,
-        }
     }
 
     fn discoveries(

@@ -27,6 +27,8 @@ pub trait Packer<S>: Send + Sync {
 
     /// Canonicalises `state` into `scratch` and returns its fingerprint.
     fn fingerprint(&self, state: &S, scratch: &mut Self::Scratch) -> u64;
+    /// The representative of the state last fingerprinted into `scratch`.
+    fn staged(&self, scratch: &Self::Scratch) -> S;
     /// Appends the state last fingerprinted into `scratch` to `block`.
     fn push(&self, scratch: &Self::Scratch, block: &mut Self::Block);
     /// The states of a block, in push order (representatives).
@@ -65,6 +67,10 @@ impl<S, C: Codec<S>> Packer<S> for Packed<C> {
         scratch.clear();
         self.0.encode(state, scratch);
         hash_bytes(scratch)
+    }
+
+    fn staged(&self, scratch: &Vec<u8>) -> S {
+        self.0.decode(scratch)
     }
 
     fn push(&self, scratch: &Vec<u8>, block: &mut ByteBlock) {
@@ -170,6 +176,10 @@ impl<S: Hash + Clone + Send + Sync> Packer<S> for Plain<S> {
         let fp = hash_value(&rep);
         *scratch = Some(rep);
         fp
+    }
+
+    fn staged(&self, scratch: &Option<S>) -> S {
+        scratch.clone().expect("fingerprinted before use")
     }
 
     fn push(&self, scratch: &Option<S>, block: &mut Vec<S>) {
