@@ -136,6 +136,7 @@ where
         memory_at_start: u64,
     ) -> Result<Outcome<M::State, M::Action>, EngineError> {
         let start = Instant::now();
+        self.check_memory(opts);
         let mut trace = TraceStore::default();
         let stops: Vec<bool> = self.properties.iter().map(|p| stops_run(&opts.stop, p)).collect();
         let mut settled = vec![false; self.properties.len()];
@@ -157,6 +158,7 @@ where
             }
             generated += level_generated;
             unique += level_unique;
+            self.check_memory(opts);
             frontier = self.end_level(outs, &mut trace)?;
         }
         let discoveries = self.discoveries(&trace, &found)?;
@@ -289,12 +291,19 @@ where
         })
     }
 
-    /// Once a second: the progress line, and the switch to spilling past the memory limit.
-    fn tick(&self, opts: &mut Options<'_>, start: Instant, unique: u64, generated: u64, depth: usize, frontier: u64) {
+    /// Switches to spilling once resident memory passes the limit (for good: memory freed by
+    /// spilling stays with the allocator, so the limit would be crossed again at once).
+    fn check_memory(&self, opts: &Options<'_>) -> u64 {
         let memory_bytes = memory::resident_bytes().unwrap_or(0);
         if opts.memory_limit.is_some_and(|l| memory_bytes > l) {
             self.spilling.store(true, Relaxed);
         }
+        memory_bytes
+    }
+
+    /// Once a second: the progress line, and the switch to spilling past the memory limit.
+    fn tick(&self, opts: &mut Options<'_>, start: Instant, unique: u64, generated: u64, depth: usize, frontier: u64) {
+        let memory_bytes = self.check_memory(opts);
         if let Some(report) = opts.progress.as_mut() {
             let (mut g, mut u) = (generated, unique);
             for c in &self.counters {

@@ -3,7 +3,7 @@
 //! correct model cannot follow. Shared by the catalog tests of every variant.
 
 use crate::bugs::CatalogEntry;
-use crate::check::{check, CheckOptions, Stop, Verdict};
+use crate::check::{check, CheckOptions, Engine, Stop, Verdict};
 use crate::spec::{with_spec, Spec, SpecVisitor};
 use crate::trace::{replay_on_model, Trace};
 
@@ -20,18 +20,33 @@ pub struct Reproduction {
     pub leaves_correct_model: bool,
 }
 
+/// How the checker is asked to explore: every combination must give every catalog verdict.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reductions {
+    pub engine: Engine,
+    pub threads: usize,
+    pub symmetry: bool,
+    pub view: bool,
+}
+
 /// Runs the checker on the row's buggy model until the row's property is settled.
 pub fn reproduce(row: &CatalogEntry) -> Reproduction {
+    reproduce_with(row, Reductions::default())
+}
+
+/// [`reproduce`] with the given engine, threads and reductions.
+pub fn reproduce_with(row: &CatalogEntry, with: Reductions) -> Reproduction {
     with_spec(
         row.variant,
         row.bounds.clone(),
         Some(row.bug),
-        Reproduce { row },
+        Reproduce { row, with },
     )
 }
 
 struct Reproduce<'a> {
     row: &'a CatalogEntry,
+    with: Reductions,
 }
 
 impl SpecVisitor for Reproduce<'_> {
@@ -42,6 +57,10 @@ impl SpecVisitor for Reproduce<'_> {
             buggy.clone(),
             CheckOptions {
                 stop: Stop::AtProperty(self.row.property),
+                engine: self.with.engine,
+                threads: self.with.threads.max(1),
+                symmetry: self.with.symmetry,
+                view: self.with.view,
                 ..Default::default()
             },
         );

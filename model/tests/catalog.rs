@@ -4,7 +4,8 @@
 
 use raftspec_model::bugs::catalog_for;
 use raftspec_model::check::Verdict;
-use raftspec_model::reproduce::{correct_model_failures, reproduce};
+use raftspec_model::check::Engine;
+use raftspec_model::reproduce::{correct_model_failures, reproduce, reproduce_with, Reductions};
 use raftspec_model::{Bug, Variant};
 
 /// Shortest counterexample lengths (actions), measured with single-threaded BFS; recorded in
@@ -28,31 +29,52 @@ fn expected_steps(variant: Variant, bug: Bug) -> Option<usize> {
     })
 }
 
+/// Every reduction, alone and together, on more than one thread: none may hide a catalog bug
+/// or lengthen its shortest counterexample (symmetry and the view keep BFS distances).
+const REDUCTIONS: &[Reductions] = &[
+    Reductions { engine: Engine::Raftspec, threads: 2, symmetry: true, view: false },
+    Reductions { engine: Engine::Raftspec, threads: 1, symmetry: false, view: true },
+    Reductions { engine: Engine::Raftspec, threads: 2, symmetry: true, view: true },
+];
+
 fn assert_found(variant: Variant, bug: Bug) {
     let row = catalog_for(variant)
         .into_iter()
         .find(|r| r.bug == bug)
         .unwrap_or_else(|| panic!("{bug} is in the {variant} catalog"));
-    let r = reproduce(&row);
+    assert_found_with(variant, bug, &row, reproduce(&row), "no reduction");
+    for with in REDUCTIONS {
+        let label = format!("{with:?}");
+        assert_found_with(variant, bug, &row, reproduce_with(&row, *with), &label);
+    }
+}
+
+fn assert_found_with(
+    variant: Variant,
+    bug: Bug,
+    row: &raftspec_model::bugs::CatalogEntry,
+    r: raftspec_model::reproduce::Reproduction,
+    label: &str,
+) {
     assert_eq!(
         r.verdict,
         Verdict::Violated,
-        "{variant} {bug}: {} not violated within {}",
+        "{variant} {bug} ({label}): {} not violated within {}",
         row.property,
         row.bounds
     );
     assert_eq!(
         r.steps,
         expected_steps(variant, bug),
-        "{variant} {bug}: length"
+        "{variant} {bug} ({label}): length"
     );
     assert!(
         r.replays_on_buggy_model,
-        "{variant} {bug}: replays on the buggy model"
+        "{variant} {bug} ({label}): replays on the buggy model"
     );
     assert!(
         r.leaves_correct_model,
-        "{variant} {bug}: the counterexample must leave the correct model somewhere"
+        "{variant} {bug} ({label}): the counterexample must leave the correct model somewhere"
     );
 }
 
