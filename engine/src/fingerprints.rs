@@ -1,8 +1,8 @@
 //! The visited set: 64-bit fingerprints in many small open-addressing tables.
 //!
 //! A fingerprint picks its shard by its top bits and its slot by the rest. Each shard has its
-//! own lock and grows on its own (by a quarter, so memory rises smoothly and the load stays
-//! between 0.68 and 0.85): a growing shard holds up only the threads that hash into it, never
+//! own lock and grows on its own (by half, so memory rises smoothly and the load stays
+//! between 0.53 and 0.8): a growing shard holds up only the threads that hash into it, never
 //! the whole search. With thousands of shards two threads rarely meet on one lock.
 
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -203,7 +203,7 @@ mod tests {
         assert!(!set.contains(12345));
         assert_eq!(set.len(), fps.len());
         let bytes_per = set.heap_bytes() as f64 / fps.len() as f64;
-        assert!((8.0..=12.5).contains(&bytes_per), "{bytes_per} bytes a fingerprint");
+        assert!((8.0..=15.5).contains(&bytes_per), "{bytes_per} bytes a fingerprint");
     }
 
     #[test]

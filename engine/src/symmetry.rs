@@ -25,7 +25,14 @@ pub trait Symmetric: Sized {
     fn rename(&self, rename: &Renaming) -> Self;
 }
 
-/// Writes the canonical encoding of `state` into `out` and returns the renaming that gives it.
+thread_local! {
+    /// Encodings of candidate renamings, reused across calls (no allocation per state).
+    static CANDIDATES: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
+
+/// Appends the canonical encoding of `state` to `out` and returns the renaming that gives it.
 pub fn canonical<S: Symmetric>(
     state: &S,
     encode: &dyn Fn(&S, &mut Vec<u8>),
@@ -33,33 +40,56 @@ pub fn canonical<S: Symmetric>(
 ) -> Renaming {
     let n = state.processes();
     assert!(n <= MAX_PROCESSES, "{n} processes: at most {MAX_PROCESSES}");
-    let keys: Vec<S::Key> = (0..n).map(|i| state.process_key(i)).collect();
-    let mut order: Vec<usize> = (0..n).collect();
+    let keys: [Option<S::Key>; MAX_PROCESSES] =
+        std::array::from_fn(|i| (i < n).then(|| state.process_key(i)));
+    let mut order = [0usize; MAX_PROCESSES];
+    order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+    let order = &mut order[..n];
     order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-    let mut groups = Vec::new();
-    let mut start = 0;
+    let mut groups = [(0usize, 0usize); MAX_PROCESSES];
+    let (mut count, mut start) = (0, 0);
     for i in 1..=n {
         if i == n || keys[order[i]] != keys[order[start]] {
-            groups.push((start, i));
+            groups[count] = (start, i);
+            count += 1;
             start = i;
         }
     }
-    let mut best: Option<Renaming> = None;
-    let mut scratch = Vec::new();
-    out.clear();
-    for_each_group_permutation(&mut order, &groups, 0, &mut |order| {
-        let mut rename = [0u8; MAX_PROCESSES];
-        for (new, &old) in order.iter().enumerate() {
-            rename[old] = new as u8;
+    let groups = &groups[..count];
+    if groups.iter().all(|&(lo, hi)| hi - lo == 1) {
+        // One candidate: the renaming that sorts the processes.
+        let rename = renaming_of(order);
+        if order.iter().enumerate().all(|(i, &o)| i == o) {
+            encode(state, out);
+        } else {
+            encode(&state.rename(&rename), out);
         }
-        scratch.clear();
-        encode(&state.rename(&rename), &mut scratch);
-        if best.is_none() || scratch < *out {
-            std::mem::swap(out, &mut scratch);
-            best = Some(rename);
-        }
-    });
-    best.expect("at least the identity ordering")
+        return rename;
+    }
+    CANDIDATES.with(|c| {
+        let (scratch, best) = &mut *c.borrow_mut();
+        let mut chosen: Option<Renaming> = None;
+        for_each_group_permutation(order, groups, 0, &mut |order| {
+            let rename = renaming_of(order);
+            scratch.clear();
+            encode(&state.rename(&rename), scratch);
+            if chosen.is_none() || *scratch < *best {
+                std::mem::swap(scratch, best);
+                chosen = Some(rename);
+            }
+        });
+        out.extend_from_slice(best);
+        chosen.expect("at least one ordering")
+    })
+}
+
+/// `rename[old] = new` for an ordering `order[new] = old`.
+fn renaming_of(order: &[usize]) -> Renaming {
+    let mut rename = [0u8; MAX_PROCESSES];
+    for (new, &old) in order.iter().enumerate() {
+        rename[old] = new as u8;
+    }
+    rename
 }
 
 /// Calls `f` with every ordering obtained by permuting `order` within each group.

@@ -125,9 +125,7 @@ impl<S: Spec> Codec<S::State> for SpecCodec<S> {
             Cow::Borrowed(state)
         };
         if self.symmetry {
-            let mut best = Vec::new();
-            canonical(&*state, &encode_plain::<S::State>, &mut best);
-            out.extend_from_slice(&best);
+            canonical(&*state, &encode_plain::<S::State>, out);
         } else {
             encode_plain(&*state, out);
         }
