@@ -138,7 +138,11 @@ where
         let start = Instant::now();
         self.check_memory(opts);
         let mut trace = TraceStore::default();
-        let stops: Vec<bool> = self.properties.iter().map(|p| stops_run(&opts.stop, p)).collect();
+        let stops: Vec<bool> = self
+            .properties
+            .iter()
+            .map(|p| stops_run(&opts.stop, p))
+            .collect();
         let mut settled = vec![false; self.properties.len()];
         let mut found: Vec<Option<(usize, u64)>> = vec![None; self.properties.len()];
         let (init, mut generated) = self.initial_level()?;
@@ -148,7 +152,12 @@ where
         let mut stopped = false;
         while !frontier.is_empty() {
             depth += 1;
-            let level = Level { blocks: &frontier, settled: &settled, stops: &stops, stop: AtomicBool::new(false) };
+            let level = Level {
+                blocks: &frontier,
+                settled: &settled,
+                stops: &stops,
+                stop: AtomicBool::new(false),
+            };
             let outs = self.expand_level(&level, opts, start, (unique, generated, depth))?;
             let (level_generated, level_unique) = self.take_counters();
             stopped = level.stop.load(Relaxed);
@@ -178,7 +187,10 @@ where
     /// Sums and resets the threads' counters: (generated, unique) of the level just expanded.
     fn take_counters(&self) -> (u64, u64) {
         self.counters.iter().fold((0, 0), |(g, u), c| {
-            (g + c.generated.swap(0, Relaxed), u + c.unique.swap(0, Relaxed))
+            (
+                g + c.generated.swap(0, Relaxed),
+                u + c.unique.swap(0, Relaxed),
+            )
         })
     }
 
@@ -218,7 +230,14 @@ where
 
     /// Evaluates every property not yet settled on state `index` of the level, keeping the
     /// smallest-fingerprint match; true if a match stops the run.
-    fn judge(&self, state: &M::State, index: u64, level: &Level<'_, P::Block>, found: &mut [Candidate], scratch: &mut P::Scratch) -> bool {
+    fn judge(
+        &self,
+        state: &M::State,
+        index: u64,
+        level: &Level<'_, P::Block>,
+        found: &mut [Candidate],
+        scratch: &mut P::Scratch,
+    ) -> bool {
         let mut stop = false;
         for (i, p) in self.properties.iter().enumerate() {
             if level.settled[i] {
@@ -242,7 +261,8 @@ where
 
     /// Closes the thread's current block; past the memory limit it goes to the spill file.
     fn seal(&self, out: &mut ThreadOut<P::Block>) -> Result<(), EngineError> {
-        let block = std::mem::take(&mut out.current);
+        let mut block = std::mem::take(&mut out.current);
+        P::shrink(&mut block);
         let count = P::len(&block) as u64;
         if count == 0 {
             return Ok(());
@@ -252,7 +272,8 @@ where
         match (spill_to, P::to_bytes(&block)) {
             (Some(file), Some(bytes)) => {
                 let at = file.append(&bytes)?;
-                out.blocks.push(FrontierBlock::on_disk(first, count, at, bytes.len()));
+                out.blocks
+                    .push(FrontierBlock::on_disk(first, count, at, bytes.len()));
             }
             _ => out.blocks.push(FrontierBlock::in_ram(first, count, block)),
         }
@@ -302,7 +323,15 @@ where
     }
 
     /// Once a second: the progress line, and the switch to spilling past the memory limit.
-    fn tick(&self, opts: &mut Options<'_>, start: Instant, unique: u64, generated: u64, depth: usize, frontier: u64) {
+    fn tick(
+        &self,
+        opts: &mut Options<'_>,
+        start: Instant,
+        unique: u64,
+        generated: u64,
+        depth: usize,
+        frontier: u64,
+    ) {
         let memory_bytes = self.check_memory(opts);
         if let Some(report) = opts.progress.as_mut() {
             let (mut g, mut u) = (generated, unique);
@@ -360,7 +389,9 @@ where
                     if scratches.len() == successors.len() {
                         scratches.push(P::Scratch::default());
                     }
-                    let fp = self.packer.fingerprint(&succ, &mut scratches[successors.len()]);
+                    let fp = self
+                        .packer
+                        .fingerprint(&succ, &mut scratches[successors.len()]);
                     self.visited.prefetch(fp);
                     successors.push((ai, fp));
                 }
@@ -377,7 +408,8 @@ where
             }
             let c = &self.counters[t];
             c.generated.fetch_add(generated, Relaxed);
-            c.unique.fetch_add((out.trace.len() - unique_before) as u64, Relaxed);
+            c.unique
+                .fetch_add((out.trace.len() - unique_before) as u64, Relaxed);
         }
         self.seal(&mut out)?;
         Ok(out)
@@ -463,7 +495,10 @@ where
         for (step, &ai) in recorded.iter().enumerate() {
             let rep = self.packer.representative(&state);
             let action = nth_action(self.model, &rep, ai).ok_or(EngineError::Replay { step })?;
-            let target = self.model.next_state(&rep, action).ok_or(EngineError::Replay { step })?;
+            let target = self
+                .model
+                .next_state(&rep, action)
+                .ok_or(EngineError::Replay { step })?;
             let target = self.packer.fingerprint(&target, &mut scratch);
             let mut actions = Vec::new();
             self.model.actions(&state, &mut actions);

@@ -34,6 +34,8 @@ pub trait Packer<S>: Send + Sync {
     /// The states of a block, in push order (representatives).
     fn unpack(&self, block: &Self::Block, f: &mut dyn FnMut(S));
     fn len(block: &Self::Block) -> usize;
+    /// Called when a block is full: give back memory it no longer needs.
+    fn shrink(block: &mut Self::Block);
     fn heap_bytes(block: &Self::Block) -> usize;
     /// The representative of a state's class (what `unpack` would return for it).
     fn representative(&self, state: &S) -> S;
@@ -50,14 +52,78 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 /// Packs states with a model's [`Codec`].
 pub struct Packed<C>(pub C);
 
-/// A block of encoded states, each prefixed by its length (one byte, or three for long ones).
+/// A block of encoded states, each stored as a delta against the state before it in the block:
+/// consecutive states are mostly siblings and share most bytes. An entry is its length (one
+/// byte, or 0xff and two more), then runs of (bytes kept from the previous state, count of new
+/// bytes, the new bytes) until the state's length is covered.
 #[derive(Clone, Default)]
 pub struct ByteBlock {
     bytes: Vec<u8>,
     count: usize,
+    /// The last state pushed (not stored; rebuilt while unpacking).
+    last: Vec<u8>,
 }
 
 const LONG: u8 = 0xff;
+
+impl ByteBlock {
+    fn push_len(&mut self, n: usize) {
+        if n < LONG as usize {
+            self.bytes.push(n as u8);
+        } else {
+            assert!(n <= u16::MAX as usize, "a state of {n} bytes is too large");
+            self.bytes.push(LONG);
+            self.bytes.extend_from_slice(&(n as u16).to_le_bytes());
+        }
+    }
+
+    /// Appends `state` as a delta against the previous state.
+    fn push(&mut self, state: &[u8]) {
+        self.push_len(state.len());
+        let same = |i: usize| self.last.get(i) == Some(&state[i]);
+        let mut i = 0;
+        while i < state.len() {
+            let kept_from = i;
+            while i < state.len() && i - kept_from < 255 && same(i) {
+                i += 1;
+            }
+            let new_from = i;
+            while i < state.len() && i - new_from < 255 && !same(i) {
+                i += 1;
+            }
+            self.bytes.push((new_from - kept_from) as u8);
+            self.bytes.push((i - new_from) as u8);
+            self.bytes.extend_from_slice(&state[new_from..i]);
+        }
+        self.last.clear();
+        self.last.extend_from_slice(state);
+        self.count += 1;
+    }
+
+    /// Every state in order, as bytes.
+    fn for_each(&self, f: &mut dyn FnMut(&[u8])) {
+        let mut state: Vec<u8> = Vec::new();
+        let mut rest = &self.bytes[..];
+        while let Some((&first, tail)) = rest.split_first() {
+            let (n, mut tail) = if first == LONG {
+                (u16::from_le_bytes([tail[0], tail[1]]) as usize, &tail[2..])
+            } else {
+                (first as usize, tail)
+            };
+            state.resize(n, 0);
+            let mut i = 0;
+            while i < n {
+                let (kept, new) = (tail[0] as usize, tail[1] as usize);
+                i += kept;
+                state[i..i + new].copy_from_slice(&tail[2..2 + new]);
+                i += new;
+                tail = &tail[2 + new..];
+            }
+            f(&state);
+            rest = tail;
+        }
+    }
+}
 
 impl<S, C: Codec<S>> Packer<S> for Packed<C> {
     type Block = ByteBlock;
@@ -74,37 +140,24 @@ impl<S, C: Codec<S>> Packer<S> for Packed<C> {
     }
 
     fn push(&self, scratch: &Vec<u8>, block: &mut ByteBlock) {
-        let n = scratch.len();
-        if n < LONG as usize {
-            block.bytes.push(n as u8);
-        } else {
-            assert!(n <= u16::MAX as usize, "a state of {n} bytes is too large");
-            block.bytes.push(LONG);
-            block.bytes.extend_from_slice(&(n as u16).to_le_bytes());
-        }
-        block.bytes.extend_from_slice(scratch);
-        block.count += 1;
+        block.push(scratch);
     }
 
     fn unpack(&self, block: &ByteBlock, f: &mut dyn FnMut(S)) {
-        let mut rest = &block.bytes[..];
-        while let Some((&first, tail)) = rest.split_first() {
-            let (n, tail) = if first == LONG {
-                (u16::from_le_bytes([tail[0], tail[1]]) as usize, &tail[2..])
-            } else {
-                (first as usize, tail)
-            };
-            f(self.0.decode(&tail[..n]));
-            rest = &tail[n..];
-        }
+        block.for_each(&mut |bytes| f(self.0.decode(bytes)));
     }
 
     fn len(block: &ByteBlock) -> usize {
         block.count
     }
 
+    fn shrink(block: &mut ByteBlock) {
+        block.bytes.shrink_to_fit();
+        block.last = Vec::new();
+    }
+
     fn heap_bytes(block: &ByteBlock) -> usize {
-        block.bytes.capacity()
+        block.bytes.capacity() + block.last.capacity()
     }
 
     fn representative(&self, state: &S) -> S {
@@ -129,7 +182,11 @@ impl<S, C: Codec<S>> Packer<S> for Packed<C> {
         }
         let count = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
         bytes.drain(..8);
-        Ok(ByteBlock { bytes, count })
+        Ok(ByteBlock {
+            bytes,
+            count,
+            last: Vec::new(),
+        })
     }
 }
 
@@ -194,6 +251,10 @@ impl<S: Hash + Clone + Send + Sync> Packer<S> for Plain<S> {
         block.len()
     }
 
+    fn shrink(block: &mut Vec<S>) {
+        block.shrink_to_fit();
+    }
+
     fn heap_bytes(block: &Vec<S>) -> usize {
         block.capacity() * std::mem::size_of::<S>()
     }
@@ -235,20 +296,34 @@ mod tests {
     #[test]
     fn packed_blocks_round_trip_through_bytes() {
         let p = Packed(Pairs);
-        let states = vec![(1u8, vec![]), (2, vec![7; 300]), (3, vec![1, 2, 3])];
+        let mut states = vec![(1u8, vec![]), (2, vec![7; 300]), (3, vec![1, 2, 3])];
+        // Siblings: long runs shared with the state before, a few bytes changed.
+        states.extend((0..5u8).map(|i| {
+            (
+                3,
+                (0..600)
+                    .map(|j| (j % 7) as u8 ^ (j == 300 + i as usize) as u8)
+                    .collect(),
+            )
+        }));
+        states.push((3, vec![1, 2]));
         let mut block = ByteBlock::default();
         let mut scratch = Vec::new();
         for s in &states {
             p.fingerprint(s, &mut scratch);
             p.push(&scratch, &mut block);
         }
-        let back =
-            <Packed<Pairs> as Packer<(u8, Vec<u8>)>>::from_bytes(Packed::<Pairs>::to_bytes(&block).unwrap())
-                .unwrap();
+        let back = <Packed<Pairs> as Packer<(u8, Vec<u8>)>>::from_bytes(
+            Packed::<Pairs>::to_bytes(&block).unwrap(),
+        )
+        .unwrap();
         let mut got = Vec::new();
         p.unpack(&back, &mut |s| got.push(s));
         assert_eq!(got, states);
-        assert_eq!(<Packed<Pairs> as Packer<(u8, Vec<u8>)>>::len(&back), 3);
+        assert_eq!(
+            <Packed<Pairs> as Packer<(u8, Vec<u8>)>>::len(&back),
+            states.len()
+        );
     }
 
     #[test]

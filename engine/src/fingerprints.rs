@@ -112,7 +112,8 @@ impl FingerprintSet {
 
     fn publish(&self, shard_index: usize, shard: &mut Shard) {
         let hint = &self.hints[shard_index];
-        hint.slots.store(shard.slots.as_mut_ptr(), Ordering::Relaxed);
+        hint.slots
+            .store(shard.slots.as_mut_ptr(), Ordering::Relaxed);
         hint.len.store(shard.slots.len(), Ordering::Relaxed);
     }
 
@@ -203,7 +204,10 @@ mod tests {
         assert!(!set.contains(12345));
         assert_eq!(set.len(), fps.len());
         let bytes_per = set.heap_bytes() as f64 / fps.len() as f64;
-        assert!((8.0..=15.5).contains(&bytes_per), "{bytes_per} bytes a fingerprint");
+        assert!(
+            (8.0..=15.5).contains(&bytes_per),
+            "{bytes_per} bytes a fingerprint"
+        );
     }
 
     #[test]

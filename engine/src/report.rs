@@ -107,7 +107,9 @@ pub enum EngineError {
     Eventually(&'static str),
     #[error("spill file: {0}")]
     Io(#[from] std::io::Error),
-    #[error("cannot replay step {step} of a counterexample on the model (is next_state deterministic?)")]
+    #[error(
+        "cannot replay step {step} of a counterexample on the model (is next_state deterministic?)"
+    )]
     Replay { step: usize },
     #[error("step {step} of a counterexample has no match from the real state: the model is not symmetric under the codec's renaming")]
     NotSymmetric { step: usize },

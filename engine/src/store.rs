@@ -57,7 +57,10 @@ pub struct Segment {
 
 impl Segment {
     pub fn push(&mut self, parent: u64, action: usize) {
-        debug_assert!(parent <= u32::MAX as u64, "a level of more than 2^32 states");
+        debug_assert!(
+            parent <= u32::MAX as u64,
+            "a level of more than 2^32 states"
+        );
         debug_assert!(action <= u16::MAX as usize, "more than 2^16 actions");
         self.parents.push(parent as u32);
         self.actions.push(action as u16);

@@ -184,7 +184,10 @@ pub enum CheckError {
 /// no memory limit (so no spill file), and the raftspec models have no `eventually` property.
 /// Anything that takes options from a user calls [`try_check`].
 pub fn check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> CheckOutcome {
-    assert!(opts.memory_limit.is_none(), "runs with a memory limit use try_check");
+    assert!(
+        opts.memory_limit.is_none(),
+        "runs with a memory limit use try_check"
+    );
     try_check(spec, opts).expect("a check without spill file or eventually property")
 }
 
@@ -319,13 +322,25 @@ fn explore_with_stateright<S: Spec>(spec: &S, opts: CheckOptions<'_>) -> Explore
         wait(&c, start, &mut progress);
         let c = c.join();
         let d = collect(spec, &c);
-        ("dfs", c.unique_state_count(), c.state_count(), c.max_depth(), d)
+        (
+            "dfs",
+            c.unique_state_count(),
+            c.state_count(),
+            c.max_depth(),
+            d,
+        )
     } else {
         let c = builder.spawn_bfs();
         wait(&c, start, &mut progress);
         let c = c.join();
         let d = collect(spec, &c);
-        ("bfs", c.unique_state_count(), c.state_count(), c.max_depth(), d)
+        (
+            "bfs",
+            c.unique_state_count(),
+            c.state_count(),
+            c.max_depth(),
+            d,
+        )
     };
     let peak = raftspec_engine::memory::peak_resident_bytes().unwrap_or(0);
     let any_violation = discoveries

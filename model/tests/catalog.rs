@@ -3,8 +3,8 @@
 //! recorded length that the correct model cannot follow.
 
 use raftspec_model::bugs::catalog_for;
-use raftspec_model::check::Verdict;
 use raftspec_model::check::Engine;
+use raftspec_model::check::Verdict;
 use raftspec_model::reproduce::{correct_model_failures, reproduce, reproduce_with, Reductions};
 use raftspec_model::{Bug, Variant};
 
@@ -32,9 +32,24 @@ fn expected_steps(variant: Variant, bug: Bug) -> Option<usize> {
 /// Every reduction, alone and together, on more than one thread: none may hide a catalog bug
 /// or lengthen its shortest counterexample (symmetry and the view keep BFS distances).
 const REDUCTIONS: &[Reductions] = &[
-    Reductions { engine: Engine::Raftspec, threads: 2, symmetry: true, view: false },
-    Reductions { engine: Engine::Raftspec, threads: 1, symmetry: false, view: true },
-    Reductions { engine: Engine::Raftspec, threads: 2, symmetry: true, view: true },
+    Reductions {
+        engine: Engine::Raftspec,
+        threads: 2,
+        symmetry: true,
+        view: false,
+    },
+    Reductions {
+        engine: Engine::Raftspec,
+        threads: 1,
+        symmetry: false,
+        view: true,
+    },
+    Reductions {
+        engine: Engine::Raftspec,
+        threads: 2,
+        symmetry: true,
+        view: true,
+    },
 ];
 
 fn assert_found(variant: Variant, bug: Bug) {

@@ -80,23 +80,55 @@ fn both_engines_agree_without_symmetry() {
     for &v in Variant::ALL {
         let b = small(v);
         let ours = run(v, &b, None, ENGINE);
-        let theirs = run(v, &b, None, Run { engine: Engine::Stateright, ..ENGINE });
+        let theirs = run(
+            v,
+            &b,
+            None,
+            Run {
+                engine: Engine::Stateright,
+                ..ENGINE
+            },
+        );
         assert!(ours.complete && theirs.complete);
-        assert_eq!(ours.unique_states, theirs.unique_states, "{v}: unique states");
-        assert_eq!(ours.total_states, theirs.total_states, "{v}: generated states");
+        assert_eq!(
+            ours.unique_states, theirs.unique_states,
+            "{v}: unique states"
+        );
+        assert_eq!(
+            ours.total_states, theirs.total_states,
+            "{v}: generated states"
+        );
         assert_eq!(ours.max_depth, theirs.max_depth, "{v}: depth");
-        assert_eq!(verdicts(&ours), verdicts(&theirs), "{v}: verdicts and witness lengths");
+        assert_eq!(
+            verdicts(&ours),
+            verdicts(&theirs),
+            "{v}: verdicts and witness lengths"
+        );
         assert!(ours.passed());
     }
 }
 
 #[test]
 fn both_engines_find_the_same_violations() {
-    for (v, bug) in [(Variant::Raft, Bug::DoubleVote), (Variant::Kraft, Bug::VoteNotPersisted)] {
-        let b = raftspec_model::bugs::entry(v, bug).expect("a catalog row").bounds;
+    for (v, bug) in [
+        (Variant::Raft, Bug::DoubleVote),
+        (Variant::Kraft, Bug::VoteNotPersisted),
+    ] {
+        let b = raftspec_model::bugs::entry(v, bug)
+            .expect("a catalog row")
+            .bounds;
         let stop = || Stop::AtFirstViolation;
         let ours = run(v, &b, Some(bug), Run { stop, ..ENGINE });
-        let theirs = run(v, &b, Some(bug), Run { engine: Engine::Stateright, stop, ..ENGINE });
+        let theirs = run(
+            v,
+            &b,
+            Some(bug),
+            Run {
+                engine: Engine::Stateright,
+                stop,
+                ..ENGINE
+            },
+        );
         let violated = |r: &CheckReport| {
             r.violated()
                 .map(|p| (p.name.clone(), p.steps))
@@ -111,11 +143,25 @@ fn both_engines_find_the_same_violations() {
 fn symmetric_counts_equal_stateright_dfs_with_the_same_canonical_form() {
     for &v in Variant::ALL {
         let b = small(v);
-        let how = Run { symmetry: true, ..ENGINE };
+        let how = Run {
+            symmetry: true,
+            ..ENGINE
+        };
         let ours = run(v, &b, None, how);
-        let theirs = run(v, &b, None, Run { engine: Engine::Stateright, ..how });
+        let theirs = run(
+            v,
+            &b,
+            None,
+            Run {
+                engine: Engine::Stateright,
+                ..how
+            },
+        );
         assert_eq!(theirs.search, "dfs");
-        assert_eq!(ours.unique_states, theirs.unique_states, "{v}: representatives");
+        assert_eq!(
+            ours.unique_states, theirs.unique_states,
+            "{v}: representatives"
+        );
         let verdict_only = |r: &CheckReport| {
             r.properties
                 .iter()
@@ -134,25 +180,50 @@ fn symmetry_is_exact_and_deterministic_across_threads() {
         let counts: Vec<(usize, usize, usize)> = [1, 2, 3, 1]
             .iter()
             .map(|&threads| {
-                let r = run(v, &b, None, Run { threads, symmetry: true, ..ENGINE });
+                let r = run(
+                    v,
+                    &b,
+                    None,
+                    Run {
+                        threads,
+                        symmetry: true,
+                        ..ENGINE
+                    },
+                );
                 (r.unique_states, r.total_states, r.max_depth)
             })
             .collect();
         assert!(counts.windows(2).all(|w| w[0] == w[1]), "{v}: {counts:?}");
         let ratio = plain.unique_states as f64 / counts[0].0 as f64;
         // 3 servers: at most 3! = 6; states where servers coincide keep it a little below.
-        assert!((4.5..=6.0).contains(&ratio), "{v}: symmetry reduces {ratio:.2}x");
+        assert!(
+            (4.5..=6.0).contains(&ratio),
+            "{v}: symmetry reduces {ratio:.2}x"
+        );
     }
 }
 
 #[test]
 fn counterexamples_stay_shortest_at_any_thread_count() {
     let (v, bug) = (Variant::Raft, Bug::Figure8);
-    let b = raftspec_model::bugs::entry(v, bug).expect("a catalog row").bounds;
+    let b = raftspec_model::bugs::entry(v, bug)
+        .expect("a catalog row")
+        .bounds;
     let stop = || Stop::AtFirstViolation;
     let reports: Vec<CheckReport> = [1, 2, 4]
         .iter()
-        .map(|&threads| run(v, &b, Some(bug), Run { threads, stop, ..ENGINE }))
+        .map(|&threads| {
+            run(
+                v,
+                &b,
+                Some(bug),
+                Run {
+                    threads,
+                    stop,
+                    ..ENGINE
+                },
+            )
+        })
         .collect();
     for r in &reports {
         let p = r.property("LeaderCompleteness").expect("a property");
@@ -167,21 +238,52 @@ fn counterexamples_stay_shortest_at_any_thread_count() {
 fn spilling_to_disk_changes_no_count_and_no_verdict() {
     for &v in Variant::ALL {
         let b = small(v);
-        let in_ram = run(v, &b, None, Run { threads: 2, ..ENGINE });
+        let in_ram = run(
+            v,
+            &b,
+            None,
+            Run {
+                threads: 2,
+                ..ENGINE
+            },
+        );
         // A limit of one byte: everything after the first progress tick goes to disk. The
         // small runs may finish before that tick, so the limit is read at every level too.
-        let spilled = run(v, &b, None, Run { threads: 2, memory_limit: Some(1), ..ENGINE });
+        let spilled = run(
+            v,
+            &b,
+            None,
+            Run {
+                threads: 2,
+                memory_limit: Some(1),
+                ..ENGINE
+            },
+        );
         assert!(spilled.spilled_bytes > 0, "{v}: nothing was spilled");
         assert_eq!(spilled.unique_states, in_ram.unique_states);
         assert_eq!(spilled.total_states, in_ram.total_states);
         assert_eq!(verdicts(&spilled), verdicts(&in_ram));
     }
     let (v, bug) = (Variant::Raft, Bug::Figure8);
-    let b = raftspec_model::bugs::entry(v, bug).expect("a catalog row").bounds;
+    let b = raftspec_model::bugs::entry(v, bug)
+        .expect("a catalog row")
+        .bounds;
     let stop = || Stop::AtFirstViolation;
-    let r = run(v, &b, Some(bug), Run { stop, memory_limit: Some(1), ..ENGINE });
+    let r = run(
+        v,
+        &b,
+        Some(bug),
+        Run {
+            stop,
+            memory_limit: Some(1),
+            ..ENGINE
+        },
+    );
     assert!(r.spilled_bytes > 0);
-    assert_eq!(r.property("LeaderCompleteness").and_then(|p| p.steps), Some(23));
+    assert_eq!(
+        r.property("LeaderCompleteness").and_then(|p| p.steps),
+        Some(23)
+    );
 }
 
 #[test]
@@ -189,7 +291,15 @@ fn the_view_keeps_every_verdict_and_never_adds_states() {
     for &v in Variant::ALL {
         let b = small(v);
         let plain = run(v, &b, None, ENGINE);
-        let viewed = run(v, &b, None, Run { view: true, ..ENGINE });
+        let viewed = run(
+            v,
+            &b,
+            None,
+            Run {
+                view: true,
+                ..ENGINE
+            },
+        );
         assert!(viewed.unique_states <= plain.unique_states);
         assert_eq!(verdicts(&viewed), verdicts(&plain), "{v}");
     }

@@ -25,8 +25,10 @@ pub enum BenchTarget {
     /// The implementation: committed writes/s, commit latency, messages, bytes and leader CPU
     /// per committed entry, for each mode and cluster size.
     Cluster(ClusterBench),
-    /// The model checker: states/s, memory per state, thread and symmetry ratios.
-    Model(super::bench_model::ModelBench),
+    /// The checking engines side by side (raftspec's and stateright's): states/s, bytes per
+    /// state, thread scaling, symmetry, spilling; as ratios measured in one run.
+    #[command(alias = "model")]
+    Engine(super::bench_engine::EngineBench),
 }
 
 #[derive(Args, Debug)]
@@ -55,7 +57,7 @@ pub struct ClusterBench {
 pub fn run(a: BenchArgs) -> Result<Outcome> {
     match a.target {
         BenchTarget::Cluster(c) => cluster(c),
-        BenchTarget::Model(m) => super::bench_model::run(m),
+        BenchTarget::Engine(m) => super::bench_engine::run(m),
     }
 }
 

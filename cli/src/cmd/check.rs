@@ -71,7 +71,11 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         "--memory-limit needs the raftspec engine (drop --engine stateright)"
     );
     if let Some(dir) = &a.spill_dir {
-        anyhow::ensure!(dir.is_dir(), "--spill-dir {} is not a directory", dir.display());
+        anyhow::ensure!(
+            dir.is_dir(),
+            "--spill-dir {} is not a directory",
+            dir.display()
+        );
     }
     // Resolve every variant's bounds before running anything: bad input fails fast.
     let mut plans = Vec::new();
@@ -238,7 +242,10 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
         r.peak_memory_bytes as f64 / (1 << 20) as f64,
         r.bytes_per_state,
         if r.spilled_bytes > 0 {
-            format!(", {:.0} MiB spilled to disk", r.spilled_bytes as f64 / (1 << 20) as f64)
+            format!(
+                ", {:.0} MiB spilled to disk",
+                r.spilled_bytes as f64 / (1 << 20) as f64
+            )
         } else {
             String::new()
         }
@@ -301,7 +308,7 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
     println!();
 }
 
-/// Peak resident memory of this process (Linux `VmHWM`), for `bench model`.
+/// Peak resident memory of this process (Linux `VmHWM`).
 fn peak_memory_mb() -> Option<f64> {
     raftspec_engine::memory::peak_resident_bytes().map(|b| b as f64 / (1 << 20) as f64)
 }
@@ -333,7 +340,9 @@ fn parse_engine(s: &str) -> Result<Engine, String> {
     match s {
         "raftspec" => Ok(Engine::Raftspec),
         "stateright" => Ok(Engine::Stateright),
-        _ => Err(format!("unknown engine {s:?}: expected raftspec or stateright")),
+        _ => Err(format!(
+            "unknown engine {s:?}: expected raftspec or stateright"
+        )),
     }
 }
 

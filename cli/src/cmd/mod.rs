@@ -1,7 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
-pub mod bench_model;
+pub mod bench_engine;
 pub mod bugs;
 pub mod check;
 pub mod cluster;

@@ -55,14 +55,22 @@ fn unpack_server(r: &mut Reader<'_>, n: usize) -> Server {
 
 fn pack_result(w: &mut Writer<'_>, res: &FetchResult) {
     match res {
-        FetchResult::Records { fetch_offset, last_fetched_epoch, records, high_watermark } => {
+        FetchResult::Records {
+            fetch_offset,
+            last_fetched_epoch,
+            records,
+            high_watermark,
+        } => {
             w.bytes(&[0, *fetch_offset, *last_fetched_epoch]);
             w.opt(*high_watermark);
             w.seq(records, pack_entry);
         }
-        FetchResult::DivergingEpoch { fetch_offset, last_fetched_epoch, epoch, end_offset } => {
-            w.bytes(&[1, *fetch_offset, *last_fetched_epoch, *epoch, *end_offset])
-        }
+        FetchResult::DivergingEpoch {
+            fetch_offset,
+            last_fetched_epoch,
+            epoch,
+            end_offset,
+        } => w.bytes(&[1, *fetch_offset, *last_fetched_epoch, *epoch, *end_offset]),
         FetchResult::Error { error } => w.bytes(&[2, *error as u8]),
     }
 }
@@ -92,22 +100,47 @@ fn unpack_result(r: &mut Reader<'_>) -> FetchResult {
 
 fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
     match m {
-        Msg::Vote { from, to, epoch, last_epoch, last_offset } => {
-            w.bytes(&[0, *from, *to, *epoch, *last_epoch, *last_offset])
-        }
-        Msg::VoteResponse { from, to, epoch, leader, granted } => {
+        Msg::Vote {
+            from,
+            to,
+            epoch,
+            last_epoch,
+            last_offset,
+        } => w.bytes(&[0, *from, *to, *epoch, *last_epoch, *last_offset]),
+        Msg::VoteResponse {
+            from,
+            to,
+            epoch,
+            leader,
+            granted,
+        } => {
             w.bytes(&[1, *from, *to, *epoch, *granted as u8]);
             w.opt(*leader);
         }
         Msg::BeginQuorumEpoch { from, to, epoch } => w.bytes(&[2, *from, *to, *epoch]),
-        Msg::EndQuorumEpoch { from, to, epoch, successors } => {
+        Msg::EndQuorumEpoch {
+            from,
+            to,
+            epoch,
+            successors,
+        } => {
             w.bytes(&[3, *from, *to, *epoch]);
             w.seq(successors, |w, s| w.u8(*s));
         }
-        Msg::Fetch { from, to, epoch, fetch_offset, last_fetched_epoch } => {
-            w.bytes(&[4, *from, *to, *epoch, *fetch_offset, *last_fetched_epoch])
-        }
-        Msg::FetchResponse { from, to, epoch, leader, result } => {
+        Msg::Fetch {
+            from,
+            to,
+            epoch,
+            fetch_offset,
+            last_fetched_epoch,
+        } => w.bytes(&[4, *from, *to, *epoch, *fetch_offset, *last_fetched_epoch]),
+        Msg::FetchResponse {
+            from,
+            to,
+            epoch,
+            leader,
+            result,
+        } => {
             w.bytes(&[5, *from, *to, *epoch]);
             w.opt(*leader);
             pack_result(w, result);
@@ -118,19 +151,53 @@ fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
 fn unpack_msg(r: &mut Reader<'_>) -> Msg {
     let (tag, from, to, epoch) = (r.u8(), r.u8(), r.u8(), r.u8());
     match tag {
-        0 => Msg::Vote { from, to, epoch, last_epoch: r.u8(), last_offset: r.u8() },
-        1 => Msg::VoteResponse { from, to, epoch, granted: r.bool(), leader: r.opt() },
+        0 => Msg::Vote {
+            from,
+            to,
+            epoch,
+            last_epoch: r.u8(),
+            last_offset: r.u8(),
+        },
+        1 => Msg::VoteResponse {
+            from,
+            to,
+            epoch,
+            granted: r.bool(),
+            leader: r.opt(),
+        },
         2 => Msg::BeginQuorumEpoch { from, to, epoch },
-        3 => Msg::EndQuorumEpoch { from, to, epoch, successors: r.seq(|r| r.u8()) },
-        4 => Msg::Fetch { from, to, epoch, fetch_offset: r.u8(), last_fetched_epoch: r.u8() },
-        _ => Msg::FetchResponse { from, to, epoch, leader: r.opt(), result: unpack_result(r) },
+        3 => Msg::EndQuorumEpoch {
+            from,
+            to,
+            epoch,
+            successors: r.seq(|r| r.u8()),
+        },
+        4 => Msg::Fetch {
+            from,
+            to,
+            epoch,
+            fetch_offset: r.u8(),
+            last_fetched_epoch: r.u8(),
+        },
+        _ => Msg::FetchResponse {
+            from,
+            to,
+            epoch,
+            leader: r.opt(),
+            result: unpack_result(r),
+        },
     }
 }
 
 impl Packing for KraftState {
     fn pack(&self, w: &mut Writer<'_>) {
         let n = self.servers.len();
-        w.bytes(&[n as u8, self.restarts, self.commit_conflict as u8, self.marker]);
+        w.bytes(&[
+            n as u8,
+            self.restarts,
+            self.commit_conflict as u8,
+            self.marker,
+        ]);
         for s in &self.servers {
             pack_server(w, s, n);
         }
@@ -149,8 +216,18 @@ impl Packing for KraftState {
         let servers = (0..n).map(|_| unpack_server(r, n)).collect();
         let mut network = crate::network::Network::default();
         network.in_flight = r.seq(|r| (unpack_msg(r), r.u8()));
-        let committed = r.seq(|r| Committed { entry: unpack_entry(r), in_epoch: r.u8() });
-        KraftState { servers, network, restarts, committed, commit_conflict, marker }
+        let committed = r.seq(|r| Committed {
+            entry: unpack_entry(r),
+            in_epoch: r.u8(),
+        });
+        KraftState {
+            servers,
+            network,
+            restarts,
+            committed,
+            commit_conflict,
+            marker,
+        }
     }
 
     /// Votes matter only to a candidate (reset on becoming one), end offsets only to a leader

@@ -55,7 +55,16 @@ fn relation(id: Option<ServerId>, me: usize) -> (bool, bool) {
 
 impl Symmetric for KraftState {
     /// A server's contents without any server id.
-    type Key = (Role, Epoch, Log, Offset, (bool, bool), (bool, bool), u32, Offset);
+    type Key = (
+        Role,
+        Epoch,
+        Log,
+        Offset,
+        (bool, bool),
+        (bool, bool),
+        u32,
+        Offset,
+    );
 
     fn processes(&self) -> usize {
         self.servers.len()

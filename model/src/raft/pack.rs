@@ -56,27 +56,65 @@ fn unpack_server(r: &mut Reader<'_>, n: usize) -> Server {
 
 fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
     match m {
-        Msg::RequestVote { from, to, term, last_log_term, last_log_index } => {
-            w.bytes(&[0, *from, *to, *term, *last_log_term, *last_log_index])
-        }
-        Msg::RequestVoteResponse { from, to, term, granted } => {
-            w.bytes(&[1, *from, *to, *term, *granted as u8])
-        }
-        Msg::AppendEntries { from, to, term, prev_log_index, prev_log_term, entries, leader_commit } => {
-            w.bytes(&[2, *from, *to, *term, *prev_log_index, *prev_log_term, *leader_commit]);
+        Msg::RequestVote {
+            from,
+            to,
+            term,
+            last_log_term,
+            last_log_index,
+        } => w.bytes(&[0, *from, *to, *term, *last_log_term, *last_log_index]),
+        Msg::RequestVoteResponse {
+            from,
+            to,
+            term,
+            granted,
+        } => w.bytes(&[1, *from, *to, *term, *granted as u8]),
+        Msg::AppendEntries {
+            from,
+            to,
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        } => {
+            w.bytes(&[
+                2,
+                *from,
+                *to,
+                *term,
+                *prev_log_index,
+                *prev_log_term,
+                *leader_commit,
+            ]);
             w.seq(entries, pack_entry);
         }
-        Msg::AppendEntriesResponse { from, to, term, success, match_index } => {
-            w.bytes(&[3, *from, *to, *term, *success as u8, *match_index])
-        }
+        Msg::AppendEntriesResponse {
+            from,
+            to,
+            term,
+            success,
+            match_index,
+        } => w.bytes(&[3, *from, *to, *term, *success as u8, *match_index]),
     }
 }
 
 fn unpack_msg(r: &mut Reader<'_>) -> Msg {
     let (tag, from, to, term) = (r.u8(), r.u8(), r.u8(), r.u8());
     match tag {
-        0 => Msg::RequestVote { from, to, term, last_log_term: r.u8(), last_log_index: r.u8() },
-        1 => Msg::RequestVoteResponse { from, to, term, granted: r.bool() },
+        0 => Msg::RequestVote {
+            from,
+            to,
+            term,
+            last_log_term: r.u8(),
+            last_log_index: r.u8(),
+        },
+        1 => Msg::RequestVoteResponse {
+            from,
+            to,
+            term,
+            granted: r.bool(),
+        },
         2 => Msg::AppendEntries {
             from,
             to,
@@ -86,14 +124,25 @@ fn unpack_msg(r: &mut Reader<'_>) -> Msg {
             leader_commit: r.u8(),
             entries: r.seq(unpack_entry),
         },
-        _ => Msg::AppendEntriesResponse { from, to, term, success: r.bool(), match_index: r.u8() },
+        _ => Msg::AppendEntriesResponse {
+            from,
+            to,
+            term,
+            success: r.bool(),
+            match_index: r.u8(),
+        },
     }
 }
 
 impl Packing for RaftState {
     fn pack(&self, w: &mut Writer<'_>) {
         let n = self.servers.len();
-        w.bytes(&[n as u8, self.restarts, self.commit_conflict as u8, self.marker]);
+        w.bytes(&[
+            n as u8,
+            self.restarts,
+            self.commit_conflict as u8,
+            self.marker,
+        ]);
         for s in &self.servers {
             pack_server(w, s, n);
         }
@@ -112,8 +161,18 @@ impl Packing for RaftState {
         let servers = (0..n).map(|_| unpack_server(r, n)).collect();
         let mut network = crate::network::Network::default();
         network.in_flight = r.seq(|r| (unpack_msg(r), r.u8()));
-        let committed = r.seq(|r| Committed { entry: unpack_entry(r), in_term: r.u8() });
-        RaftState { servers, network, restarts, committed, commit_conflict, marker }
+        let committed = r.seq(|r| Committed {
+            entry: unpack_entry(r),
+            in_term: r.u8(),
+        });
+        RaftState {
+            servers,
+            network,
+            restarts,
+            committed,
+            commit_conflict,
+            marker,
+        }
     }
 
     /// votesGranted matters only to a candidate (set on becoming one), nextIndex and
