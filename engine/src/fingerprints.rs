@@ -2,7 +2,7 @@
 //!
 //! A fingerprint picks its shard by its top bits and its slot by the rest. Each shard has its
 //! own lock and grows on its own (by half, so memory rises smoothly and the load stays
-//! between 0.53 and 0.8): a growing shard holds up only the threads that hash into it, never
+//! between 0.57 and 0.85): a growing shard holds up only the threads that hash into it, never
 //! the whole search. With thousands of shards two threads rarely meet on one lock.
 
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -13,7 +13,7 @@ const SHARD_BITS: u32 = 10;
 const SHARDS: usize = 1 << SHARD_BITS;
 const INITIAL_SLOTS: usize = 64;
 /// Grow once a shard is this full (numerator over 100).
-const MAX_LOAD_PERCENT: usize = 80;
+const MAX_LOAD_PERCENT: usize = 85;
 
 /// Never stored: marks an empty slot. A fingerprint that hashes to it is remapped.
 const EMPTY: u64 = 0;

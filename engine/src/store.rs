@@ -49,21 +49,42 @@ impl SpillFile {
 /// How one state was reached: its parent's index in the previous level and the index of the
 /// action (in the parent's `actions()` list) that led here. Initial states record the index
 /// of the initial state instead of a parent.
+///
+/// Five bytes a state: the parent as `u32`, the action as `u8`; the rare action index of 255 or
+/// more is kept aside in `wide`.
 #[derive(Default)]
 pub struct Segment {
     pub parents: Vec<u32>,
-    pub actions: Vec<u16>,
+    pub actions: Vec<u8>,
+    /// (position, action) for actions of index `WIDE` or more, by position.
+    pub wide: Vec<(u32, u32)>,
 }
+
+const WIDE: u8 = u8::MAX;
 
 impl Segment {
     pub fn push(&mut self, parent: u64, action: usize) {
-        debug_assert!(
+        assert!(
             parent <= u32::MAX as u64,
             "a level of more than 2^32 states"
         );
-        debug_assert!(action <= u16::MAX as usize, "more than 2^16 actions");
+        if action >= WIDE as usize {
+            self.wide.push((self.parents.len() as u32, action as u32));
+        }
         self.parents.push(parent as u32);
-        self.actions.push(action as u16);
+        self.actions.push(action.min(WIDE as usize) as u8);
+    }
+
+    /// (parent, action) of the state at position `i`.
+    pub fn get(&self, i: usize) -> (u64, usize) {
+        let action = match self.actions[i] {
+            WIDE => {
+                let at = self.wide.partition_point(|&(p, _)| (p as usize) < i);
+                self.wide[at].1 as usize
+            }
+            a => a as usize,
+        };
+        (self.parents[i] as u64, action)
     }
 
     pub fn len(&self) -> usize {
@@ -75,32 +96,45 @@ impl Segment {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.parents.capacity() * 4 + self.actions.capacity() * 2
+        self.parents.capacity() * 4 + self.actions.capacity() + self.wide.capacity() * 8
     }
 
+    /// Gives back spare capacity once the segment is complete.
+    pub fn shrink(&mut self) {
+        self.parents.shrink_to_fit();
+        self.actions.shrink_to_fit();
+        self.wide.shrink_to_fit();
+    }
+
+    /// Layout: count (u64), parents, actions, then the wide pairs.
     fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.len() * 6);
+        let mut out = Vec::with_capacity(8 + self.len() * 5 + self.wide.len() * 8);
+        out.extend((self.len() as u64).to_le_bytes());
         self.parents
             .iter()
             .for_each(|p| out.extend(p.to_le_bytes()));
-        self.actions
-            .iter()
-            .for_each(|a| out.extend(a.to_le_bytes()));
+        out.extend_from_slice(&self.actions);
+        for (p, a) in &self.wide {
+            out.extend(p.to_le_bytes());
+            out.extend(a.to_le_bytes());
+        }
         out
     }
 
     fn from_bytes(bytes: &[u8]) -> Segment {
-        let n = bytes.len() / 6;
-        let (p, a) = bytes.split_at(4 * n);
-        Segment {
-            parents: p
-                .chunks_exact(4)
+        let u32s = |b: &[u8]| -> Vec<u32> {
+            b.chunks_exact(4)
                 .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
-                .collect(),
-            actions: a
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes(c.try_into().expect("2 bytes")))
-                .collect(),
+                .collect()
+        };
+        let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+        let (p, rest) = bytes[8..].split_at(4 * n);
+        let (a, w) = rest.split_at(n);
+        let w = u32s(w);
+        Segment {
+            parents: u32s(p),
+            actions: a.to_vec(),
+            wide: w.chunks_exact(2).map(|c| (c[0], c[1])).collect(),
         }
     }
 }
@@ -126,10 +160,11 @@ pub struct TraceStore {
 
 impl TraceStore {
     /// Adds the next level from its per-thread segments (in thread order).
-    pub fn push_level(&mut self, segments: Vec<Segment>) {
+    pub fn push_level(&mut self, mut segments: Vec<Segment>) {
         let mut starts = Vec::with_capacity(segments.len());
         let mut at = 0u64;
-        for s in &segments {
+        for s in &mut segments {
+            s.shrink();
             starts.push(at);
             at += s.len() as u64;
             self.ram_bytes += s.heap_bytes();
@@ -172,7 +207,7 @@ impl TraceStore {
         let l = &self.levels[level];
         let seg = l.starts.partition_point(|&s| s <= index) - 1;
         let i = (index - l.starts[seg]) as usize;
-        let read = |s: &Segment| (s.parents[i] as u64, s.actions[i] as usize);
+        let read = |s: &Segment| s.get(i);
         match &l.segments[seg] {
             Stored::Ram(s) => Ok(read(s)),
             Stored::Disk { at, len } => {
@@ -266,7 +301,11 @@ mod tests {
         let mut t = TraceStore::default();
         t.push_level(vec![seg(&[(0, 0)])]);
         t.push_level(vec![seg(&[(0, 3), (0, 4)]), seg(&[(0, 5)])]);
-        t.push_level(vec![seg(&[(2, 7)]), seg(&[]), seg(&[(1, 1), (0, 2)])]);
+        t.push_level(vec![
+            seg(&[(2, 7)]),
+            seg(&[]),
+            seg(&[(1, 1000), (0, 2), (1, 255)]),
+        ]);
         t
     }
 
@@ -274,8 +313,9 @@ mod tests {
     fn paths_follow_parents_across_segments() {
         let t = sample();
         assert_eq!(t.path_to(2, 0, None).unwrap(), (0, vec![5, 7]));
-        assert_eq!(t.path_to(2, 1, None).unwrap(), (0, vec![4, 1]));
+        assert_eq!(t.path_to(2, 1, None).unwrap(), (0, vec![4, 1000]));
         assert_eq!(t.path_to(2, 2, None).unwrap(), (0, vec![3, 2]));
+        assert_eq!(t.path_to(2, 3, None).unwrap(), (0, vec![4, 255]));
     }
 
     #[test]
@@ -286,7 +326,8 @@ mod tests {
         t.spill(&file).unwrap();
         assert_eq!(t.ram_bytes(), 0);
         assert!(!file.is_empty());
-        assert_eq!(t.path_to(2, 1, Some(&file)).unwrap(), (0, vec![4, 1]));
+        assert_eq!(t.path_to(2, 1, Some(&file)).unwrap(), (0, vec![4, 1000]));
+        assert_eq!(t.path_to(2, 3, Some(&file)).unwrap(), (0, vec![4, 255]));
         assert_eq!(t.path_to(2, 0, Some(&file)).unwrap(), (0, vec![5, 7]));
     }
 }
