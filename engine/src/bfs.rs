@@ -150,6 +150,7 @@ where
         let mut frontier = self.end_level(vec![init], &mut trace)?;
         let mut depth = 0;
         let mut stopped = false;
+        let mut next_tick = Duration::from_secs(1);
         while !frontier.is_empty() {
             depth += 1;
             let level = Level {
@@ -158,7 +159,12 @@ where
                 stops: &stops,
                 stop: AtomicBool::new(false),
             };
-            let outs = self.expand_level(&level, opts, start, (unique, generated, depth))?;
+            let outs = self.expand_level(
+                &level,
+                opts,
+                (start, &mut next_tick),
+                (unique, generated, depth),
+            )?;
             let (level_generated, level_unique) = self.take_counters();
             stopped = level.stop.load(Relaxed);
             self.settle(&outs, depth - 1, &mut settled, &mut found);
@@ -285,24 +291,34 @@ where
         &self,
         level: &Level<'_, P::Block>,
         opts: &mut Options<'_>,
-        start: Instant,
+        (start, next_tick): (Instant, &mut Duration),
         (unique, generated, depth): (u64, u64, usize),
     ) -> Result<Vec<ThreadOut<P::Block>>, EngineError> {
         let next = AtomicUsize::new(0);
         let frontier_len: u64 = level.blocks.iter().map(|b| b.len).sum();
         std::thread::scope(|s| {
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
             let handles: Vec<_> = (0..self.counters.len())
                 .map(|t| {
-                    let next = &next;
-                    s.spawn(move || self.expand_blocks(level, next, t))
+                    let (next, done) = (&next, done_tx.clone());
+                    s.spawn(move || {
+                        let out = self.expand_blocks(level, next, t);
+                        let _ = done.send(());
+                        out
+                    })
                 })
                 .collect();
-            let mut last_report = start.elapsed();
-            while !handles.iter().all(|h| h.is_finished()) {
-                std::thread::sleep(Duration::from_millis(20));
-                if start.elapsed() >= last_report + Duration::from_secs(1) {
-                    last_report = start.elapsed();
-                    self.tick(opts, start, unique, generated, depth, frontier_len);
+            // Wake when a thread finishes (short levels cost no polling delay) or when the next
+            // progress tick is due (ticks are once a second across levels).
+            let mut finished = 0;
+            while finished < handles.len() {
+                let wait = (*next_tick).saturating_sub(start.elapsed());
+                match done_rx.recv_timeout(wait) {
+                    Ok(()) => finished += 1,
+                    Err(_) => {
+                        *next_tick = start.elapsed() + Duration::from_secs(1);
+                        self.tick(opts, start, unique, generated, depth, frontier_len);
+                    }
                 }
             }
             handles
