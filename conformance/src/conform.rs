@@ -6,7 +6,7 @@ use crate::kraft::KraftNode;
 use crate::protocol::{Protocol, WithoutKnownDifferences};
 use crate::raft::RaftNode;
 use crate::record::{
-    record, replay_validated, validate, RecordOptions, Validation, KRAFT_TIMERS, RAFT_TIMERS,
+    record, replay_validated, validate, RecordOptions, Validation,
     TOO_MANY_ELECTIONS,
 };
 use crate::replay::{replay, Divergence, DivergenceJson};
@@ -362,7 +362,6 @@ pub fn record_run(
                     &spec,
                     &target.raft_node(),
                     "raft",
-                    &RAFT_TIMERS,
                     14,
                     &o,
                     progress,
@@ -377,7 +376,6 @@ pub fn record_run(
                     &spec,
                     &target.kraft_node(),
                     "kraft",
-                    &KRAFT_TIMERS,
                     max_term,
                     &o,
                     progress,

@@ -246,6 +246,10 @@ pub trait Node {
     /// The node's abstract state now.
     fn state(&self) -> NodeState;
 
+    /// The timers the node arms in its current role, for real-time drivers (the recorder).
+    /// Replay ignores it: the model says which timer fires.
+    fn timers(&self) -> Vec<Timer>;
+
     /// What a message this node sent means in the model's vocabulary; `Err` when the model
     /// cannot express it (e.g. more entries than the model sends at once).
     fn abstract_message(

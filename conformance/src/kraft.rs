@@ -199,7 +199,7 @@ impl KraftNode {
     fn feed(&mut self, input: Input<Message>, r: &mut Reaction<Message>) -> Result<(), String> {
         let out = self.core.step(input);
         if let Some(f) = out.fatal {
-            return Err(f);
+            return Err(f.to_string());
         }
         r.sent
             .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
@@ -253,6 +253,11 @@ impl Node for KraftNode {
             Event::ClientRequest(v) => self.feed(Input::Propose(value_payload(v)), &mut r)?,
         }
         Ok(r)
+    }
+
+    fn timers(&self) -> Vec<Timer> {
+        let armed = self.core.timers().iter();
+        armed.map(|t| crate::raft::driver_timer(*t)).collect()
     }
 
     fn restart(&mut self) {

@@ -197,6 +197,18 @@ impl RaftNode {
     }
 }
 
+/// A timer of raftspec's cores in the driver API's words.
+pub(crate) fn driver_timer(t: raftspec_impl::core::Timer) -> Timer {
+    use raftspec_impl::core::Timer as T;
+    match t {
+        T::ElectionTimeout => Timer::Election,
+        T::HeartbeatTimeout => Timer::Heartbeat,
+        T::FetchTimeout => Timer::Fetch,
+        T::CheckQuorumTimeout => Timer::CheckQuorum,
+        T::BeginQuorumEpochTimeout => Timer::BeginQuorumEpoch,
+    }
+}
+
 fn model_entry(e: &ImplEntry) -> Result<Entry, String> {
     match abstract_entry(e).payload {
         Payload::Value(v) => Ok(Entry {
@@ -230,12 +242,16 @@ impl Node for RaftNode {
         };
         let out = self.core.step(input);
         if let Some(f) = out.fatal {
-            return Err(f);
+            return Err(f.to_string());
         }
         Ok(Reaction {
             sent: out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect(),
             reset_election_timer: out.reset_election_timer,
         })
+    }
+
+    fn timers(&self) -> Vec<Timer> {
+        self.core.timers().iter().map(|t| driver_timer(*t)).collect()
     }
 
     fn restart(&mut self) {

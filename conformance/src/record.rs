@@ -59,34 +59,19 @@ impl Default for RecordOptions {
     }
 }
 
-/// Which timers run for a node in a given role.
-pub struct TimerPolicy {
-    /// The role has an election timer (reset when the node asks for it).
-    pub election: fn(Role) -> bool,
-    /// Periodic timers of the role, with their period in heartbeat periods.
-    pub periodic: fn(Role) -> &'static [(Timer, u32)],
+/// How often the recorder fires a periodic timer the node arms, in heartbeat periods; the
+/// election timer is drawn from the election range instead. `None`: the recorder never fires
+/// it (a KRaft leader's BeginQuorumEpoch resend: the loopback transport loses nothing, and a
+/// follower that has not heard of the epoch yet learns it from the leader's first send).
+/// A KRaft follower fetches every period while it has no fetch in flight; a leader checks
+/// its quorum every 40 periods.
+fn period(t: Timer) -> Option<u32> {
+    match t {
+        Timer::Election | Timer::BeginQuorumEpoch => None,
+        Timer::Heartbeat | Timer::Fetch => Some(1),
+        Timer::CheckQuorum => Some(40),
+    }
 }
-
-/// KRaft: every role but Leader has an election timer (a Follower's is its fetch timeout,
-/// restarted by each successful fetch); a Follower fetches every heartbeat period while it has
-/// no fetch in flight; a Leader checks its quorum every 40 periods.
-pub const KRAFT_TIMERS: TimerPolicy = TimerPolicy {
-    election: |r| r != Role::Leader,
-    periodic: |r| match r {
-        Role::Follower => &[(Timer::Fetch, 1)],
-        Role::Leader => &[(Timer::CheckQuorum, 40)],
-        _ => &[],
-    },
-};
-
-/// Raft: followers and candidates time out into elections; a leader's heartbeat is periodic.
-pub const RAFT_TIMERS: TimerPolicy = TimerPolicy {
-    election: |r| matches!(r, Role::Follower | Role::Candidate),
-    periodic: |r| match r {
-        Role::Leader => &[(Timer::Heartbeat, 1)],
-        _ => &[],
-    },
-};
 
 /// The start of the error of a run whose elections did not fit the model's bounds (timing
 /// luck: another seed usually does).
@@ -103,7 +88,6 @@ pub fn record<P, N>(
     spec: &P,
     make: &dyn Fn(NodeId, u8) -> N,
     mode: &str,
-    policy: &TimerPolicy,
     max_term: u8,
     opts: &RecordOptions,
     progress: &mut dyn FnMut(&str),
@@ -216,19 +200,21 @@ where
         if proposed == opts.requests && states.iter().all(settled) && !states[0].log.is_empty() {
             break Ok(());
         }
-        // Timers that apply to each node's role now.
-        for (i, s) in states.iter().enumerate() {
-            let t = &mut timers[i];
-            let periodic = (policy.periodic)(s.role);
+        // The timers each node arms in its role now.
+        for (t, node) in timers.iter_mut().zip(&run.nodes) {
+            let armed = node.timers();
+            let election_armed = armed.contains(&Timer::Election);
             t.retain(|k, _| match k {
-                TimerKey::Election => (policy.election)(s.role),
-                TimerKey::Periodic(p) => periodic.iter().any(|(q, _)| q == p),
+                TimerKey::Election => election_armed,
+                TimerKey::Periodic(p) => armed.contains(p),
             });
-            if (policy.election)(s.role) && !t.contains_key(&TimerKey::Election) {
+            if election_armed && !t.contains_key(&TimerKey::Election) {
                 t.insert(TimerKey::Election, now + election(&mut rng));
             }
-            for (p, k) in periodic {
-                t.entry(TimerKey::Periodic(*p)).or_insert(now + hb * *k);
+            for p in armed {
+                if let Some(k) = period(p) {
+                    t.entry(TimerKey::Periodic(p)).or_insert(now + hb * k);
+                }
             }
         }
         // The client: one request at a time, to the leader, once the last one is committed.

@@ -3,7 +3,7 @@
 use raftspec_conformance::conform::{
     catalog_results, conform, default_options, replay_trace, Target,
 };
-use raftspec_conformance::driver::{Event, Node, NodeId, NodeState, Reaction};
+use raftspec_conformance::driver::{Event, Node, NodeId, NodeState, Reaction, Timer};
 use raftspec_conformance::raft::RaftNode;
 use raftspec_conformance::replay::replay;
 use raftspec_conformance::search::{is_model_trace, proptest_search};
@@ -216,6 +216,9 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
         fn state(&self) -> NodeState {
             self.0.state()
         }
+        fn timers(&self) -> Vec<Timer> {
+            self.0.timers()
+        }
         fn abstract_message(&self, f: NodeId, t: NodeId, m: &Self::Message) -> Result<Msg, String> {
             self.0.abstract_message(f, t, m)
         }
@@ -257,6 +260,9 @@ fn an_adapter_with_its_own_message_type_plugs_in() {
         }
         fn state(&self) -> NodeState {
             self.0.state()
+        }
+        fn timers(&self) -> Vec<Timer> {
+            self.0.timers()
         }
         fn abstract_message(&self, f: NodeId, t: NodeId, m: &Vec<u8>) -> Result<Msg, String> {
             let m = serde_json::from_slice(m).map_err(|e| e.to_string())?;

@@ -143,23 +143,18 @@ pub struct NodeConfig {
 
 /// Why a node stopped or could not start. `Usage` errors (bad configuration, a data directory
 /// that is not ours) are the caller's to report with exit code 2.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum NodeError {
+    #[error("{0}")]
     Usage(String),
-    Storage(crate::storage::StorageError),
-    Fatal(String),
+    #[error("storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
+    /// The core refused to go on.
+    #[error(transparent)]
+    Core(#[from] crate::core::Fatal),
+    #[error("event channel closed")]
+    ChannelClosed,
 }
-
-impl fmt::Display for NodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NodeError::Usage(m) | NodeError::Fatal(m) => f.write_str(m),
-            NodeError::Storage(e) => write!(f, "storage: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for NodeError {}
 
 /// Run a node until a fatal error. Never returns `Ok` in normal operation.
 pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
