@@ -6,8 +6,7 @@ use crate::kraft::KraftNode;
 use crate::protocol::{Protocol, WithoutKnownDifferences};
 use crate::raft::RaftNode;
 use crate::record::{
-    record, replay_validated, validate, RecordOptions, Validation,
-    TOO_MANY_ELECTIONS,
+    record, replay_validated, validate, RecordOptions, Validation, TOO_MANY_ELECTIONS,
 };
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::sources::{actions_of_trace, TraceProblem};
@@ -358,29 +357,14 @@ pub fn record_run(
         let result = match variant {
             Variant::Raft => {
                 let spec = RaftModel::new(default_options(Variant::Raft).walk_bounds, None);
-                record(
-                    &spec,
-                    &target.raft_node(),
-                    "raft",
-                    14,
-                    &o,
-                    progress,
-                )
+                record(&spec, &target.raft_node(), "raft", 14, &o, progress)
             }
             Variant::Kraft => {
                 // A KRaft log holds one LeaderChange record per election.
                 let budget = raftspec_model::kraft::LOG_CAPACITY as u8;
                 let max_term = budget.saturating_sub(o.requests + o.restarts).max(1);
                 let spec = KraftModel::new(default_options(Variant::Kraft).walk_bounds, None);
-                record(
-                    &spec,
-                    &target.kraft_node(),
-                    "kraft",
-                    max_term,
-                    &o,
-                    progress,
-                )
-                .and_then(|t| {
+                record(&spec, &target.kraft_node(), "kraft", max_term, &o, progress).and_then(|t| {
                     kraft_bounds_ok(&t.bounds)
                         .map(|_| t)
                         .map_err(|e| format!("{TOO_MANY_ELECTIONS}: {e}"))

@@ -251,7 +251,11 @@ impl Node for RaftNode {
     }
 
     fn timers(&self) -> Vec<Timer> {
-        self.core.timers().iter().map(|t| driver_timer(*t)).collect()
+        self.core
+            .timers()
+            .iter()
+            .map(|t| driver_timer(*t))
+            .collect()
     }
 
     fn restart(&mut self) {

@@ -170,7 +170,6 @@ pub struct KraftView {
     pub votes_granted: BTreeSet<NodeId>,
 }
 
-
 #[derive(Clone, Debug)]
 pub struct KraftCore {
     id: NodeId,
@@ -488,10 +487,8 @@ impl KraftCore {
             Input::Propose(_) => self.refuse_proposal(out),
             Input::Receive { from, msg } => match msg {
                 Message::Vote { .. } => self.answer_vote(from, false, None, out),
-                Message::BeginQuorumEpoch { leader, .. } => {
-                    if self.leader == Some(leader) {
-                        out.reset_election_timer = true;
-                    }
+                Message::BeginQuorumEpoch { leader, .. } if self.leader == Some(leader) => {
+                    out.reset_election_timer = true;
                 }
                 Message::EndQuorumEpoch {
                     leader,
@@ -538,12 +535,13 @@ impl KraftCore {
             }
             Input::Receive {
                 from,
-                msg: Message::VoteResponse {
-                    leader,
-                    granted: true,
-                    ..
-                },
-            } if !leader.is_some_and(|l| l != self.id) => {
+                msg:
+                    Message::VoteResponse {
+                        leader,
+                        granted: true,
+                        ..
+                    },
+            } if leader.is_none_or(|l| l == self.id) => {
                 // A grant that names no other leader of this epoch.
                 self.granted.insert(from);
                 if self.granted.len() >= majority(self.voters.len()) {
@@ -658,7 +656,13 @@ impl KraftCore {
         self.answer_vote(from, granted, None, out);
     }
 
-    fn answer_vote(&self, to: NodeId, granted: bool, e: Option<ErrorCode>, out: &mut Output<Message>) {
+    fn answer_vote(
+        &self,
+        to: NodeId,
+        granted: bool,
+        e: Option<ErrorCode>,
+        out: &mut Output<Message>,
+    ) {
         out.send.push((
             to,
             Message::VoteResponse {
@@ -779,9 +783,10 @@ impl KraftCore {
             self.end_offsets.insert(from, Some(fo));
             self.update_leader_hw();
             let start = fo as usize;
-            records = self
-                .log
-                .slice(start, start.saturating_add(self.cfg.max_entries_per_message));
+            records = self.log.slice(
+                start,
+                start.saturating_add(self.cfg.max_entries_per_message),
+            );
         }
         out.send.push((
             from,
@@ -917,7 +922,10 @@ impl KraftCore {
         }
         debug_assert!(self.epoch >= before.epoch, "the epoch went back");
         debug_assert!(self.hw >= before.hw, "the high watermark went back");
-        debug_assert!(self.hw <= self.end_offset(), "high watermark beyond the log");
+        debug_assert!(
+            self.hw <= self.end_offset(),
+            "high watermark beyond the log"
+        );
         debug_assert!(
             self.epoch != before.epoch
                 || before.voted_for.is_none()

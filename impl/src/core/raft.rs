@@ -134,7 +134,6 @@ pub struct RaftView {
     pub votes_granted: BTreeSet<NodeId>,
 }
 
-
 /// One Raft server.
 #[derive(Clone, Debug)]
 pub struct RaftCore {
@@ -638,7 +637,9 @@ impl RaftCore {
         debug_assert!(self.commit >= before.commit, "the commit index went back");
         debug_assert!(self.commit <= self.last_index(), "commit beyond the log");
         debug_assert!(
-            self.term != before.term || before.voted_for.is_none() || self.voted_for == before.voted_for,
+            self.term != before.term
+                || before.voted_for.is_none()
+                || self.voted_for == before.voted_for,
             "a second vote in term {}",
             self.term
         );

@@ -180,9 +180,7 @@ impl<C: Core> Driver<C> {
             let first = match self.rx.recv_timeout(next.saturating_duration_since(now)) {
                 Ok(e) => Some(e),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(NodeError::ChannelClosed)
-                }
+                Err(RecvTimeoutError::Disconnected) => return Err(NodeError::ChannelClosed),
             };
             self.batch(first)?;
         }
