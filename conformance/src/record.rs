@@ -10,7 +10,9 @@
 //! instead of the model's full state (the model's history variables and its network cannot be
 //! observed on a real node).
 
-use crate::driver::{first_difference_json, Event, Node, NodeId, NodeState, Role, Timer};
+use crate::driver::{
+    first_difference_json, Event, Inexpressible, Node, NodeFailure, NodeId, NodeState, Role, Timer,
+};
 use crate::protocol::{delivery_is_noop, ModelStep, Protocol};
 use crate::replay::{replay, Divergence};
 use crate::sources::Rng;
@@ -73,16 +75,82 @@ fn period(t: Timer) -> Option<u32> {
     }
 }
 
-/// The start of the error of a run whose elections did not fit the model's bounds (timing
-/// luck: another seed usually does).
-pub const TOO_MANY_ELECTIONS: &str = "too many elections";
+/// Why a run could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("--requests must be at most {max} (the model's longest log)")]
+    TooManyRequests { max: usize },
+    #[error("the election timeout range must be non-empty")]
+    EmptyElectionRange,
+    #[error("cannot listen on loopback: {0}")]
+    Listen(#[source] std::io::Error),
+    #[error("cannot read a listener's address: {0}")]
+    ListenerAddress(#[source] std::io::Error),
+    #[error(
+        "the cluster did not finish in {limit_ms} ms ({steps} steps recorded, {proposed} requests sent; {nodes})"
+    )]
+    Unfinished {
+        limit_ms: u64,
+        steps: usize,
+        proposed: u8,
+        /// Each node's role, term, log length and commit.
+        nodes: String,
+    },
+    /// The run's terms passed what the model's bounds hold (timing luck: another seed
+    /// usually does).
+    #[error("too many elections: terms reached {reached} (at most {max} fit the model's bounds)")]
+    TooManyTerms { reached: u8, max: u8 },
+    /// The run's elections made bounds the model cannot hold (timing luck, as above).
+    #[error("too many elections: {0}")]
+    BoundsExceeded(#[source] raftspec_model::bounds::BoundsError),
+    #[error("S{node} stopped: {source}")]
+    NodeStopped { node: NodeId, source: NodeFailure },
+    #[error("S{node} sent a message the model cannot express: {source}")]
+    Inexpressible { node: NodeId, source: Inexpressible },
+    #[error("the transports stopped")]
+    TransportsStopped,
+}
+
+impl RecordError {
+    /// A run whose elections did not fit the model's bounds: another seed usually does.
+    pub fn is_too_many_elections(&self) -> bool {
+        matches!(
+            self,
+            RecordError::TooManyTerms { .. } | RecordError::BoundsExceeded(_)
+        )
+    }
+}
+
+/// Why a recording cannot be validated: it is not a recording of the spec's variant.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error(
+        "not a recorded run (its states have no \"sent\" field): replay model traces with `raftspec replay`"
+    )]
+    NotARecording,
+    #[error("recorded state {step} has no \"servers\" array of {servers} node states")]
+    NoServers { step: usize, servers: usize },
+    #[error("recorded state {0} has no \"sent\" array")]
+    NoSent(usize),
+    #[error("recorded state {step}: bad \"sent\": {source}")]
+    BadSent {
+        step: usize,
+        source: serde_json::Error,
+    },
+    #[error("recorded step {step}: action_args is not a {variant} action: {source}")]
+    BadAction {
+        step: usize,
+        variant: raftspec_model::Variant,
+        source: serde_json::Error,
+    },
+}
 
 /// A message a node's transport received, for the one event loop.
 type Inbox<M> = mpsc::Receiver<(NodeId, NodeId, M)>;
 
 /// Runs a real cluster and records it. `spec` names actions and labels them (its bounds do
 /// not matter; the recording's bounds are computed from what the run needed); a run whose
-/// terms pass `max_term` stops with [`TOO_MANY_ELECTIONS`].
+/// terms pass `max_term` stops with [`RecordError::TooManyTerms`].
 #[allow(clippy::too_many_arguments)]
 pub fn record<P, N>(
     spec: &P,
@@ -91,32 +159,31 @@ pub fn record<P, N>(
     max_term: u8,
     opts: &RecordOptions,
     progress: &mut dyn FnMut(&str),
-) -> Result<Trace, String>
+) -> Result<Trace, RecordError>
 where
     P: Protocol,
     N: Node<Abstract = P::Msg>,
     N::Message: Serialize + DeserializeOwned + Send + 'static,
 {
     if opts.requests as usize > raftspec_model::bounds::MAX_LOG || opts.requests > 9 {
-        return Err(format!(
-            "--requests must be at most {} (the model's longest log)",
-            raftspec_model::bounds::MAX_LOG
-        ));
+        return Err(RecordError::TooManyRequests {
+            max: raftspec_model::bounds::MAX_LOG,
+        });
     }
     if opts.election_ms.0 == 0 || opts.election_ms.1 <= opts.election_ms.0 {
-        return Err("the election timeout range must be non-empty".into());
+        return Err(RecordError::EmptyElectionRange);
     }
     let n = opts.servers;
     let listeners = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+        .map_err(RecordError::Listen)?;
     let addrs: BTreeMap<u64, SocketAddr> = listeners
         .iter()
         .enumerate()
         .map(|(i, l)| Ok((i as u64, l.local_addr()?)))
         .collect::<Result<_, std::io::Error>>()
-        .map_err(|e| format!("cannot read a listener's address: {e}"))?;
+        .map_err(RecordError::ListenerAddress)?;
     let (tx, inbox): (_, Inbox<N::Message>) = mpsc::channel();
     let transports: Vec<Transport<N::Message>> = listeners
         .into_iter()
@@ -178,19 +245,19 @@ where
                     )
                 })
                 .collect();
-            break Err(format!(
-                "the cluster did not finish in {} ms ({} steps recorded, {proposed} requests sent; {})",
-                opts.time_limit_ms,
-                run.steps.len() - 1,
-                nodes.join(", ")
-            ));
+            break Err(RecordError::Unfinished {
+                limit_ms: opts.time_limit_ms,
+                steps: run.steps.len() - 1,
+                proposed,
+                nodes: nodes.join(", "),
+            });
         }
         let states: Vec<NodeState> = run.nodes.iter().map(|x| x.state()).collect();
         if run.max_term > max_term {
-            break Err(format!(
-                "{TOO_MANY_ELECTIONS}: terms reached {} (at most {max_term} fit the model's bounds)",
-                run.max_term
-            ));
+            break Err(RecordError::TooManyTerms {
+                reached: run.max_term,
+                max: max_term,
+            });
         }
         let leader = states
             .iter()
@@ -261,11 +328,7 @@ where
             Ok((to, from, msg)) => {
                 let abs = match run.nodes[from as usize].abstract_message(from, to, &msg) {
                     Ok(a) => a,
-                    Err(e) => {
-                        break Err(format!(
-                            "S{from} sent a message the model cannot express: {e}"
-                        ))
-                    }
+                    Err(source) => break Err(RecordError::Inexpressible { node: from, source }),
                 };
                 match run.step(to, Event::Receive { from, msg }, ModelStep::Deliver(abs)) {
                     Ok((sent, reset)) => {
@@ -293,7 +356,7 @@ where
                 }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Err("the transports stopped".into());
+                break Err(RecordError::TransportsStopped);
             }
         }
     };
@@ -402,18 +465,18 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
         node: NodeId,
         event: Event<N::Message>,
         step: ModelStep<P::Msg>,
-    ) -> Result<(Vec<(NodeId, N::Message)>, bool), String> {
+    ) -> Result<(Vec<(NodeId, N::Message)>, bool), RecordError> {
         let is_timer = matches!(step, ModelStep::Timer(..));
         let before = is_timer.then(|| self.nodes[node as usize].state());
         let r = self.nodes[node as usize]
             .step(event)
-            .map_err(|e| format!("S{node} stopped: {e}"))?;
+            .map_err(|source| RecordError::NodeStopped { node, source })?;
         let abs = r
             .sent
             .iter()
             .map(|(to, m)| self.nodes[node as usize].abstract_message(node, *to, m))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("S{node} sent a message the model cannot express: {e}"))?;
+            .map_err(|source| RecordError::Inexpressible { node, source })?;
         if let ModelStep::Deliver(m) = &step {
             if let Some(i) = self.in_flight.iter().position(|x| x == m) {
                 self.in_flight.swap_remove(i);
@@ -462,30 +525,28 @@ pub fn is_recording(t: &Trace) -> bool {
 pub fn validate<P: Protocol>(
     spec: &P,
     rec: &Trace,
-) -> Result<Result<Validation, Box<Divergence>>, String> {
+) -> Result<Result<Validation, Box<Divergence>>, RecordingError> {
     let n = spec.bounds().servers as usize;
-    let servers_of = |i: usize| -> Result<&Vec<Value>, String> {
+    let servers_of = |i: usize| -> Result<&Vec<Value>, RecordingError> {
         rec.steps[i]
             .state
             .get("servers")
             .and_then(Value::as_array)
             .filter(|a| a.len() == n)
-            .ok_or_else(|| {
-                format!("recorded state {i} has no \"servers\" array of {n} node states")
+            .ok_or(RecordingError::NoServers {
+                step: i,
+                servers: n,
             })
     };
-    let sent_of = |i: usize| -> Result<Vec<P::Msg>, String> {
+    let sent_of = |i: usize| -> Result<Vec<P::Msg>, RecordingError> {
         match rec.steps[i].state.get("sent") {
-            None => Err(format!("recorded state {i} has no \"sent\" array")),
+            None => Err(RecordingError::NoSent(i)),
             Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("recorded state {i}: bad \"sent\": {e}")),
+                .map_err(|source| RecordingError::BadSent { step: i, source }),
         }
     };
     if !is_recording(rec) {
-        return Err(
-            "not a recorded run (its states have no \"sent\" field): replay model traces with `raftspec replay`"
-                .into(),
-        );
+        return Err(RecordingError::NotARecording);
     }
     let mut state = spec
         .init_states()
@@ -507,24 +568,26 @@ pub fn validate<P: Protocol>(
                 known: None,
             })
         };
-    let compare =
-        |step: usize, label: &str, st: &P::State| -> Result<Option<Box<Divergence>>, String> {
-            let recorded = servers_of(step)?;
-            for (i, r) in recorded.iter().enumerate() {
-                let e = spec.node_state(st, i as NodeId).to_json();
-                if let Some(d) = first_difference_json(&e, r) {
-                    return Ok(Some(diverge(
-                        step,
-                        label.to_string(),
-                        Some(i as NodeId),
-                        &d.field,
-                        d.expected,
-                        d.actual,
-                    )));
-                }
+    let compare = |step: usize,
+                   label: &str,
+                   st: &P::State|
+     -> Result<Option<Box<Divergence>>, RecordingError> {
+        let recorded = servers_of(step)?;
+        for (i, r) in recorded.iter().enumerate() {
+            let e = spec.node_state(st, i as NodeId).to_json();
+            if let Some(d) = first_difference_json(&e, r) {
+                return Ok(Some(diverge(
+                    step,
+                    label.to_string(),
+                    Some(i as NodeId),
+                    &d.field,
+                    d.expected,
+                    d.actual,
+                )));
             }
-            Ok(None)
-        };
+        }
+        Ok(None)
+    };
     if let Some(d) = compare(0, "initial state", &state)? {
         return Ok(Err(d));
     }
@@ -543,12 +606,13 @@ pub fn validate<P: Protocol>(
             .as_ref()
             .expect("non-initial steps have actions");
         let label = ta.label.clone();
-        let action = spec.action_from_json(&ta.args).map_err(|e| {
-            format!(
-                "recorded step {i}: action_args is not a {} action: {e}",
-                spec.variant()
-            )
-        })?;
+        let action =
+            spec.action_from_json(&ta.args)
+                .map_err(|source| RecordingError::BadAction {
+                    step: i,
+                    variant: spec.variant(),
+                    source,
+                })?;
         let ms = spec.model_step(&action);
         let sent = sent_of(i)?;
         let d = |node, field: &str, e: String, a: String| {
