@@ -154,10 +154,10 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
 /// Why a suite cannot run: its bounds are ones the model cannot hold.
 #[derive(Debug, thiserror::Error)]
 pub enum ConformError {
-    #[error("bounds of graph {graph}: {source}")]
-    GraphBounds { graph: String, source: BoundsError },
+    #[error("bounds of graph {graph}: {error}")]
+    GraphBounds { graph: String, error: BoundsError },
     #[error("walk bounds: {0}")]
-    WalkBounds(#[source] BoundsError),
+    WalkBounds(BoundsError),
     #[error(transparent)]
     KraftBounds(BoundsError),
 }
@@ -172,9 +172,9 @@ pub fn conform(
     for g in &opts.graphs {
         g.bounds
             .validate()
-            .map_err(|source| ConformError::GraphBounds {
+            .map_err(|error| ConformError::GraphBounds {
                 graph: g.name.to_string(),
-                source,
+                error,
             })?;
     }
     opts.walk_bounds

@@ -83,9 +83,9 @@ pub enum RecordError {
     #[error("the election timeout range must be non-empty")]
     EmptyElectionRange,
     #[error("cannot listen on loopback: {0}")]
-    Listen(#[source] std::io::Error),
+    Listen(std::io::Error),
     #[error("cannot read a listener's address: {0}")]
-    ListenerAddress(#[source] std::io::Error),
+    ListenerAddress(std::io::Error),
     #[error(
         "the cluster did not finish in {limit_ms} ms ({steps} steps recorded, {proposed} requests sent; {nodes})"
     )]
@@ -102,11 +102,11 @@ pub enum RecordError {
     TooManyTerms { reached: u8, max: u8 },
     /// The run's elections made bounds the model cannot hold (timing luck, as above).
     #[error("too many elections: {0}")]
-    BoundsExceeded(#[source] raftspec_model::bounds::BoundsError),
-    #[error("S{node} stopped: {source}")]
-    NodeStopped { node: NodeId, source: NodeFailure },
-    #[error("S{node} sent a message the model cannot express: {source}")]
-    Inexpressible { node: NodeId, source: Inexpressible },
+    BoundsExceeded(raftspec_model::bounds::BoundsError),
+    #[error("S{node} stopped: {error}")]
+    NodeStopped { node: NodeId, error: NodeFailure },
+    #[error("S{node} sent a message the model cannot express: {error}")]
+    Inexpressible { node: NodeId, error: Inexpressible },
     #[error("the transports stopped")]
     TransportsStopped,
 }
@@ -132,16 +132,16 @@ pub enum RecordingError {
     NoServers { step: usize, servers: usize },
     #[error("recorded state {0} has no \"sent\" array")]
     NoSent(usize),
-    #[error("recorded state {step}: bad \"sent\": {source}")]
+    #[error("recorded state {step}: bad \"sent\": {error}")]
     BadSent {
         step: usize,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
-    #[error("recorded step {step}: action_args is not a {variant} action: {source}")]
+    #[error("recorded step {step}: action_args is not a {variant} action: {error}")]
     BadAction {
         step: usize,
         variant: raftspec_model::Variant,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
 }
 
@@ -328,7 +328,7 @@ where
             Ok((to, from, msg)) => {
                 let abs = match run.nodes[from as usize].abstract_message(from, to, &msg) {
                     Ok(a) => a,
-                    Err(source) => break Err(RecordError::Inexpressible { node: from, source }),
+                    Err(error) => break Err(RecordError::Inexpressible { node: from, error }),
                 };
                 match run.step(to, Event::Receive { from, msg }, ModelStep::Deliver(abs)) {
                     Ok((sent, reset)) => {
@@ -470,13 +470,13 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
         let before = is_timer.then(|| self.nodes[node as usize].state());
         let r = self.nodes[node as usize]
             .step(event)
-            .map_err(|source| RecordError::NodeStopped { node, source })?;
+            .map_err(|error| RecordError::NodeStopped { node, error })?;
         let abs = r
             .sent
             .iter()
             .map(|(to, m)| self.nodes[node as usize].abstract_message(node, *to, m))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| RecordError::Inexpressible { node, source })?;
+            .map_err(|error| RecordError::Inexpressible { node, error })?;
         if let ModelStep::Deliver(m) = &step {
             if let Some(i) = self.in_flight.iter().position(|x| x == m) {
                 self.in_flight.swap_remove(i);
@@ -542,7 +542,7 @@ pub fn validate<P: Protocol>(
         match rec.steps[i].state.get("sent") {
             None => Err(RecordingError::NoSent(i)),
             Some(v) => serde_json::from_value(v.clone())
-                .map_err(|source| RecordingError::BadSent { step: i, source }),
+                .map_err(|error| RecordingError::BadSent { step: i, error }),
         }
     };
     if !is_recording(rec) {
@@ -608,10 +608,10 @@ pub fn validate<P: Protocol>(
         let label = ta.label.clone();
         let action =
             spec.action_from_json(&ta.args)
-                .map_err(|source| RecordingError::BadAction {
+                .map_err(|error| RecordingError::BadAction {
                     step: i,
                     variant: spec.variant(),
-                    source,
+                    error,
                 })?;
         let ms = spec.model_step(&action);
         let sent = sent_of(i)?;
