@@ -151,7 +151,6 @@ type Inbox<M> = mpsc::Receiver<(NodeId, NodeId, M)>;
 /// Runs a real cluster and records it. `spec` names actions and labels them (its bounds do
 /// not matter; the recording's bounds are computed from what the run needed); a run whose
 /// terms pass `max_term` stops with [`RecordError::TooManyTerms`].
-#[allow(clippy::too_many_arguments)]
 pub fn record<P, N>(
     spec: &P,
     make: &dyn Fn(NodeId, u8) -> N,
@@ -165,6 +164,54 @@ where
     N: Node<Abstract = P::Msg>,
     N::Message: Serialize + DeserializeOwned + Send + 'static,
 {
+    check_options(opts)?;
+    let n = opts.servers;
+    let (transports, inbox) = start_transports::<N::Message>(n, mode)?;
+    let mut run = Run {
+        spec,
+        nodes: (0..n).map(|i| make(i, n)).collect(),
+        steps: Vec::new(),
+        start: Instant::now(),
+        max_term: 0,
+        max_log: 0,
+        max_value: 0,
+        in_flight: Vec::new(),
+    };
+    run.push(None, &[]);
+    let mut l = Loop {
+        run,
+        transports,
+        inbox,
+        opts,
+        max_term,
+        hb: Duration::from_millis(opts.heartbeat_ms),
+        rng: Rng::new(opts.seed),
+        timers: vec![BTreeMap::new(); n as usize],
+        proposed: 0,
+        restarted: 0,
+    };
+    let result = l.run(progress);
+    let Loop {
+        run,
+        transports,
+        proposed,
+        restarted,
+        ..
+    } = l;
+    drop(transports);
+    result?;
+    progress(&format!(
+        "recorded {} steps in {:.2} s: {} requests, {} restart(s), terms up to {}",
+        run.steps.len() - 1,
+        run.start.elapsed().as_secs_f64(),
+        proposed,
+        restarted,
+        run.max_term
+    ));
+    Ok(run.into_trace(n, restarted))
+}
+
+fn check_options(opts: &RecordOptions) -> Result<(), RecordError> {
     if opts.requests as usize > raftspec_model::bounds::MAX_LOG || opts.requests > 9 {
         return Err(RecordError::TooManyRequests {
             max: raftspec_model::bounds::MAX_LOG,
@@ -173,7 +220,15 @@ where
     if opts.election_ms.0 == 0 || opts.election_ms.1 <= opts.election_ms.0 {
         return Err(RecordError::EmptyElectionRange);
     }
-    let n = opts.servers;
+    Ok(())
+}
+
+/// One transport per node on loopback, all delivering into one inbox.
+#[allow(clippy::type_complexity)]
+fn start_transports<M>(n: u8, mode: &str) -> Result<(Vec<Transport<M>>, Inbox<M>), RecordError>
+where
+    M: Serialize + DeserializeOwned + Send + 'static,
+{
     let listeners = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
         .collect::<Result<Vec<_>, _>>()
@@ -184,8 +239,8 @@ where
         .map(|(i, l)| Ok((i as u64, l.local_addr()?)))
         .collect::<Result<_, std::io::Error>>()
         .map_err(RecordError::ListenerAddress)?;
-    let (tx, inbox): (_, Inbox<N::Message>) = mpsc::channel();
-    let transports: Vec<Transport<N::Message>> = listeners
+    let (tx, inbox) = mpsc::channel();
+    let transports = listeners
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
@@ -203,72 +258,83 @@ where
             )
         })
         .collect();
-    drop(tx);
+    Ok((transports, inbox))
+}
 
-    let mut run = Run {
-        spec,
-        nodes: (0..n).map(|i| make(i, n)).collect(),
-        steps: Vec::new(),
-        start: Instant::now(),
-        max_term: 0,
-        max_log: 0,
-        max_value: 0,
-        in_flight: Vec::new(),
-    };
-    run.push(None, &[]);
-    let hb = Duration::from_millis(opts.heartbeat_ms);
-    let mut rng = Rng::new(opts.seed);
-    let election = |rng: &mut Rng| {
-        let (lo, hi) = opts.election_ms;
-        Duration::from_millis(lo + rng.below((hi - lo) as usize) as u64)
-    };
-    // Per node: when each of its timers fires next.
-    let mut timers: Vec<BTreeMap<TimerKey, Instant>> = vec![BTreeMap::new(); n as usize];
-    let mut proposed = 0u8;
-    let mut restarted = 0u8;
-    let limit = Duration::from_millis(opts.time_limit_ms);
-    let result = loop {
-        let now = Instant::now();
-        if run.start.elapsed() > limit {
-            let nodes: Vec<String> = run
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let s = x.state();
-                    format!(
-                        "S{i} {:?} term {} log {} commit {}",
-                        s.role,
-                        s.term,
-                        s.log.len(),
-                        s.commit
-                    )
-                })
-                .collect();
-            break Err(RecordError::Unfinished {
-                limit_ms: opts.time_limit_ms,
-                steps: run.steps.len() - 1,
-                proposed,
-                nodes: nodes.join(", "),
-            });
+/// The recorder's event loop: the run, its transports, timers and client.
+struct Loop<'a, P: Protocol, N: Node> {
+    run: Run<'a, P, N>,
+    transports: Vec<Transport<N::Message>>,
+    inbox: Inbox<N::Message>,
+    opts: &'a RecordOptions,
+    max_term: u8,
+    hb: Duration,
+    rng: Rng,
+    /// Per node: when each of its timers fires next.
+    timers: Vec<BTreeMap<TimerKey, Instant>>,
+    proposed: u8,
+    restarted: u8,
+}
+
+impl<P, N> Loop<'_, P, N>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+    N::Message: Serialize + DeserializeOwned + Send + 'static,
+{
+    fn run(&mut self, progress: &mut dyn FnMut(&str)) -> Result<(), RecordError> {
+        let limit = Duration::from_millis(self.opts.time_limit_ms);
+        loop {
+            let now = Instant::now();
+            if self.run.start.elapsed() > limit {
+                return Err(self.unfinished());
+            }
+            let states: Vec<NodeState> = self.run.nodes.iter().map(|x| x.state()).collect();
+            if self.run.max_term > self.max_term {
+                return Err(RecordError::TooManyTerms {
+                    reached: self.run.max_term,
+                    max: self.max_term,
+                });
+            }
+            let settled =
+                |s: &NodeState| s.commit as usize == s.log.len() && s.log == states[0].log;
+            if self.proposed == self.opts.requests
+                && states.iter().all(settled)
+                && !states[0].log.is_empty()
+            {
+                return Ok(());
+            }
+            self.arm_timers(now);
+            if !self.client(&states, progress)? {
+                self.network_or_timer(now)?;
+            }
         }
-        let states: Vec<NodeState> = run.nodes.iter().map(|x| x.state()).collect();
-        if run.max_term > max_term {
-            break Err(RecordError::TooManyTerms {
-                reached: run.max_term,
-                max: max_term,
-            });
-        }
-        let leader = states
+    }
+
+    fn unfinished(&self) -> RecordError {
+        let nodes: Vec<String> = self
+            .run
+            .nodes
             .iter()
-            .position(|s| s.role == Role::Leader)
-            .map(|i| i as NodeId);
-        let settled = |s: &NodeState| s.commit as usize == s.log.len() && s.log == states[0].log;
-        if proposed == opts.requests && states.iter().all(settled) && !states[0].log.is_empty() {
-            break Ok(());
+            .enumerate()
+            .map(|(i, x)| {
+                let s = x.state();
+                let (role, term, log, commit) = (s.role, s.term, s.log.len(), s.commit);
+                format!("S{i} {role:?} term {term} log {log} commit {commit}")
+            })
+            .collect();
+        RecordError::Unfinished {
+            limit_ms: self.opts.time_limit_ms,
+            steps: self.run.steps.len() - 1,
+            proposed: self.proposed,
+            nodes: nodes.join(", "),
         }
-        // The timers each node arms in its role now.
-        for (t, node) in timers.iter_mut().zip(&run.nodes) {
+    }
+
+    /// The timers each node arms in its role now: keep those still armed, start new ones.
+    fn arm_timers(&mut self, now: Instant) {
+        let (lo, hi) = self.opts.election_ms;
+        for (t, node) in self.timers.iter_mut().zip(&self.run.nodes) {
             let armed = node.timers();
             let election_armed = armed.contains(&Timer::Election);
             t.retain(|k, _| match k {
@@ -276,121 +342,106 @@ where
                 TimerKey::Periodic(p) => armed.contains(p),
             });
             if election_armed && !t.contains_key(&TimerKey::Election) {
-                t.insert(TimerKey::Election, now + election(&mut rng));
+                let ms = lo + self.rng.below((hi - lo) as usize) as u64;
+                t.insert(TimerKey::Election, now + Duration::from_millis(ms));
             }
             for p in armed {
                 if let Some(k) = period(p) {
-                    t.entry(TimerKey::Periodic(p)).or_insert(now + hb * k);
+                    t.entry(TimerKey::Periodic(p)).or_insert(now + self.hb * k);
                 }
             }
         }
-        // The client: one request at a time, to the leader, once the last one is committed.
-        if let Some(l) = leader {
-            let s = &states[l as usize];
-            // Entries of earlier terms commit only under one of the leader's own term (the
-            // model's leaders append no no-op), so a leader without one gets the next request.
-            let committed_here =
-                s.commit as usize == s.log.len() || s.log.last().is_some_and(|e| e.term < s.term);
-            let restart_due = restarted < opts.restarts
-                && proposed as u32 * (opts.restarts as u32 + 1)
-                    >= opts.requests as u32 * (restarted as u32 + 1)
-                && committed_here;
-            if restart_due {
-                run.nodes[l as usize].restart();
-                run.push(Some(ModelStep::Restart(l)), &[]);
-                timers[l as usize].clear();
-                restarted += 1;
-                progress(&format!("restarted leader S{l}"));
-                continue;
-            }
-            if proposed < opts.requests && committed_here {
-                proposed += 1;
-                let v = proposed;
-                match run.step(l, Event::ClientRequest(v), ModelStep::ClientRequest(l, v)) {
-                    Ok((sent, _)) => send_all(&transports, l, sent),
-                    Err(e) => break Err(e),
-                }
-                continue;
-            }
+    }
+
+    /// The client: one request at a time, to the leader, once the last one is committed;
+    /// restarts of the leader spread over the run. True if it acted.
+    fn client(
+        &mut self,
+        states: &[NodeState],
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<bool, RecordError> {
+        let Some(l) = states.iter().position(|s| s.role == Role::Leader) else {
+            return Ok(false);
+        };
+        let s = &states[l];
+        let l = l as NodeId;
+        // Entries of earlier terms commit only under one of the leader's own term (the
+        // model's leaders append no no-op), so a leader without one gets the next request.
+        let committed_here =
+            s.commit as usize == s.log.len() || s.log.last().is_some_and(|e| e.term < s.term);
+        let (o, proposed, restarted) = (self.opts, self.proposed as u32, self.restarted as u32);
+        let restart_due = restarted < o.restarts as u32
+            && proposed * (o.restarts as u32 + 1) >= o.requests as u32 * (restarted + 1)
+            && committed_here;
+        if restart_due {
+            self.run.nodes[l as usize].restart();
+            self.run.push(Some(ModelStep::Restart(l)), &[]);
+            self.timers[l as usize].clear();
+            self.restarted += 1;
+            progress(&format!("restarted leader S{l}"));
+            return Ok(true);
         }
-        // The next timer that may fire (KRaft: one fetch in flight), or a message before it.
-        let next = timers
+        if self.proposed < o.requests && committed_here {
+            self.proposed += 1;
+            let v = self.proposed;
+            let event = Event::ClientRequest(v);
+            let (sent, _) = self.run.step(l, event, ModelStep::ClientRequest(l, v))?;
+            send_all(&self.transports, l, sent);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Delivers the next message, or fires the next timer that may fire (KRaft: one fetch in
+    /// flight) if it is due before a message arrives.
+    fn network_or_timer(&mut self, now: Instant) -> Result<(), RecordError> {
+        let (spec, in_flight) = (self.run.spec, &self.run.in_flight);
+        let next = self
+            .timers
             .iter()
             .enumerate()
             .flat_map(|(i, t)| t.iter().map(move |(k, at)| (*at, i as NodeId, *k)))
             .filter(|(_, i, k)| match k {
                 TimerKey::Election => true,
-                TimerKey::Periodic(t) => spec.timer_ready(*i, *t, &run.in_flight),
+                TimerKey::Periodic(t) => spec.timer_ready(*i, *t, in_flight),
             })
             .min();
-        let wait = next.map_or(hb, |(at, _, _)| at.saturating_duration_since(now));
-        match inbox.recv_timeout(wait.min(hb)) {
-            Ok((to, from, msg)) => {
-                let abs = match run.nodes[from as usize].abstract_message(from, to, &msg) {
-                    Ok(a) => a,
-                    Err(error) => break Err(RecordError::Inexpressible { node: from, error }),
-                };
-                match run.step(to, Event::Receive { from, msg }, ModelStep::Deliver(abs)) {
-                    Ok((sent, reset)) => {
-                        if reset {
-                            timers[to as usize].remove(&TimerKey::Election);
-                        }
-                        send_all(&transports, to, sent);
-                    }
-                    Err(e) => break Err(e),
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let Some((at, i, key)) = next else { continue };
-                if at > Instant::now() {
-                    continue;
-                }
-                let timer = match key {
-                    TimerKey::Election => Timer::Election,
-                    TimerKey::Periodic(t) => t,
-                };
-                timers[i as usize].remove(&key);
-                match run.step(i, Event::Timer(timer), ModelStep::Timer(i, timer)) {
-                    Ok((sent, _)) => send_all(&transports, i, sent),
-                    Err(e) => break Err(e),
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Err(RecordError::TransportsStopped);
-            }
+        let wait = next.map_or(self.hb, |(at, _, _)| at.saturating_duration_since(now));
+        match self.inbox.recv_timeout(wait.min(self.hb)) {
+            Ok((to, from, msg)) => self.deliver(from, to, msg),
+            Err(mpsc::RecvTimeoutError::Timeout) => match next {
+                Some((at, i, key)) if at <= Instant::now() => self.fire(i, key),
+                _ => Ok(()),
+            },
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(RecordError::TransportsStopped),
         }
-    };
-    drop(transports);
-    result?;
-    progress(&format!(
-        "recorded {} steps in {:.2} s: {} requests, {} restart(s), terms up to {}",
-        run.steps.len() - 1,
-        run.start.elapsed().as_secs_f64(),
-        proposed,
-        restarted,
-        run.max_term
-    ));
-    let bounds = Bounds {
-        servers: n,
-        max_term: run.max_term.max(1),
-        max_log: run.max_log,
-        values: run.max_value.max(1),
-        max_restarts: restarted,
-        network: NetworkSemantics {
-            drop: true,
-            reorder: true,
-            max_copies: 4,
-            max_in_flight: u8::MAX,
-        },
-    };
-    Ok(Trace {
-        variant: spec.variant(),
-        bounds,
-        bug: None,
-        property: Some(RECORDED.to_string()),
-        path: None,
-        steps: run.steps,
-    })
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, msg: N::Message) -> Result<(), RecordError> {
+        let abs = self.run.nodes[from as usize]
+            .abstract_message(from, to, &msg)
+            .map_err(|error| RecordError::Inexpressible { node: from, error })?;
+        let event = Event::Receive { from, msg };
+        let (sent, reset) = self.run.step(to, event, ModelStep::Deliver(abs))?;
+        if reset {
+            self.timers[to as usize].remove(&TimerKey::Election);
+        }
+        send_all(&self.transports, to, sent);
+        Ok(())
+    }
+
+    fn fire(&mut self, i: NodeId, key: TimerKey) -> Result<(), RecordError> {
+        let timer = match key {
+            TimerKey::Election => Timer::Election,
+            TimerKey::Periodic(t) => t,
+        };
+        self.timers[i as usize].remove(&key);
+        let (sent, _) = self
+            .run
+            .step(i, Event::Timer(timer), ModelStep::Timer(i, timer))?;
+        send_all(&self.transports, i, sent);
+        Ok(())
+    }
 }
 
 /// `#meta.property` of a recorded run.
@@ -425,6 +476,31 @@ struct Run<'a, P: Protocol, N: Node> {
 }
 
 impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
+    /// The recording, with the bounds the run needed.
+    fn into_trace(self, servers: u8, restarts: u8) -> Trace {
+        let bounds = Bounds {
+            servers,
+            max_term: self.max_term.max(1),
+            max_log: self.max_log,
+            values: self.max_value.max(1),
+            max_restarts: restarts,
+            network: NetworkSemantics {
+                drop: true,
+                reorder: true,
+                max_copies: 4,
+                max_in_flight: u8::MAX,
+            },
+        };
+        Trace {
+            variant: self.spec.variant(),
+            bounds,
+            bug: None,
+            property: Some(RECORDED.to_string()),
+            path: None,
+            steps: self.steps,
+        }
+    }
+
     /// Records a step: the action, every node's state after it, what was sent.
     fn push(&mut self, step: Option<ModelStep<P::Msg>>, sent: &[P::Msg]) {
         let states: Vec<NodeState> = self.nodes.iter().map(|n| n.state()).collect();
