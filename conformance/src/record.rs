@@ -602,9 +602,72 @@ pub fn validate<P: Protocol>(
     spec: &P,
     rec: &Trace,
 ) -> Result<Result<Validation, Box<Divergence>>, RecordingError> {
-    let n = spec.bounds().servers as usize;
-    let servers_of = |i: usize| -> Result<&Vec<Value>, RecordingError> {
-        rec.steps[i]
+    if !is_recording(rec) {
+        return Err(RecordingError::NotARecording);
+    }
+    let mut v = Validator {
+        spec,
+        rec,
+        pool: HashMap::new(),
+        model_actions: Vec::new(),
+        stutters: 0,
+    };
+    let mut state = spec
+        .init_states()
+        .into_iter()
+        .next()
+        .expect("one init state");
+    if let Some(d) = v.compare(0, "initial state", &state)? {
+        return Ok(Err(d));
+    }
+    for i in 1..rec.steps.len() {
+        match v.step(i, &state)? {
+            Ok(next) => state = next,
+            Err(d) => return Ok(Err(d)),
+        }
+    }
+    let model_trace =
+        Trace::from_actions(spec, &v.model_actions).expect("validated actions are a model trace");
+    if let Err(e) = replay_on_model(spec, &model_trace) {
+        panic!("a trace built from model actions replays on the model: {e}");
+    }
+    Ok(Ok(Validation {
+        steps: rec.steps.len() - 1,
+        stutters: v.stutters,
+        model_trace,
+    }))
+}
+
+/// A difference at one recorded step: the node, the field, expected and actual.
+struct Finding {
+    node: Option<NodeId>,
+    field: String,
+    expected: String,
+    actual: String,
+}
+
+/// What [`validate`] carries from step to step.
+struct Validator<'a, P: Protocol> {
+    spec: &'a P,
+    rec: &'a Trace,
+    /// The recording's own network: messages sent and not yet delivered or dropped.
+    pool: HashMap<P::Msg, usize>,
+    /// The model actions the recording follows (stutters left out).
+    model_actions: Vec<P::Action>,
+    stutters: usize,
+}
+
+/// How many copies of `m` a model network holds.
+fn copies<M: PartialEq>(bag: &[(M, u8)], m: &M) -> usize {
+    bag.iter()
+        .find(|(x, _)| x == m)
+        .map_or(0, |(_, c)| *c as usize)
+}
+
+impl<P: Protocol> Validator<'_, P> {
+    fn servers_of(&self, i: usize) -> Result<&Vec<Value>, RecordingError> {
+        let n = self.spec.bounds().servers as usize;
+        self.rec.steps[i]
             .state
             .get("servers")
             .and_then(Value::as_array)
@@ -613,75 +676,67 @@ pub fn validate<P: Protocol>(
                 step: i,
                 servers: n,
             })
-    };
-    let sent_of = |i: usize| -> Result<Vec<P::Msg>, RecordingError> {
-        match rec.steps[i].state.get("sent") {
+    }
+
+    fn sent_of(&self, i: usize) -> Result<Vec<P::Msg>, RecordingError> {
+        match self.rec.steps[i].state.get("sent") {
             None => Err(RecordingError::NoSent(i)),
             Some(v) => serde_json::from_value(v.clone())
                 .map_err(|error| RecordingError::BadSent { step: i, error }),
         }
-    };
-    if !is_recording(rec) {
-        return Err(RecordingError::NotARecording);
     }
-    let mut state = spec
-        .init_states()
-        .into_iter()
-        .next()
-        .expect("one init state");
-    let diverge =
-        |step: usize, label: String, node: Option<NodeId>, field: &str, e: String, a: String| {
-            let mut prefix = rec.clone();
-            prefix.steps.truncate(step + 1);
-            Box::new(Divergence {
-                step,
-                action: label,
-                node,
-                field: field.to_string(),
-                expected: e,
-                actual: a,
-                prefix,
-                known: None,
-            })
-        };
-    let compare = |step: usize,
-                   label: &str,
-                   st: &P::State|
-     -> Result<Option<Box<Divergence>>, RecordingError> {
-        let recorded = servers_of(step)?;
-        for (i, r) in recorded.iter().enumerate() {
-            let e = spec.node_state(st, i as NodeId).to_json();
+
+    fn diverge(&self, step: usize, action: &str, f: Finding) -> Box<Divergence> {
+        let mut prefix = self.rec.clone();
+        prefix.steps.truncate(step + 1);
+        Box::new(Divergence {
+            step,
+            action: action.to_string(),
+            node: f.node,
+            field: f.field,
+            expected: f.expected,
+            actual: f.actual,
+            prefix,
+            known: None,
+        })
+    }
+
+    /// The first node whose recorded state after `step` is not the model's `st`.
+    fn compare(
+        &self,
+        step: usize,
+        label: &str,
+        st: &P::State,
+    ) -> Result<Option<Box<Divergence>>, RecordingError> {
+        for (i, r) in self.servers_of(step)?.iter().enumerate() {
+            let e = self.spec.node_state(st, i as NodeId).to_json();
             if let Some(d) = first_difference_json(&e, r) {
-                return Ok(Some(diverge(
-                    step,
-                    label.to_string(),
-                    Some(i as NodeId),
-                    &d.field,
-                    d.expected,
-                    d.actual,
-                )));
+                let f = Finding {
+                    node: Some(i as NodeId),
+                    field: d.field,
+                    expected: d.expected,
+                    actual: d.actual,
+                };
+                return Ok(Some(self.diverge(step, label, f)));
             }
         }
         Ok(None)
-    };
-    if let Some(d) = compare(0, "initial state", &state)? {
-        return Ok(Err(d));
     }
-    let count = |bag: &[(P::Msg, u8)], m: &P::Msg| {
-        bag.iter()
-            .find(|(x, _)| x == m)
-            .map_or(0, |(_, c)| *c as usize)
-    };
-    let mut pool: HashMap<P::Msg, usize> = HashMap::new();
-    let mut model_actions = Vec::new();
-    let mut stutters = 0;
-    let mut enabled = Vec::new();
-    for i in 1..rec.steps.len() {
-        let ta = rec.steps[i]
+
+    /// Recorded step `i` from the model state `state`: the next model state, or where the
+    /// recording leaves the model.
+    #[allow(clippy::type_complexity)]
+    fn step(
+        &mut self,
+        i: usize,
+        state: &P::State,
+    ) -> Result<Result<P::State, Box<Divergence>>, RecordingError> {
+        let spec = self.spec;
+        let ta = self.rec.steps[i]
             .action
             .as_ref()
             .expect("non-initial steps have actions");
-        let label = ta.label.clone();
+        let label = ta.label.as_str();
         let action =
             spec.action_from_json(&ta.args)
                 .map_err(|error| RecordingError::BadAction {
@@ -690,103 +745,129 @@ pub fn validate<P: Protocol>(
                     error,
                 })?;
         let ms = spec.model_step(&action);
-        let sent = sent_of(i)?;
-        let d = |node, field: &str, e: String, a: String| {
-            Ok(Err(diverge(i, label.clone(), node, field, e, a)))
+        let sent = self.sent_of(i)?;
+        let before = spec.in_flight(state);
+        let next = self
+            .arrive(&ms)
+            .map_or_else(|| self.model_next(state, &action, &ms, &sent, label), Err);
+        let next = match next {
+            Ok(next) => next,
+            Err(f) => return Ok(Err(self.diverge(i, label, f))),
         };
-        // The recording must be consistent with itself: only sent messages arrive.
-        match &ms {
-            ModelStep::Deliver(m) | ModelStep::Drop(m) => match pool.get_mut(m) {
-                Some(c) if *c > 0 => *c -= 1,
-                _ => {
-                    return d(
-                        Some(P::endpoints(m).0),
-                        "message",
-                        "a message sent earlier in the run".into(),
-                        format!("{} (never sent)", P::describe(m)),
-                    )
-                }
-            },
-            ModelStep::Duplicate(m) => *pool.entry(m.clone()).or_default() += 1,
-            _ => {}
-        }
-        enabled.clear();
-        spec.actions(&state, &mut enabled);
-        let before = spec.in_flight(&state);
-        let next = if enabled.contains(&action) {
-            model_actions.push(action.clone());
-            spec.next_state(&state, action.clone())
-                .expect("enabled actions have a next state")
-        } else if let ModelStep::Deliver(m) = &ms {
-            if count(&before, m) == 0 && delivery_is_noop(spec, &state, m) {
-                stutters += 1;
-                if !sent.is_empty() {
-                    return d(
-                        P::endpoints(m).1.into(),
-                        "sent",
-                        "nothing (the model discarded this message: delivering it changes nothing)"
-                            .into(),
-                        sent.iter().map(P::describe).collect::<Vec<_>>().join("; "),
-                    );
-                }
-                state.clone()
-            } else {
-                return d(
-                    Some(P::endpoints(m).1),
-                    "action",
-                    "a step the model allows here".into(),
-                    format!("{label}: the model has no such message in flight"),
-                );
-            }
-        } else {
-            return d(
-                None,
-                "action",
-                "a step the model allows here".into(),
-                format!("{label}: not enabled in the model"),
-            );
-        };
-        if let Some(mut dv) = compare(i, &label, &next)? {
-            dv.known = spec.known_difference(&state, &action).map(str::to_string);
+        if let Some(mut dv) = self.compare(i, label, &next)? {
+            dv.known = spec.known_difference(state, &action).map(str::to_string);
             return Ok(Err(dv));
         }
-        let after = spec.in_flight(&next);
-        let taken =
-            |m: &P::Msg| matches!(&ms, ModelStep::Deliver(x) | ModelStep::Drop(x) if x == m);
+        match self.check_sent(&ms, &before, &next, &sent) {
+            Some(f) => Ok(Err(self.diverge(i, label, f))),
+            None => Ok(Ok(next)),
+        }
+    }
+
+    /// The recording must be consistent with itself: only sent messages arrive.
+    fn arrive(&mut self, ms: &ModelStep<P::Msg>) -> Option<Finding> {
+        match ms {
+            ModelStep::Deliver(m) | ModelStep::Drop(m) => match self.pool.get_mut(m) {
+                Some(c) if *c > 0 => *c -= 1,
+                _ => {
+                    return Some(Finding {
+                        node: Some(P::endpoints(m).0),
+                        field: "message".into(),
+                        expected: "a message sent earlier in the run".into(),
+                        actual: format!("{} (never sent)", P::describe(m)),
+                    })
+                }
+            },
+            ModelStep::Duplicate(m) => *self.pool.entry(m.clone()).or_default() += 1,
+            _ => {}
+        }
+        None
+    }
+
+    /// The model's state after the recorded action, or (a delivery of a message the model
+    /// discarded as dead, which must change nothing and send nothing) the same state.
+    fn model_next(
+        &mut self,
+        state: &P::State,
+        action: &P::Action,
+        ms: &ModelStep<P::Msg>,
+        sent: &[P::Msg],
+        label: &str,
+    ) -> Result<P::State, Finding> {
+        let spec = self.spec;
+        let mut enabled = Vec::new();
+        spec.actions(state, &mut enabled);
+        if enabled.contains(action) {
+            self.model_actions.push(action.clone());
+            return Ok(spec
+                .next_state(state, action.clone())
+                .expect("enabled actions have a next state"));
+        }
+        let ModelStep::Deliver(m) = ms else {
+            return Err(Finding {
+                node: None,
+                field: "action".into(),
+                expected: "a step the model allows here".into(),
+                actual: format!("{label}: not enabled in the model"),
+            });
+        };
+        if copies(&spec.in_flight(state), m) != 0 || !delivery_is_noop(spec, state, m) {
+            return Err(Finding {
+                node: Some(P::endpoints(m).1),
+                field: "action".into(),
+                expected: "a step the model allows here".into(),
+                actual: format!("{label}: the model has no such message in flight"),
+            });
+        }
+        self.stutters += 1;
+        if !sent.is_empty() {
+            return Err(Finding {
+                node: P::endpoints(m).1.into(),
+                field: "sent".into(),
+                expected:
+                    "nothing (the model discarded this message: delivering it changes nothing)"
+                        .into(),
+                actual: sent.iter().map(P::describe).collect::<Vec<_>>().join("; "),
+            });
+        }
+        Ok(state.clone())
+    }
+
+    /// Every message the model sends must have been sent, and every message sent must be one
+    /// the model sends (or one it discards as dead); the sent ones join the pool.
+    fn check_sent(
+        &mut self,
+        ms: &ModelStep<P::Msg>,
+        before: &[(P::Msg, u8)],
+        next: &P::State,
+        sent: &[P::Msg],
+    ) -> Option<Finding> {
+        let after = self.spec.in_flight(next);
+        let taken = |m: &P::Msg| matches!(ms, ModelStep::Deliver(x) | ModelStep::Drop(x) if x == m);
         for (m, c) in &after {
-            let had = count(&before, m).saturating_sub(taken(m) as usize);
-            if (*c as usize) > had && !matches!(&ms, ModelStep::Duplicate(_)) && !sent.contains(m) {
-                return d(
-                    Some(P::endpoints(m).0),
-                    "sent",
-                    format!("{} (sent by the model)", P::describe(m)),
-                    "not sent by the implementation".into(),
-                );
+            let had = copies(before, m).saturating_sub(taken(m) as usize);
+            if (*c as usize) > had && !matches!(ms, ModelStep::Duplicate(_)) && !sent.contains(m) {
+                return Some(Finding {
+                    node: Some(P::endpoints(m).0),
+                    field: "sent".into(),
+                    expected: format!("{} (sent by the model)", P::describe(m)),
+                    actual: "not sent by the implementation".into(),
+                });
             }
         }
-        for m in &sent {
-            if count(&after, m) == 0 && !delivery_is_noop(spec, &next, m) {
-                return d(
-                    Some(P::endpoints(m).0),
-                    "sent",
-                    "not sent by the model".into(),
-                    format!("{} (sent by the implementation)", P::describe(m)),
-                );
+        for m in sent {
+            if copies(&after, m) == 0 && !delivery_is_noop(self.spec, next, m) {
+                return Some(Finding {
+                    node: Some(P::endpoints(m).0),
+                    field: "sent".into(),
+                    expected: "not sent by the model".into(),
+                    actual: format!("{} (sent by the implementation)", P::describe(m)),
+                });
             }
-            *pool.entry(m.clone()).or_default() += 1;
+            *self.pool.entry(m.clone()).or_default() += 1;
         }
-        state = next;
+        None
     }
-    let model_trace =
-        Trace::from_actions(spec, &model_actions).expect("validated actions are a model trace");
-    if let Err(e) = replay_on_model(spec, &model_trace) {
-        panic!("a trace built from model actions replays on the model: {e}");
-    }
-    Ok(Ok(Validation {
-        steps: rec.steps.len() - 1,
-        stutters,
-        model_trace,
-    }))
 }
 
 /// Replays the model trace a validated recording follows against fresh implementation nodes:
