@@ -6,12 +6,12 @@ use crate::kraft::KraftNode;
 use crate::protocol::{Protocol, WithoutKnownDifferences};
 use crate::raft::RaftNode;
 use crate::record::{
-    record, replay_validated, validate, RecordOptions, Validation, KRAFT_TIMERS, RAFT_TIMERS,
-    TOO_MANY_ELECTIONS,
+    record, replay_validated, validate, RecordError, RecordOptions, RecordingError, Validation,
 };
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::sources::{actions_of_trace, TraceProblem};
 use crate::suite::{run_suite, GraphConfig, Progress, SuiteOptions, SuiteReport};
+use raftspec_model::bounds::BoundsError;
 use raftspec_model::bugs::{catalog_for, Bug};
 use raftspec_model::check::{check, CheckOptions, Stop};
 use raftspec_model::kraft::{validate_bounds as kraft_bounds_ok, KraftModel};
@@ -151,21 +151,35 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
     }
 }
 
+/// Why a suite cannot run: its bounds are ones the model cannot hold.
+#[derive(Debug, thiserror::Error)]
+pub enum ConformError {
+    #[error("bounds of graph {graph}: {error}")]
+    GraphBounds { graph: String, error: BoundsError },
+    #[error("walk bounds: {0}")]
+    WalkBounds(BoundsError),
+    #[error(transparent)]
+    KraftBounds(BoundsError),
+}
+
 /// Runs the suite for a variant against a target.
 pub fn conform(
     variant: Variant,
     opts: &SuiteOptions,
     target: &Target,
     progress: Progress<'_>,
-) -> Result<SuiteReport, String> {
+) -> Result<SuiteReport, ConformError> {
     for g in &opts.graphs {
         g.bounds
             .validate()
-            .map_err(|e| format!("bounds of graph {}: {e}", g.name))?;
+            .map_err(|error| ConformError::GraphBounds {
+                graph: g.name.to_string(),
+                error,
+            })?;
     }
     opts.walk_bounds
         .validate()
-        .map_err(|e| format!("walk bounds: {e}"))?;
+        .map_err(ConformError::WalkBounds)?;
     match variant {
         Variant::Raft => {
             let known = opts.include_known_differences;
@@ -184,7 +198,7 @@ pub fn conform(
                 .map(|g| &g.bounds)
                 .chain([&opts.walk_bounds])
             {
-                kraft_bounds_ok(b).map_err(|e| e.to_string())?;
+                kraft_bounds_ok(b).map_err(ConformError::KraftBounds)?;
             }
             let known = opts.include_known_differences;
             let spec = |b: &Bounds| KraftModel::new(b.clone(), None);
@@ -348,8 +362,8 @@ pub fn record_run(
     opts: &RecordOptions,
     target: &Target,
     progress: Progress<'_>,
-) -> Result<Trace, String> {
-    let mut last = String::new();
+) -> Result<Trace, RecordError> {
+    let mut last = None;
     for attempt in 0..3 {
         let o = RecordOptions {
             seed: opts.seed + attempt,
@@ -358,46 +372,29 @@ pub fn record_run(
         let result = match variant {
             Variant::Raft => {
                 let spec = RaftModel::new(default_options(Variant::Raft).walk_bounds, None);
-                record(
-                    &spec,
-                    &target.raft_node(),
-                    "raft",
-                    &RAFT_TIMERS,
-                    14,
-                    &o,
-                    progress,
-                )
+                record(&spec, &target.raft_node(), "raft", 14, &o, progress)
             }
             Variant::Kraft => {
                 // A KRaft log holds one LeaderChange record per election.
                 let budget = raftspec_model::kraft::LOG_CAPACITY as u8;
                 let max_term = budget.saturating_sub(o.requests + o.restarts).max(1);
                 let spec = KraftModel::new(default_options(Variant::Kraft).walk_bounds, None);
-                record(
-                    &spec,
-                    &target.kraft_node(),
-                    "kraft",
-                    &KRAFT_TIMERS,
-                    max_term,
-                    &o,
-                    progress,
-                )
-                .and_then(|t| {
+                record(&spec, &target.kraft_node(), "kraft", max_term, &o, progress).and_then(|t| {
                     kraft_bounds_ok(&t.bounds)
                         .map(|_| t)
-                        .map_err(|e| format!("{TOO_MANY_ELECTIONS}: {e}"))
+                        .map_err(RecordError::BoundsExceeded)
                 })
             }
         };
         match result {
-            Err(e) if e.starts_with(TOO_MANY_ELECTIONS) => {
+            Err(e) if e.is_too_many_elections() => {
                 progress(&format!("seed {}: {e}; trying the next seed", o.seed));
-                last = e;
+                last = Some(e);
             }
             other => return other,
         }
     }
-    Err(last)
+    Err(last.expect("three attempts were made"))
 }
 
 /// A recorded run checked against the model, and the model trace it follows replayed against
@@ -409,7 +406,7 @@ pub struct Validated {
 }
 
 /// Validates a recorded run (outer `Err`: not a recording this tool can read).
-pub fn validate_recording(rec: &Trace, target: &Target) -> Result<Validated, String> {
+pub fn validate_recording(rec: &Trace, target: &Target) -> Result<Validated, RecordingError> {
     match rec.variant {
         Variant::Raft => {
             let spec = RaftModel::new(rec.bounds.clone(), None);

@@ -225,6 +225,59 @@ impl<M> Reaction<M> {
     }
 }
 
+/// An error an adapter carries through from the implementation (its own fatal error, a
+/// message it cannot decode).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a node did not take a step.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeFailure {
+    /// The node stopped itself (a fatal invariant): always a divergence.
+    #[error(transparent)]
+    Stopped(BoxError),
+    /// The event names a timer the protocol does not have.
+    #[error("{protocol} has no {timer:?} timer")]
+    NoSuchTimer {
+        protocol: &'static str,
+        timer: Timer,
+    },
+}
+
+/// Why a message an implementation sent has no counterpart in the model's vocabulary.
+#[derive(Debug, thiserror::Error)]
+pub enum Inexpressible {
+    /// A number the model's small integers cannot hold.
+    #[error("{what} {value} does not fit the model (at most 255)")]
+    TooLarge { what: &'static str, value: u64 },
+    /// More items in one message than the model sends at once.
+    #[error("{message} carries {count} {items}; the model sends at most {max}")]
+    TooMany {
+        message: &'static str,
+        items: &'static str,
+        count: usize,
+        max: usize,
+    },
+    /// An entry whose payload is not one of the model's values.
+    #[error("{what} payload {payload:?} is not a model value")]
+    NotAValue {
+        what: &'static str,
+        payload: Payload,
+    },
+    /// A leader's message that names another server as the leader.
+    #[error("{message} from S{from} names leader {leader}")]
+    ForeignLeader {
+        message: &'static str,
+        from: NodeId,
+        leader: u64,
+    },
+    /// A field or a response the model does not have.
+    #[error("{0}")]
+    NotInModel(&'static str),
+    /// The adapter's own reason (e.g. a message it cannot decode).
+    #[error(transparent)]
+    Other(BoxError),
+}
+
 /// One node of an implementation under test.
 ///
 /// `Abstract` is the protocol's message type as the model writes it (for Raft,
@@ -238,13 +291,18 @@ pub trait Node {
 
     /// Feeds one event; returns the messages the node sent, as (destination, message).
     /// `Err` means the node stopped itself (a fatal invariant), which is always a divergence.
-    fn step(&mut self, event: Event<Self::Message>) -> Result<Reaction<Self::Message>, String>;
+    fn step(&mut self, event: Event<Self::Message>)
+        -> Result<Reaction<Self::Message>, NodeFailure>;
 
     /// Crash and start again from what the node had persisted (one atomic step).
     fn restart(&mut self);
 
     /// The node's abstract state now.
     fn state(&self) -> NodeState;
+
+    /// The timers the node arms in its current role, for real-time drivers (the recorder).
+    /// Replay ignores it: the model says which timer fires.
+    fn timers(&self) -> Vec<Timer>;
 
     /// What a message this node sent means in the model's vocabulary; `Err` when the model
     /// cannot express it (e.g. more entries than the model sends at once).
@@ -253,7 +311,7 @@ pub trait Node {
         from: NodeId,
         to: NodeId,
         msg: &Self::Message,
-    ) -> Result<Self::Abstract, String>;
+    ) -> Result<Self::Abstract, Inexpressible>;
 }
 
 fn itf_opt<T: Serialize>(v: Option<T>) -> serde_json::Value {

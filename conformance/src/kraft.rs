@@ -13,7 +13,8 @@
 //!   its epoch, so it is not).
 
 use crate::driver::{
-    Detail, Event, LogEntry, Node, NodeId, NodeState, Payload, Reaction, Role, Timer,
+    Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
+    Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
 
@@ -196,10 +197,14 @@ impl KraftNode {
         &self.core
     }
 
-    fn feed(&mut self, input: Input<Message>, r: &mut Reaction<Message>) -> Result<(), String> {
+    fn feed(
+        &mut self,
+        input: Input<Message>,
+        r: &mut Reaction<Message>,
+    ) -> Result<(), NodeFailure> {
         let out = self.core.step(input);
         if let Some(f) = out.fatal {
-            return Err(f);
+            return Err(NodeFailure::Stopped(Box::new(f)));
         }
         r.sent
             .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
@@ -208,7 +213,7 @@ impl KraftNode {
     }
 }
 
-fn model_entry(e: &ImplEntry) -> Result<Entry, String> {
+fn model_entry(e: &ImplEntry) -> Result<Entry, Inexpressible> {
     let epoch = small("record epoch", e.term)?;
     match abstract_entry(e).payload {
         Payload::Value(v) if v != LEADER_CHANGE => Ok(Entry { epoch, value: v }),
@@ -216,7 +221,10 @@ fn model_entry(e: &ImplEntry) -> Result<Entry, String> {
             epoch,
             value: LEADER_CHANGE,
         }),
-        other => Err(format!("record payload {other:?} is not a model value")),
+        payload => Err(Inexpressible::NotAValue {
+            what: "record",
+            payload,
+        }),
     }
 }
 
@@ -224,7 +232,7 @@ impl Node for KraftNode {
     type Message = Message;
     type Abstract = Msg;
 
-    fn step(&mut self, event: Event<Message>) -> Result<Reaction<Message>, String> {
+    fn step(&mut self, event: Event<Message>) -> Result<Reaction<Message>, NodeFailure> {
         use raftspec_impl::core::Timer as T;
         let mut r = Reaction::sent(Vec::new());
         match event {
@@ -249,10 +257,20 @@ impl Node for KraftNode {
                     self.feed(Input::Timer(T::CheckQuorumTimeout), &mut r)?;
                 }
             }
-            Event::Timer(t) => return Err(format!("KRaft has no {t:?} timer")),
+            Event::Timer(timer) => {
+                return Err(NodeFailure::NoSuchTimer {
+                    protocol: "KRaft",
+                    timer,
+                })
+            }
             Event::ClientRequest(v) => self.feed(Input::Propose(value_payload(v)), &mut r)?,
         }
         Ok(r)
+    }
+
+    fn timers(&self) -> Vec<Timer> {
+        let armed = self.core.timers().iter();
+        armed.map(|t| crate::raft::driver_timer(*t)).collect()
     }
 
     fn restart(&mut self) {
@@ -296,7 +314,12 @@ impl Node for KraftNode {
         }
     }
 
-    fn abstract_message(&self, from: NodeId, to: NodeId, msg: &Message) -> Result<Msg, String> {
+    fn abstract_message(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        msg: &Message,
+    ) -> Result<Msg, Inexpressible> {
         let opt = |l: &Option<u64>| l.map(id_of);
         Ok(match msg {
             Message::Vote {
@@ -326,9 +349,11 @@ impl Node for KraftNode {
             },
             Message::BeginQuorumEpoch { epoch, leader } => {
                 if id_of(*leader) != from {
-                    return Err(format!(
-                        "BeginQuorumEpoch from S{from} names leader {leader}"
-                    ));
+                    return Err(Inexpressible::ForeignLeader {
+                        message: "BeginQuorumEpoch",
+                        from,
+                        leader: *leader,
+                    });
                 }
                 Msg::BeginQuorumEpoch {
                     from,
@@ -342,13 +367,17 @@ impl Node for KraftNode {
                 preferred_successors,
             } => {
                 if id_of(*leader) != from {
-                    return Err(format!("EndQuorumEpoch from S{from} names leader {leader}"));
+                    return Err(Inexpressible::ForeignLeader {
+                        message: "EndQuorumEpoch",
+                        from,
+                        leader: *leader,
+                    });
                 }
                 let mut successors = Successors::new();
                 for s in preferred_successors {
                     successors
                         .try_push(id_of(*s))
-                        .map_err(|_| "too many preferred successors".to_string())?;
+                        .map_err(|_| Inexpressible::NotInModel("too many preferred successors"))?;
                 }
                 Msg::EndQuorumEpoch {
                     from,
@@ -386,10 +415,9 @@ impl Node for KraftNode {
                         error: FetchError::NotLeaderOrFollower,
                     },
                     (Some(ErrorCode::UnknownLeaderEpoch), _) => {
-                        return Err(
-                            "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch"
-                                .into(),
-                        )
+                        return Err(Inexpressible::NotInModel(
+                            "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch",
+                        ))
                     }
                     (None, Some(DivergingEpoch { epoch: e, end_offset })) => {
                         FetchResult::DivergingEpoch {
@@ -403,10 +431,12 @@ impl Node for KraftNode {
                         let mut rs = Records::new();
                         for e in records {
                             rs.try_push(model_entry(e)?).map_err(|_| {
-                                format!(
-                                    "FetchResponse carries {} records; the model sends at most 1",
-                                    records.len()
-                                )
+                                Inexpressible::TooMany {
+                                    message: "FetchResponse",
+                                    items: "records",
+                                    count: records.len(),
+                                    max: Records::new().capacity(),
+                                }
                             })?;
                         }
                         FetchResult::Records {

@@ -2,7 +2,8 @@
 //! implementation core ([`RaftNode`] over `raftspec_impl::core::raft::RaftCore`).
 
 use crate::driver::{
-    Detail, Event, LogEntry, Node, NodeId, NodeState, Payload, Reaction, Role, Timer,
+    Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
+    Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
@@ -161,8 +162,8 @@ pub(crate) fn impl_role(r: ImplRole) -> Role {
     }
 }
 
-pub(crate) fn small(what: &str, v: u64) -> Result<u8, String> {
-    u8::try_from(v).map_err(|_| format!("{what} {v} does not fit the model (at most 255)"))
+pub(crate) fn small(what: &'static str, value: u64) -> Result<u8, Inexpressible> {
+    u8::try_from(value).map_err(|_| Inexpressible::TooLarge { what, value })
 }
 
 pub(crate) fn id_of(v: u64) -> NodeId {
@@ -197,15 +198,28 @@ impl RaftNode {
     }
 }
 
-fn model_entry(e: &ImplEntry) -> Result<Entry, String> {
+/// A timer of raftspec's cores in the driver API's words.
+pub(crate) fn driver_timer(t: raftspec_impl::core::Timer) -> Timer {
+    use raftspec_impl::core::Timer as T;
+    match t {
+        T::ElectionTimeout => Timer::Election,
+        T::HeartbeatTimeout => Timer::Heartbeat,
+        T::FetchTimeout => Timer::Fetch,
+        T::CheckQuorumTimeout => Timer::CheckQuorum,
+        T::BeginQuorumEpochTimeout => Timer::BeginQuorumEpoch,
+    }
+}
+
+fn model_entry(e: &ImplEntry) -> Result<Entry, Inexpressible> {
     match abstract_entry(e).payload {
         Payload::Value(v) => Ok(Entry {
             term: small("entry term", e.term)?,
             value: v,
         }),
-        other => Err(format!(
-            "entry payload {other:?} is not a model value (one byte)"
-        )),
+        payload => Err(Inexpressible::NotAValue {
+            what: "entry",
+            payload,
+        }),
     }
 }
 
@@ -213,7 +227,7 @@ impl Node for RaftNode {
     type Message = Message;
     type Abstract = Msg;
 
-    fn step(&mut self, event: Event<Message>) -> Result<Reaction<Message>, String> {
+    fn step(&mut self, event: Event<Message>) -> Result<Reaction<Message>, NodeFailure> {
         let input = match event {
             Event::Receive { from, msg } => Input::Receive {
                 from: from as u64,
@@ -225,17 +239,30 @@ impl Node for RaftNode {
             Event::Timer(Timer::Heartbeat) => {
                 Input::Timer(raftspec_impl::core::Timer::HeartbeatTimeout)
             }
-            Event::Timer(t) => return Err(format!("Raft has no {t:?} timer")),
+            Event::Timer(timer) => {
+                return Err(NodeFailure::NoSuchTimer {
+                    protocol: "Raft",
+                    timer,
+                })
+            }
             Event::ClientRequest(v) => Input::Propose(value_payload(v)),
         };
         let out = self.core.step(input);
         if let Some(f) = out.fatal {
-            return Err(f);
+            return Err(NodeFailure::Stopped(Box::new(f)));
         }
         Ok(Reaction {
             sent: out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect(),
             reset_election_timer: out.reset_election_timer,
         })
+    }
+
+    fn timers(&self) -> Vec<Timer> {
+        self.core
+            .timers()
+            .iter()
+            .map(|t| driver_timer(*t))
+            .collect()
     }
 
     fn restart(&mut self) {
@@ -273,7 +300,12 @@ impl Node for RaftNode {
         }
     }
 
-    fn abstract_message(&self, from: NodeId, to: NodeId, msg: &Message) -> Result<Msg, String> {
+    fn abstract_message(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        msg: &Message,
+    ) -> Result<Msg, Inexpressible> {
         Ok(match msg {
             Message::RequestVote {
                 term,
@@ -301,13 +333,13 @@ impl Node for RaftNode {
             } => {
                 let mut es = Entries::new();
                 for e in entries {
-                    es.try_push(model_entry(e)?).map_err(|_| {
-                        format!(
-                            "AppendEntries carries {} entries; the model sends at most {}",
-                            entries.len(),
-                            Entries::new().capacity()
-                        )
-                    })?;
+                    es.try_push(model_entry(e)?)
+                        .map_err(|_| Inexpressible::TooMany {
+                            message: "AppendEntries",
+                            items: "entries",
+                            count: entries.len(),
+                            max: Entries::new().capacity(),
+                        })?;
                 }
                 Msg::AppendEntries {
                     from,
@@ -326,10 +358,9 @@ impl Node for RaftNode {
                 last_log_index,
             } => {
                 if last_log_index.is_some() {
-                    return Err(
-                        "AppendEntriesResponse carries a reject hint the model does not have"
-                            .into(),
-                    );
+                    return Err(Inexpressible::NotInModel(
+                        "AppendEntriesResponse carries a reject hint the model does not have",
+                    ));
                 }
                 Msg::AppendEntriesResponse {
                     from,

@@ -10,7 +10,9 @@
 //! instead of the model's full state (the model's history variables and its network cannot be
 //! observed on a real node).
 
-use crate::driver::{first_difference_json, Event, Node, NodeId, NodeState, Role, Timer};
+use crate::driver::{
+    first_difference_json, Event, Inexpressible, Node, NodeFailure, NodeId, NodeState, Role, Timer,
+};
 use crate::protocol::{delivery_is_noop, ModelStep, Protocol};
 use crate::replay::{replay, Divergence};
 use crate::sources::Rng;
@@ -59,82 +61,186 @@ impl Default for RecordOptions {
     }
 }
 
-/// Which timers run for a node in a given role.
-pub struct TimerPolicy {
-    /// The role has an election timer (reset when the node asks for it).
-    pub election: fn(Role) -> bool,
-    /// Periodic timers of the role, with their period in heartbeat periods.
-    pub periodic: fn(Role) -> &'static [(Timer, u32)],
+/// How often the recorder fires a periodic timer the node arms, in heartbeat periods; the
+/// election timer is drawn from the election range instead. `None`: the recorder never fires
+/// it (a KRaft leader's BeginQuorumEpoch resend: the loopback transport loses nothing, and a
+/// follower that has not heard of the epoch yet learns it from the leader's first send).
+/// A KRaft follower fetches every period while it has no fetch in flight; a leader checks
+/// its quorum every 40 periods.
+fn period(t: Timer) -> Option<u32> {
+    match t {
+        Timer::Election | Timer::BeginQuorumEpoch => None,
+        Timer::Heartbeat | Timer::Fetch => Some(1),
+        Timer::CheckQuorum => Some(40),
+    }
 }
 
-/// KRaft: every role but Leader has an election timer (a Follower's is its fetch timeout,
-/// restarted by each successful fetch); a Follower fetches every heartbeat period while it has
-/// no fetch in flight; a Leader checks its quorum every 40 periods.
-pub const KRAFT_TIMERS: TimerPolicy = TimerPolicy {
-    election: |r| r != Role::Leader,
-    periodic: |r| match r {
-        Role::Follower => &[(Timer::Fetch, 1)],
-        Role::Leader => &[(Timer::CheckQuorum, 40)],
-        _ => &[],
+/// Why a run could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("--requests must be at most {max} (the model's longest log)")]
+    TooManyRequests { max: usize },
+    #[error("the election timeout range must be non-empty")]
+    EmptyElectionRange,
+    #[error("cannot listen on loopback: {0}")]
+    Listen(std::io::Error),
+    #[error("cannot read a listener's address: {0}")]
+    ListenerAddress(std::io::Error),
+    #[error(
+        "the cluster did not finish in {limit_ms} ms ({steps} steps recorded, {proposed} requests sent; {nodes})"
+    )]
+    Unfinished {
+        limit_ms: u64,
+        steps: usize,
+        proposed: u8,
+        /// Each node's role, term, log length and commit.
+        nodes: String,
     },
-};
+    /// The run's terms passed what the model's bounds hold (timing luck: another seed
+    /// usually does).
+    #[error("too many elections: terms reached {reached} (at most {max} fit the model's bounds)")]
+    TooManyTerms { reached: u8, max: u8 },
+    /// The run's elections made bounds the model cannot hold (timing luck, as above).
+    #[error("too many elections: {0}")]
+    BoundsExceeded(raftspec_model::bounds::BoundsError),
+    #[error("S{node} stopped: {error}")]
+    NodeStopped { node: NodeId, error: NodeFailure },
+    #[error("S{node} sent a message the model cannot express: {error}")]
+    Inexpressible { node: NodeId, error: Inexpressible },
+    #[error("the transports stopped")]
+    TransportsStopped,
+}
 
-/// Raft: followers and candidates time out into elections; a leader's heartbeat is periodic.
-pub const RAFT_TIMERS: TimerPolicy = TimerPolicy {
-    election: |r| matches!(r, Role::Follower | Role::Candidate),
-    periodic: |r| match r {
-        Role::Leader => &[(Timer::Heartbeat, 1)],
-        _ => &[],
+impl RecordError {
+    /// A run whose elections did not fit the model's bounds: another seed usually does.
+    pub fn is_too_many_elections(&self) -> bool {
+        matches!(
+            self,
+            RecordError::TooManyTerms { .. } | RecordError::BoundsExceeded(_)
+        )
+    }
+}
+
+/// Why a recording cannot be validated: it is not a recording of the spec's variant.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error(
+        "not a recorded run (its states have no \"sent\" field): replay model traces with `raftspec replay`"
+    )]
+    NotARecording,
+    #[error("recorded state {step} has no \"servers\" array of {servers} node states")]
+    NoServers { step: usize, servers: usize },
+    #[error("recorded state {0} has no \"sent\" array")]
+    NoSent(usize),
+    #[error("recorded state {step}: bad \"sent\": {error}")]
+    BadSent {
+        step: usize,
+        error: serde_json::Error,
     },
-};
-
-/// The start of the error of a run whose elections did not fit the model's bounds (timing
-/// luck: another seed usually does).
-pub const TOO_MANY_ELECTIONS: &str = "too many elections";
+    #[error("recorded step {step}: action_args is not a {variant} action: {error}")]
+    BadAction {
+        step: usize,
+        variant: raftspec_model::Variant,
+        error: serde_json::Error,
+    },
+}
 
 /// A message a node's transport received, for the one event loop.
 type Inbox<M> = mpsc::Receiver<(NodeId, NodeId, M)>;
 
 /// Runs a real cluster and records it. `spec` names actions and labels them (its bounds do
 /// not matter; the recording's bounds are computed from what the run needed); a run whose
-/// terms pass `max_term` stops with [`TOO_MANY_ELECTIONS`].
-#[allow(clippy::too_many_arguments)]
+/// terms pass `max_term` stops with [`RecordError::TooManyTerms`].
 pub fn record<P, N>(
     spec: &P,
     make: &dyn Fn(NodeId, u8) -> N,
     mode: &str,
-    policy: &TimerPolicy,
     max_term: u8,
     opts: &RecordOptions,
     progress: &mut dyn FnMut(&str),
-) -> Result<Trace, String>
+) -> Result<Trace, RecordError>
 where
     P: Protocol,
     N: Node<Abstract = P::Msg>,
     N::Message: Serialize + DeserializeOwned + Send + 'static,
 {
+    check_options(opts)?;
+    let n = opts.servers;
+    let (transports, inbox) = start_transports::<N::Message>(n, mode)?;
+    let mut run = Run {
+        spec,
+        nodes: (0..n).map(|i| make(i, n)).collect(),
+        steps: Vec::new(),
+        start: Instant::now(),
+        max_term: 0,
+        max_log: 0,
+        max_value: 0,
+        in_flight: Vec::new(),
+    };
+    run.push(None, &[]);
+    let mut l = Loop {
+        run,
+        transports,
+        inbox,
+        opts,
+        max_term,
+        hb: Duration::from_millis(opts.heartbeat_ms),
+        rng: Rng::new(opts.seed),
+        timers: vec![BTreeMap::new(); n as usize],
+        proposed: 0,
+        restarted: 0,
+    };
+    let result = l.run(progress);
+    let Loop {
+        run,
+        transports,
+        proposed,
+        restarted,
+        ..
+    } = l;
+    drop(transports);
+    result?;
+    progress(&format!(
+        "recorded {} steps in {:.2} s: {} requests, {} restart(s), terms up to {}",
+        run.steps.len() - 1,
+        run.start.elapsed().as_secs_f64(),
+        proposed,
+        restarted,
+        run.max_term
+    ));
+    Ok(run.into_trace(n, restarted))
+}
+
+fn check_options(opts: &RecordOptions) -> Result<(), RecordError> {
     if opts.requests as usize > raftspec_model::bounds::MAX_LOG || opts.requests > 9 {
-        return Err(format!(
-            "--requests must be at most {} (the model's longest log)",
-            raftspec_model::bounds::MAX_LOG
-        ));
+        return Err(RecordError::TooManyRequests {
+            max: raftspec_model::bounds::MAX_LOG,
+        });
     }
     if opts.election_ms.0 == 0 || opts.election_ms.1 <= opts.election_ms.0 {
-        return Err("the election timeout range must be non-empty".into());
+        return Err(RecordError::EmptyElectionRange);
     }
-    let n = opts.servers;
+    Ok(())
+}
+
+/// One transport per node on loopback, all delivering into one inbox.
+#[allow(clippy::type_complexity)]
+fn start_transports<M>(n: u8, mode: &str) -> Result<(Vec<Transport<M>>, Inbox<M>), RecordError>
+where
+    M: Serialize + DeserializeOwned + Send + 'static,
+{
     let listeners = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+        .map_err(RecordError::Listen)?;
     let addrs: BTreeMap<u64, SocketAddr> = listeners
         .iter()
         .enumerate()
         .map(|(i, l)| Ok((i as u64, l.local_addr()?)))
         .collect::<Result<_, std::io::Error>>()
-        .map_err(|e| format!("cannot read a listener's address: {e}"))?;
-    let (tx, inbox): (_, Inbox<N::Message>) = mpsc::channel();
-    let transports: Vec<Transport<N::Message>> = listeners
+        .map_err(RecordError::ListenerAddress)?;
+    let (tx, inbox) = mpsc::channel();
+    let transports = listeners
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
@@ -152,196 +258,190 @@ where
             )
         })
         .collect();
-    drop(tx);
+    Ok((transports, inbox))
+}
 
-    let mut run = Run {
-        spec,
-        nodes: (0..n).map(|i| make(i, n)).collect(),
-        steps: Vec::new(),
-        start: Instant::now(),
-        max_term: 0,
-        max_log: 0,
-        max_value: 0,
-        in_flight: Vec::new(),
-    };
-    run.push(None, &[]);
-    let hb = Duration::from_millis(opts.heartbeat_ms);
-    let mut rng = Rng::new(opts.seed);
-    let election = |rng: &mut Rng| {
-        let (lo, hi) = opts.election_ms;
-        Duration::from_millis(lo + rng.below((hi - lo) as usize) as u64)
-    };
-    // Per node: when each of its timers fires next.
-    let mut timers: Vec<BTreeMap<TimerKey, Instant>> = vec![BTreeMap::new(); n as usize];
-    let mut proposed = 0u8;
-    let mut restarted = 0u8;
-    let limit = Duration::from_millis(opts.time_limit_ms);
-    let result = loop {
-        let now = Instant::now();
-        if run.start.elapsed() > limit {
-            let nodes: Vec<String> = run
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let s = x.state();
-                    format!(
-                        "S{i} {:?} term {} log {} commit {}",
-                        s.role,
-                        s.term,
-                        s.log.len(),
-                        s.commit
-                    )
-                })
-                .collect();
-            break Err(format!(
-                "the cluster did not finish in {} ms ({} steps recorded, {proposed} requests sent; {})",
-                opts.time_limit_ms,
-                run.steps.len() - 1,
-                nodes.join(", ")
-            ));
+/// The recorder's event loop: the run, its transports, timers and client.
+struct Loop<'a, P: Protocol, N: Node> {
+    run: Run<'a, P, N>,
+    transports: Vec<Transport<N::Message>>,
+    inbox: Inbox<N::Message>,
+    opts: &'a RecordOptions,
+    max_term: u8,
+    hb: Duration,
+    rng: Rng,
+    /// Per node: when each of its timers fires next.
+    timers: Vec<BTreeMap<TimerKey, Instant>>,
+    proposed: u8,
+    restarted: u8,
+}
+
+impl<P, N> Loop<'_, P, N>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+    N::Message: Serialize + DeserializeOwned + Send + 'static,
+{
+    fn run(&mut self, progress: &mut dyn FnMut(&str)) -> Result<(), RecordError> {
+        let limit = Duration::from_millis(self.opts.time_limit_ms);
+        loop {
+            let now = Instant::now();
+            if self.run.start.elapsed() > limit {
+                return Err(self.unfinished());
+            }
+            let states: Vec<NodeState> = self.run.nodes.iter().map(|x| x.state()).collect();
+            if self.run.max_term > self.max_term {
+                return Err(RecordError::TooManyTerms {
+                    reached: self.run.max_term,
+                    max: self.max_term,
+                });
+            }
+            let settled =
+                |s: &NodeState| s.commit as usize == s.log.len() && s.log == states[0].log;
+            if self.proposed == self.opts.requests
+                && states.iter().all(settled)
+                && !states[0].log.is_empty()
+            {
+                return Ok(());
+            }
+            self.arm_timers(now);
+            if !self.client(&states, progress)? {
+                self.network_or_timer(now)?;
+            }
         }
-        let states: Vec<NodeState> = run.nodes.iter().map(|x| x.state()).collect();
-        if run.max_term > max_term {
-            break Err(format!(
-                "{TOO_MANY_ELECTIONS}: terms reached {} (at most {max_term} fit the model's bounds)",
-                run.max_term
-            ));
-        }
-        let leader = states
+    }
+
+    fn unfinished(&self) -> RecordError {
+        let nodes: Vec<String> = self
+            .run
+            .nodes
             .iter()
-            .position(|s| s.role == Role::Leader)
-            .map(|i| i as NodeId);
-        let settled = |s: &NodeState| s.commit as usize == s.log.len() && s.log == states[0].log;
-        if proposed == opts.requests && states.iter().all(settled) && !states[0].log.is_empty() {
-            break Ok(());
+            .enumerate()
+            .map(|(i, x)| {
+                let s = x.state();
+                let (role, term, log, commit) = (s.role, s.term, s.log.len(), s.commit);
+                format!("S{i} {role:?} term {term} log {log} commit {commit}")
+            })
+            .collect();
+        RecordError::Unfinished {
+            limit_ms: self.opts.time_limit_ms,
+            steps: self.run.steps.len() - 1,
+            proposed: self.proposed,
+            nodes: nodes.join(", "),
         }
-        // Timers that apply to each node's role now.
-        for (i, s) in states.iter().enumerate() {
-            let t = &mut timers[i];
-            let periodic = (policy.periodic)(s.role);
+    }
+
+    /// The timers each node arms in its role now: keep those still armed, start new ones.
+    fn arm_timers(&mut self, now: Instant) {
+        let (lo, hi) = self.opts.election_ms;
+        for (t, node) in self.timers.iter_mut().zip(&self.run.nodes) {
+            let armed = node.timers();
+            let election_armed = armed.contains(&Timer::Election);
             t.retain(|k, _| match k {
-                TimerKey::Election => (policy.election)(s.role),
-                TimerKey::Periodic(p) => periodic.iter().any(|(q, _)| q == p),
+                TimerKey::Election => election_armed,
+                TimerKey::Periodic(p) => armed.contains(p),
             });
-            if (policy.election)(s.role) && !t.contains_key(&TimerKey::Election) {
-                t.insert(TimerKey::Election, now + election(&mut rng));
+            if election_armed && !t.contains_key(&TimerKey::Election) {
+                let ms = lo + self.rng.below((hi - lo) as usize) as u64;
+                t.insert(TimerKey::Election, now + Duration::from_millis(ms));
             }
-            for (p, k) in periodic {
-                t.entry(TimerKey::Periodic(*p)).or_insert(now + hb * *k);
-            }
-        }
-        // The client: one request at a time, to the leader, once the last one is committed.
-        if let Some(l) = leader {
-            let s = &states[l as usize];
-            // Entries of earlier terms commit only under one of the leader's own term (the
-            // model's leaders append no no-op), so a leader without one gets the next request.
-            let committed_here =
-                s.commit as usize == s.log.len() || s.log.last().is_some_and(|e| e.term < s.term);
-            let restart_due = restarted < opts.restarts
-                && proposed as u32 * (opts.restarts as u32 + 1)
-                    >= opts.requests as u32 * (restarted as u32 + 1)
-                && committed_here;
-            if restart_due {
-                run.nodes[l as usize].restart();
-                run.push(Some(ModelStep::Restart(l)), &[]);
-                timers[l as usize].clear();
-                restarted += 1;
-                progress(&format!("restarted leader S{l}"));
-                continue;
-            }
-            if proposed < opts.requests && committed_here {
-                proposed += 1;
-                let v = proposed;
-                match run.step(l, Event::ClientRequest(v), ModelStep::ClientRequest(l, v)) {
-                    Ok((sent, _)) => send_all(&transports, l, sent),
-                    Err(e) => break Err(e),
+            for p in armed {
+                if let Some(k) = period(p) {
+                    t.entry(TimerKey::Periodic(p)).or_insert(now + self.hb * k);
                 }
-                continue;
             }
         }
-        // The next timer that may fire (KRaft: one fetch in flight), or a message before it.
-        let next = timers
+    }
+
+    /// The client: one request at a time, to the leader, once the last one is committed;
+    /// restarts of the leader spread over the run. True if it acted.
+    fn client(
+        &mut self,
+        states: &[NodeState],
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<bool, RecordError> {
+        let Some(l) = states.iter().position(|s| s.role == Role::Leader) else {
+            return Ok(false);
+        };
+        let s = &states[l];
+        let l = l as NodeId;
+        // Entries of earlier terms commit only under one of the leader's own term (the
+        // model's leaders append no no-op), so a leader without one gets the next request.
+        let committed_here =
+            s.commit as usize == s.log.len() || s.log.last().is_some_and(|e| e.term < s.term);
+        let (o, proposed, restarted) = (self.opts, self.proposed as u32, self.restarted as u32);
+        let restart_due = restarted < o.restarts as u32
+            && proposed * (o.restarts as u32 + 1) >= o.requests as u32 * (restarted + 1)
+            && committed_here;
+        if restart_due {
+            self.run.nodes[l as usize].restart();
+            self.run.push(Some(ModelStep::Restart(l)), &[]);
+            self.timers[l as usize].clear();
+            self.restarted += 1;
+            progress(&format!("restarted leader S{l}"));
+            return Ok(true);
+        }
+        if self.proposed < o.requests && committed_here {
+            self.proposed += 1;
+            let v = self.proposed;
+            let event = Event::ClientRequest(v);
+            let (sent, _) = self.run.step(l, event, ModelStep::ClientRequest(l, v))?;
+            send_all(&self.transports, l, sent);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Delivers the next message, or fires the next timer that may fire (KRaft: one fetch in
+    /// flight) if it is due before a message arrives.
+    fn network_or_timer(&mut self, now: Instant) -> Result<(), RecordError> {
+        let (spec, in_flight) = (self.run.spec, &self.run.in_flight);
+        let next = self
+            .timers
             .iter()
             .enumerate()
             .flat_map(|(i, t)| t.iter().map(move |(k, at)| (*at, i as NodeId, *k)))
             .filter(|(_, i, k)| match k {
                 TimerKey::Election => true,
-                TimerKey::Periodic(t) => spec.timer_ready(*i, *t, &run.in_flight),
+                TimerKey::Periodic(t) => spec.timer_ready(*i, *t, in_flight),
             })
             .min();
-        let wait = next.map_or(hb, |(at, _, _)| at.saturating_duration_since(now));
-        match inbox.recv_timeout(wait.min(hb)) {
-            Ok((to, from, msg)) => {
-                let abs = match run.nodes[from as usize].abstract_message(from, to, &msg) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        break Err(format!(
-                            "S{from} sent a message the model cannot express: {e}"
-                        ))
-                    }
-                };
-                match run.step(to, Event::Receive { from, msg }, ModelStep::Deliver(abs)) {
-                    Ok((sent, reset)) => {
-                        if reset {
-                            timers[to as usize].remove(&TimerKey::Election);
-                        }
-                        send_all(&transports, to, sent);
-                    }
-                    Err(e) => break Err(e),
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let Some((at, i, key)) = next else { continue };
-                if at > Instant::now() {
-                    continue;
-                }
-                let timer = match key {
-                    TimerKey::Election => Timer::Election,
-                    TimerKey::Periodic(t) => t,
-                };
-                timers[i as usize].remove(&key);
-                match run.step(i, Event::Timer(timer), ModelStep::Timer(i, timer)) {
-                    Ok((sent, _)) => send_all(&transports, i, sent),
-                    Err(e) => break Err(e),
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break Err("the transports stopped".into());
-            }
+        let wait = next.map_or(self.hb, |(at, _, _)| at.saturating_duration_since(now));
+        match self.inbox.recv_timeout(wait.min(self.hb)) {
+            Ok((to, from, msg)) => self.deliver(from, to, msg),
+            Err(mpsc::RecvTimeoutError::Timeout) => match next {
+                Some((at, i, key)) if at <= Instant::now() => self.fire(i, key),
+                _ => Ok(()),
+            },
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(RecordError::TransportsStopped),
         }
-    };
-    drop(transports);
-    result?;
-    progress(&format!(
-        "recorded {} steps in {:.2} s: {} requests, {} restart(s), terms up to {}",
-        run.steps.len() - 1,
-        run.start.elapsed().as_secs_f64(),
-        proposed,
-        restarted,
-        run.max_term
-    ));
-    let bounds = Bounds {
-        servers: n,
-        max_term: run.max_term.max(1),
-        max_log: run.max_log,
-        values: run.max_value.max(1),
-        max_restarts: restarted,
-        network: NetworkSemantics {
-            drop: true,
-            reorder: true,
-            max_copies: 4,
-            max_in_flight: u8::MAX,
-        },
-    };
-    Ok(Trace {
-        variant: spec.variant(),
-        bounds,
-        bug: None,
-        property: Some(RECORDED.to_string()),
-        path: None,
-        steps: run.steps,
-    })
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, msg: N::Message) -> Result<(), RecordError> {
+        let abs = self.run.nodes[from as usize]
+            .abstract_message(from, to, &msg)
+            .map_err(|error| RecordError::Inexpressible { node: from, error })?;
+        let event = Event::Receive { from, msg };
+        let (sent, reset) = self.run.step(to, event, ModelStep::Deliver(abs))?;
+        if reset {
+            self.timers[to as usize].remove(&TimerKey::Election);
+        }
+        send_all(&self.transports, to, sent);
+        Ok(())
+    }
+
+    fn fire(&mut self, i: NodeId, key: TimerKey) -> Result<(), RecordError> {
+        let timer = match key {
+            TimerKey::Election => Timer::Election,
+            TimerKey::Periodic(t) => t,
+        };
+        self.timers[i as usize].remove(&key);
+        let (sent, _) = self
+            .run
+            .step(i, Event::Timer(timer), ModelStep::Timer(i, timer))?;
+        send_all(&self.transports, i, sent);
+        Ok(())
+    }
 }
 
 /// `#meta.property` of a recorded run.
@@ -376,6 +476,31 @@ struct Run<'a, P: Protocol, N: Node> {
 }
 
 impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
+    /// The recording, with the bounds the run needed.
+    fn into_trace(self, servers: u8, restarts: u8) -> Trace {
+        let bounds = Bounds {
+            servers,
+            max_term: self.max_term.max(1),
+            max_log: self.max_log,
+            values: self.max_value.max(1),
+            max_restarts: restarts,
+            network: NetworkSemantics {
+                drop: true,
+                reorder: true,
+                max_copies: 4,
+                max_in_flight: u8::MAX,
+            },
+        };
+        Trace {
+            variant: self.spec.variant(),
+            bounds,
+            bug: None,
+            property: Some(RECORDED.to_string()),
+            path: None,
+            steps: self.steps,
+        }
+    }
+
     /// Records a step: the action, every node's state after it, what was sent.
     fn push(&mut self, step: Option<ModelStep<P::Msg>>, sent: &[P::Msg]) {
         let states: Vec<NodeState> = self.nodes.iter().map(|n| n.state()).collect();
@@ -416,18 +541,18 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
         node: NodeId,
         event: Event<N::Message>,
         step: ModelStep<P::Msg>,
-    ) -> Result<(Vec<(NodeId, N::Message)>, bool), String> {
+    ) -> Result<(Vec<(NodeId, N::Message)>, bool), RecordError> {
         let is_timer = matches!(step, ModelStep::Timer(..));
         let before = is_timer.then(|| self.nodes[node as usize].state());
         let r = self.nodes[node as usize]
             .step(event)
-            .map_err(|e| format!("S{node} stopped: {e}"))?;
+            .map_err(|error| RecordError::NodeStopped { node, error })?;
         let abs = r
             .sent
             .iter()
             .map(|(to, m)| self.nodes[node as usize].abstract_message(node, *to, m))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("S{node} sent a message the model cannot express: {e}"))?;
+            .map_err(|error| RecordError::Inexpressible { node, error })?;
         if let ModelStep::Deliver(m) = &step {
             if let Some(i) = self.in_flight.iter().position(|x| x == m) {
                 self.in_flight.swap_remove(i);
@@ -476,191 +601,273 @@ pub fn is_recording(t: &Trace) -> bool {
 pub fn validate<P: Protocol>(
     spec: &P,
     rec: &Trace,
-) -> Result<Result<Validation, Box<Divergence>>, String> {
-    let n = spec.bounds().servers as usize;
-    let servers_of = |i: usize| -> Result<&Vec<Value>, String> {
-        rec.steps[i]
-            .state
-            .get("servers")
-            .and_then(Value::as_array)
-            .filter(|a| a.len() == n)
-            .ok_or_else(|| {
-                format!("recorded state {i} has no \"servers\" array of {n} node states")
-            })
-    };
-    let sent_of = |i: usize| -> Result<Vec<P::Msg>, String> {
-        match rec.steps[i].state.get("sent") {
-            None => Err(format!("recorded state {i} has no \"sent\" array")),
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| format!("recorded state {i}: bad \"sent\": {e}")),
-        }
-    };
+) -> Result<Result<Validation, Box<Divergence>>, RecordingError> {
     if !is_recording(rec) {
-        return Err(
-            "not a recorded run (its states have no \"sent\" field): replay model traces with `raftspec replay`"
-                .into(),
-        );
+        return Err(RecordingError::NotARecording);
     }
+    let mut v = Validator {
+        spec,
+        rec,
+        pool: HashMap::new(),
+        model_actions: Vec::new(),
+        stutters: 0,
+    };
     let mut state = spec
         .init_states()
         .into_iter()
         .next()
         .expect("one init state");
-    let diverge =
-        |step: usize, label: String, node: Option<NodeId>, field: &str, e: String, a: String| {
-            let mut prefix = rec.clone();
-            prefix.steps.truncate(step + 1);
-            Box::new(Divergence {
-                step,
-                action: label,
-                node,
-                field: field.to_string(),
-                expected: e,
-                actual: a,
-                prefix,
-                known: None,
-            })
-        };
-    let compare =
-        |step: usize, label: &str, st: &P::State| -> Result<Option<Box<Divergence>>, String> {
-            let recorded = servers_of(step)?;
-            for (i, r) in recorded.iter().enumerate() {
-                let e = spec.node_state(st, i as NodeId).to_json();
-                if let Some(d) = first_difference_json(&e, r) {
-                    return Ok(Some(diverge(
-                        step,
-                        label.to_string(),
-                        Some(i as NodeId),
-                        &d.field,
-                        d.expected,
-                        d.actual,
-                    )));
-                }
-            }
-            Ok(None)
-        };
-    if let Some(d) = compare(0, "initial state", &state)? {
+    if let Some(d) = v.compare(0, "initial state", &state)? {
         return Ok(Err(d));
     }
-    let count = |bag: &[(P::Msg, u8)], m: &P::Msg| {
-        bag.iter()
-            .find(|(x, _)| x == m)
-            .map_or(0, |(_, c)| *c as usize)
-    };
-    let mut pool: HashMap<P::Msg, usize> = HashMap::new();
-    let mut model_actions = Vec::new();
-    let mut stutters = 0;
-    let mut enabled = Vec::new();
     for i in 1..rec.steps.len() {
-        let ta = rec.steps[i]
-            .action
-            .as_ref()
-            .expect("non-initial steps have actions");
-        let label = ta.label.clone();
-        let action = spec.action_from_json(&ta.args).map_err(|e| {
-            format!(
-                "recorded step {i}: action_args is not a {} action: {e}",
-                spec.variant()
-            )
-        })?;
-        let ms = spec.model_step(&action);
-        let sent = sent_of(i)?;
-        let d = |node, field: &str, e: String, a: String| {
-            Ok(Err(diverge(i, label.clone(), node, field, e, a)))
-        };
-        // The recording must be consistent with itself: only sent messages arrive.
-        match &ms {
-            ModelStep::Deliver(m) | ModelStep::Drop(m) => match pool.get_mut(m) {
-                Some(c) if *c > 0 => *c -= 1,
-                _ => {
-                    return d(
-                        Some(P::endpoints(m).0),
-                        "message",
-                        "a message sent earlier in the run".into(),
-                        format!("{} (never sent)", P::describe(m)),
-                    )
-                }
-            },
-            ModelStep::Duplicate(m) => *pool.entry(m.clone()).or_default() += 1,
-            _ => {}
+        match v.step(i, &state)? {
+            Ok(next) => state = next,
+            Err(d) => return Ok(Err(d)),
         }
-        enabled.clear();
-        spec.actions(&state, &mut enabled);
-        let before = spec.in_flight(&state);
-        let next = if enabled.contains(&action) {
-            model_actions.push(action.clone());
-            spec.next_state(&state, action.clone())
-                .expect("enabled actions have a next state")
-        } else if let ModelStep::Deliver(m) = &ms {
-            if count(&before, m) == 0 && delivery_is_noop(spec, &state, m) {
-                stutters += 1;
-                if !sent.is_empty() {
-                    return d(
-                        P::endpoints(m).1.into(),
-                        "sent",
-                        "nothing (the model discarded this message: delivering it changes nothing)"
-                            .into(),
-                        sent.iter().map(P::describe).collect::<Vec<_>>().join("; "),
-                    );
-                }
-                state.clone()
-            } else {
-                return d(
-                    Some(P::endpoints(m).1),
-                    "action",
-                    "a step the model allows here".into(),
-                    format!("{label}: the model has no such message in flight"),
-                );
-            }
-        } else {
-            return d(
-                None,
-                "action",
-                "a step the model allows here".into(),
-                format!("{label}: not enabled in the model"),
-            );
-        };
-        if let Some(mut dv) = compare(i, &label, &next)? {
-            dv.known = spec.known_difference(&state, &action).map(str::to_string);
-            return Ok(Err(dv));
-        }
-        let after = spec.in_flight(&next);
-        let taken =
-            |m: &P::Msg| matches!(&ms, ModelStep::Deliver(x) | ModelStep::Drop(x) if x == m);
-        for (m, c) in &after {
-            let had = count(&before, m).saturating_sub(taken(m) as usize);
-            if (*c as usize) > had && !matches!(&ms, ModelStep::Duplicate(_)) && !sent.contains(m) {
-                return d(
-                    Some(P::endpoints(m).0),
-                    "sent",
-                    format!("{} (sent by the model)", P::describe(m)),
-                    "not sent by the implementation".into(),
-                );
-            }
-        }
-        for m in &sent {
-            if count(&after, m) == 0 && !delivery_is_noop(spec, &next, m) {
-                return d(
-                    Some(P::endpoints(m).0),
-                    "sent",
-                    "not sent by the model".into(),
-                    format!("{} (sent by the implementation)", P::describe(m)),
-                );
-            }
-            *pool.entry(m.clone()).or_default() += 1;
-        }
-        state = next;
     }
     let model_trace =
-        Trace::from_actions(spec, &model_actions).expect("validated actions are a model trace");
+        Trace::from_actions(spec, &v.model_actions).expect("validated actions are a model trace");
     if let Err(e) = replay_on_model(spec, &model_trace) {
         panic!("a trace built from model actions replays on the model: {e}");
     }
     Ok(Ok(Validation {
         steps: rec.steps.len() - 1,
-        stutters,
+        stutters: v.stutters,
         model_trace,
     }))
+}
+
+/// A difference at one recorded step: the node, the field, expected and actual.
+struct Finding {
+    node: Option<NodeId>,
+    field: String,
+    expected: String,
+    actual: String,
+}
+
+/// What [`validate`] carries from step to step.
+struct Validator<'a, P: Protocol> {
+    spec: &'a P,
+    rec: &'a Trace,
+    /// The recording's own network: messages sent and not yet delivered or dropped.
+    pool: HashMap<P::Msg, usize>,
+    /// The model actions the recording follows (stutters left out).
+    model_actions: Vec<P::Action>,
+    stutters: usize,
+}
+
+/// How many copies of `m` a model network holds.
+fn copies<M: PartialEq>(bag: &[(M, u8)], m: &M) -> usize {
+    bag.iter()
+        .find(|(x, _)| x == m)
+        .map_or(0, |(_, c)| *c as usize)
+}
+
+impl<P: Protocol> Validator<'_, P> {
+    fn servers_of(&self, i: usize) -> Result<&Vec<Value>, RecordingError> {
+        let n = self.spec.bounds().servers as usize;
+        self.rec.steps[i]
+            .state
+            .get("servers")
+            .and_then(Value::as_array)
+            .filter(|a| a.len() == n)
+            .ok_or(RecordingError::NoServers {
+                step: i,
+                servers: n,
+            })
+    }
+
+    fn sent_of(&self, i: usize) -> Result<Vec<P::Msg>, RecordingError> {
+        match self.rec.steps[i].state.get("sent") {
+            None => Err(RecordingError::NoSent(i)),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|error| RecordingError::BadSent { step: i, error }),
+        }
+    }
+
+    fn diverge(&self, step: usize, action: &str, f: Finding) -> Box<Divergence> {
+        let mut prefix = self.rec.clone();
+        prefix.steps.truncate(step + 1);
+        Box::new(Divergence {
+            step,
+            action: action.to_string(),
+            node: f.node,
+            field: f.field,
+            expected: f.expected,
+            actual: f.actual,
+            prefix,
+            known: None,
+        })
+    }
+
+    /// The first node whose recorded state after `step` is not the model's `st`.
+    fn compare(
+        &self,
+        step: usize,
+        label: &str,
+        st: &P::State,
+    ) -> Result<Option<Box<Divergence>>, RecordingError> {
+        for (i, r) in self.servers_of(step)?.iter().enumerate() {
+            let e = self.spec.node_state(st, i as NodeId).to_json();
+            if let Some(d) = first_difference_json(&e, r) {
+                let f = Finding {
+                    node: Some(i as NodeId),
+                    field: d.field,
+                    expected: d.expected,
+                    actual: d.actual,
+                };
+                return Ok(Some(self.diverge(step, label, f)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Recorded step `i` from the model state `state`: the next model state, or where the
+    /// recording leaves the model.
+    #[allow(clippy::type_complexity)]
+    fn step(
+        &mut self,
+        i: usize,
+        state: &P::State,
+    ) -> Result<Result<P::State, Box<Divergence>>, RecordingError> {
+        let spec = self.spec;
+        let ta = self.rec.steps[i]
+            .action
+            .as_ref()
+            .expect("non-initial steps have actions");
+        let label = ta.label.as_str();
+        let action =
+            spec.action_from_json(&ta.args)
+                .map_err(|error| RecordingError::BadAction {
+                    step: i,
+                    variant: spec.variant(),
+                    error,
+                })?;
+        let ms = spec.model_step(&action);
+        let sent = self.sent_of(i)?;
+        let before = spec.in_flight(state);
+        let next = self
+            .arrive(&ms)
+            .map_or_else(|| self.model_next(state, &action, &ms, &sent, label), Err);
+        let next = match next {
+            Ok(next) => next,
+            Err(f) => return Ok(Err(self.diverge(i, label, f))),
+        };
+        if let Some(mut dv) = self.compare(i, label, &next)? {
+            dv.known = spec.known_difference(state, &action).map(str::to_string);
+            return Ok(Err(dv));
+        }
+        match self.check_sent(&ms, &before, &next, &sent) {
+            Some(f) => Ok(Err(self.diverge(i, label, f))),
+            None => Ok(Ok(next)),
+        }
+    }
+
+    /// The recording must be consistent with itself: only sent messages arrive.
+    fn arrive(&mut self, ms: &ModelStep<P::Msg>) -> Option<Finding> {
+        match ms {
+            ModelStep::Deliver(m) | ModelStep::Drop(m) => match self.pool.get_mut(m) {
+                Some(c) if *c > 0 => *c -= 1,
+                _ => {
+                    return Some(Finding {
+                        node: Some(P::endpoints(m).0),
+                        field: "message".into(),
+                        expected: "a message sent earlier in the run".into(),
+                        actual: format!("{} (never sent)", P::describe(m)),
+                    })
+                }
+            },
+            ModelStep::Duplicate(m) => *self.pool.entry(m.clone()).or_default() += 1,
+            _ => {}
+        }
+        None
+    }
+
+    /// The model's state after the recorded action, or (a delivery of a message the model
+    /// discarded as dead, which must change nothing and send nothing) the same state.
+    fn model_next(
+        &mut self,
+        state: &P::State,
+        action: &P::Action,
+        ms: &ModelStep<P::Msg>,
+        sent: &[P::Msg],
+        label: &str,
+    ) -> Result<P::State, Finding> {
+        let spec = self.spec;
+        let mut enabled = Vec::new();
+        spec.actions(state, &mut enabled);
+        if enabled.contains(action) {
+            self.model_actions.push(action.clone());
+            return Ok(spec
+                .next_state(state, action.clone())
+                .expect("enabled actions have a next state"));
+        }
+        let ModelStep::Deliver(m) = ms else {
+            return Err(Finding {
+                node: None,
+                field: "action".into(),
+                expected: "a step the model allows here".into(),
+                actual: format!("{label}: not enabled in the model"),
+            });
+        };
+        if copies(&spec.in_flight(state), m) != 0 || !delivery_is_noop(spec, state, m) {
+            return Err(Finding {
+                node: Some(P::endpoints(m).1),
+                field: "action".into(),
+                expected: "a step the model allows here".into(),
+                actual: format!("{label}: the model has no such message in flight"),
+            });
+        }
+        self.stutters += 1;
+        if !sent.is_empty() {
+            return Err(Finding {
+                node: P::endpoints(m).1.into(),
+                field: "sent".into(),
+                expected:
+                    "nothing (the model discarded this message: delivering it changes nothing)"
+                        .into(),
+                actual: sent.iter().map(P::describe).collect::<Vec<_>>().join("; "),
+            });
+        }
+        Ok(state.clone())
+    }
+
+    /// Every message the model sends must have been sent, and every message sent must be one
+    /// the model sends (or one it discards as dead); the sent ones join the pool.
+    fn check_sent(
+        &mut self,
+        ms: &ModelStep<P::Msg>,
+        before: &[(P::Msg, u8)],
+        next: &P::State,
+        sent: &[P::Msg],
+    ) -> Option<Finding> {
+        let after = self.spec.in_flight(next);
+        let taken = |m: &P::Msg| matches!(ms, ModelStep::Deliver(x) | ModelStep::Drop(x) if x == m);
+        for (m, c) in &after {
+            let had = copies(before, m).saturating_sub(taken(m) as usize);
+            if (*c as usize) > had && !matches!(ms, ModelStep::Duplicate(_)) && !sent.contains(m) {
+                return Some(Finding {
+                    node: Some(P::endpoints(m).0),
+                    field: "sent".into(),
+                    expected: format!("{} (sent by the model)", P::describe(m)),
+                    actual: "not sent by the implementation".into(),
+                });
+            }
+        }
+        for m in sent {
+            if copies(&after, m) == 0 && !delivery_is_noop(self.spec, next, m) {
+                return Some(Finding {
+                    node: Some(P::endpoints(m).0),
+                    field: "sent".into(),
+                    expected: "not sent by the model".into(),
+                    actual: format!("{} (sent by the implementation)", P::describe(m)),
+                });
+            }
+            *self.pool.entry(m.clone()).or_default() += 1;
+        }
+        None
+    }
 }
 
 /// Replays the model trace a validated recording follows against fresh implementation nodes:

@@ -130,7 +130,7 @@ impl<N: Node> Harness<N> {
                 node: Some(node),
                 field: "fatal".into(),
                 expected: "the node keeps running".into(),
-                actual: e,
+                actual: e.to_string(),
             })?;
         for (to, msg) in sent.sent {
             let abs = self.nodes[node as usize]

@@ -228,21 +228,15 @@ pub fn trace_hash<A: std::fmt::Debug>(actions: &[A]) -> u64 {
 }
 
 /// Why a trace file cannot be replayed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TraceProblem {
     /// Not a trace of this variant's model at its bounds: another variant's states or
     /// actions, bounds the model cannot hold (bad input).
+    #[error("{0}")]
     NotATrace(String),
     /// A trace of the model that the model itself does not allow at some step.
+    #[error("{0}")]
     Rejected(String),
-}
-
-impl std::fmt::Display for TraceProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TraceProblem::NotATrace(m) | TraceProblem::Rejected(m) => f.write_str(m),
-        }
-    }
 }
 
 /// A trace file's actions, after checking that the trace is one the model allows.
@@ -258,7 +252,12 @@ pub fn actions_of_trace<P: Protocol>(
         )));
     }
     if let Err(d) = replay_on_model(spec, trace) {
-        let not_ours = d.step == 0 || d.reason.starts_with("action_args is not a");
+        // The initial state, or an action that is not one of this variant's, is not ours.
+        let unreadable = |i: usize| {
+            let a = trace.steps[i].action.as_ref();
+            a.is_none_or(|a| spec.action_from_json(&a.args).is_err())
+        };
+        let not_ours = d.step == 0 || unreadable(d.step);
         return Err(if not_ours {
             TraceProblem::NotATrace(format!("not a {variant} trace of this model: {d}"))
         } else {

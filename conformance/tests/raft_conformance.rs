@@ -3,7 +3,9 @@
 use raftspec_conformance::conform::{
     catalog_results, conform, default_options, replay_trace, Target,
 };
-use raftspec_conformance::driver::{Event, Node, NodeId, NodeState, Reaction};
+use raftspec_conformance::driver::{
+    Event, Inexpressible, Node, NodeFailure, NodeId, NodeState, Reaction, Timer,
+};
 use raftspec_conformance::raft::RaftNode;
 use raftspec_conformance::replay::replay;
 use raftspec_conformance::search::{is_model_trace, proptest_search};
@@ -207,7 +209,10 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
     impl Node for Mute {
         type Message = <RaftNode as Node>::Message;
         type Abstract = Msg;
-        fn step(&mut self, e: Event<Self::Message>) -> Result<Reaction<Self::Message>, String> {
+        fn step(
+            &mut self,
+            e: Event<Self::Message>,
+        ) -> Result<Reaction<Self::Message>, NodeFailure> {
             self.0.step(e).map(|_| Reaction::sent(Vec::new()))
         }
         fn restart(&mut self) {
@@ -216,7 +221,15 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
         fn state(&self) -> NodeState {
             self.0.state()
         }
-        fn abstract_message(&self, f: NodeId, t: NodeId, m: &Self::Message) -> Result<Msg, String> {
+        fn timers(&self) -> Vec<Timer> {
+            self.0.timers()
+        }
+        fn abstract_message(
+            &self,
+            f: NodeId,
+            t: NodeId,
+            m: &Self::Message,
+        ) -> Result<Msg, Inexpressible> {
             self.0.abstract_message(f, t, m)
         }
     }
@@ -233,11 +246,12 @@ fn an_adapter_with_its_own_message_type_plugs_in() {
     impl Node for Bytes {
         type Message = Vec<u8>;
         type Abstract = Msg;
-        fn step(&mut self, e: Event<Vec<u8>>) -> Result<Reaction<Vec<u8>>, String> {
+        fn step(&mut self, e: Event<Vec<u8>>) -> Result<Reaction<Vec<u8>>, NodeFailure> {
             let e = match e {
                 Event::Receive { from, msg } => Event::Receive {
                     from,
-                    msg: serde_json::from_slice(&msg).map_err(|e| e.to_string())?,
+                    msg: serde_json::from_slice(&msg)
+                        .map_err(|e| NodeFailure::Stopped(e.into()))?,
                 },
                 Event::Timer(t) => Event::Timer(t),
                 Event::ClientRequest(v) => Event::ClientRequest(v),
@@ -258,8 +272,16 @@ fn an_adapter_with_its_own_message_type_plugs_in() {
         fn state(&self) -> NodeState {
             self.0.state()
         }
-        fn abstract_message(&self, f: NodeId, t: NodeId, m: &Vec<u8>) -> Result<Msg, String> {
-            let m = serde_json::from_slice(m).map_err(|e| e.to_string())?;
+        fn timers(&self) -> Vec<Timer> {
+            self.0.timers()
+        }
+        fn abstract_message(
+            &self,
+            f: NodeId,
+            t: NodeId,
+            m: &Vec<u8>,
+        ) -> Result<Msg, Inexpressible> {
+            let m = serde_json::from_slice(m).map_err(|e| Inexpressible::Other(e.into()))?;
             self.0.abstract_message(f, t, &m)
         }
     }

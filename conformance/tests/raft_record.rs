@@ -108,5 +108,12 @@ fn a_model_trace_is_not_a_recording() {
     let t =
         Trace::from_actions(&spec, &[raftspec_model::raft::Action::ElectionTimeout(0)]).unwrap();
     let e = validate_recording(&t, &Target::correct()).err().unwrap();
-    assert!(e.contains("not a recorded run"), "{e}");
+    assert!(
+        matches!(
+            e,
+            raftspec_conformance::record::RecordingError::NotARecording
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("not a recorded run"), "{e}");
 }

@@ -27,10 +27,15 @@ impl Command {
         serde_json::to_vec(self).expect("commands serialise")
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Command, String> {
-        serde_json::from_slice(bytes).map_err(|e| format!("undecodable command: {e}"))
+    pub fn decode(bytes: &[u8]) -> Result<Command, DecodeError> {
+        Ok(serde_json::from_slice(bytes)?)
     }
 }
+
+/// An entry's bytes are not a command.
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable command: {0}")]
+pub struct DecodeError(#[from] serde_json::Error);
 
 /// The result of applying a command.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

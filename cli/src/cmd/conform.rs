@@ -101,7 +101,7 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
         None => Target::correct(),
     };
     let mut progress = |s: &str| eprintln!("{s}");
-    let report = conform(variant, &opts, &target, &mut progress).map_err(|e| anyhow!(e))?;
+    let report = conform(variant, &opts, &target, &mut progress)?;
     let catalog = if a.no_catalog || a.mutant.is_some() {
         Vec::new()
     } else {
@@ -216,7 +216,7 @@ mod mutants {
     use std::time::Instant;
 
     pub fn target(variant: Variant, name: &str) -> Result<Target> {
-        let m: Mutant = name.parse().map_err(|e: String| anyhow!(e))?;
+        let m: Mutant = name.parse()?;
         if !m.name().starts_with(&format!("{}:", variant.name())) {
             bail!("mutant {m} is not a {variant} mutant");
         }
@@ -235,8 +235,7 @@ mod mutants {
         let mut killed = 0;
         for m in &all {
             let t = Instant::now();
-            let r =
-                conform(variant, opts, &Target::mutant(*m), &mut |_| {}).map_err(|e| anyhow!(e))?;
+            let r = conform(variant, opts, &Target::mutant(*m), &mut |_| {})?;
             let secs = t.elapsed().as_secs_f64();
             match &r.divergence {
                 Some(d) => {

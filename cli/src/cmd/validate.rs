@@ -75,7 +75,7 @@ pub fn run_record(a: RecordArgs) -> Result<Outcome> {
     std::fs::write(&a.out, rec.to_itf_string())
         .with_context(|| format!("cannot write {}", a.out.display()))?;
     eprintln!("wrote {}", a.out.display());
-    let v = validate_recording(&rec, &Target::correct()).map_err(|e| anyhow!(e))?;
+    let v = validate_recording(&rec, &Target::correct())?;
     report(&a.out, &rec, &v, a.json)
 }
 

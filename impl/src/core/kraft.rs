@@ -34,8 +34,17 @@
 //! - The follower HW never decreases: HW = max(HW, min(leader HW, log end)).
 //! - A Follower grants no votes in its epoch (it knows the leader); Voted grants only to the
 //!   candidate it voted for.
+//!
+//! Shape (as etcd-io/raft's `raft.go`): [`Core::step`] normalises the epoch once. A message of
+//! a newer epoch moves the node to that epoch as Kafka's `maybeTransition` does (Vote:
+//! Unattached; BeginQuorumEpoch, EndQuorumEpoch: Follower of the leader named; a response:
+//! Follower of the leader it names, else Unattached; a Fetch: UnknownLeaderEpoch, no move).
+//! A message of an older epoch is refused or ignored. What is left goes to the step function
+//! of the role: `step_leader`, `step_resigned`, `step_follower`, `step_candidate`, and
+//! `step_unattached` (Unattached and Voted: no leader known, not campaigning).
 
-use super::{majority, Core, Entry, EntryData, HardState, Input, Output, PersistentState};
+use super::durable::DurableLog;
+use super::{majority, Core, Entry, EntryData, Fatal, HardState, Input, Output, PersistentState};
 use super::{NodeId, Proposal, Role, Summary, Timer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -170,14 +179,20 @@ pub struct KraftCore {
     voted_for: Option<NodeId>,
     leader: Option<NodeId>,
     role: Role,
-    log: Vec<Entry>,
+    /// The log (`log.entries()[o]` is offset `o`) and what of it the driver must persist.
+    log: DurableLog,
     hw: u64,
     granted: BTreeSet<NodeId>,
     epoch_start: u64,
     end_offsets: BTreeMap<NodeId, Option<u64>>,
     fetched_since_check: BTreeSet<NodeId>,
-    durable: HardState,
-    dirty_from: Option<usize>,
+}
+
+/// What `step` remembers to check its postconditions.
+struct Before {
+    epoch: u64,
+    voted_for: Option<NodeId>,
+    hw: u64,
 }
 
 impl KraftCore {
@@ -209,14 +224,12 @@ impl KraftCore {
             voted_for: hs.voted_for,
             leader: hs.leader,
             role,
-            log: ps.log,
+            log: DurableLog::new(ps.log, hs),
             hw: 0,
             granted,
             epoch_start: 0,
             end_offsets: BTreeMap::new(),
             fetched_since_check: BTreeSet::new(),
-            durable: hs,
-            dirty_from: None,
         }
     }
 
@@ -241,10 +254,7 @@ impl KraftCore {
     }
 
     pub fn persistent_state(&self) -> PersistentState {
-        PersistentState {
-            hard_state: self.durable.clone(),
-            log: self.log.clone(),
-        }
+        self.log.persistent_state()
     }
 
     pub fn view(&self) -> KraftView {
@@ -254,7 +264,7 @@ impl KraftCore {
             role: self.role,
             voted_for: self.voted_for,
             leader: self.leader,
-            log: self.log.clone(),
+            log: self.log.entries().to_vec(),
             high_watermark: self.hw,
             epoch_start_offset: is_leader.then_some(self.epoch_start),
             end_offsets: if is_leader {
@@ -279,29 +289,21 @@ impl KraftCore {
     }
 
     fn end_offset(&self) -> u64 {
-        self.log.len() as u64
+        self.log.len()
     }
 
     fn last_epoch(&self) -> u64 {
-        self.log.last().map_or(0, |e| e.term)
+        self.log.last_term()
     }
 
     /// The largest epoch <= `epoch` in this log and the end offset of that epoch (Kafka's
     /// `endOffsetForEpoch`); (0, 0) if the log has no such epoch.
     pub fn end_offset_for_epoch(&self, epoch: u64) -> (u64, u64) {
         // Epochs never decrease along the log, so this is a partition point.
-        let end = self.log.partition_point(|e| e.term <= epoch);
-        let e = if end == 0 { 0 } else { self.log[end - 1].term };
+        let log = self.log.entries();
+        let end = log.partition_point(|e| e.term <= epoch);
+        let e = if end == 0 { 0 } else { log[end - 1].term };
         (e, end as u64)
-    }
-
-    fn mark_dirty(&mut self, pos: usize) {
-        self.dirty_from = Some(self.dirty_from.map_or(pos, |d| d.min(pos)));
-    }
-
-    fn append(&mut self, e: Entry) {
-        self.mark_dirty(self.log.len());
-        self.log.push(e);
     }
 
     fn transition_to_unattached(&mut self, epoch: u64) {
@@ -324,7 +326,7 @@ impl KraftCore {
         out.fetch_again = true;
     }
 
-    /// A message from a higher epoch: follow the leader it names, else become unattached.
+    /// A response from a higher epoch: follow the leader it names, else become unattached.
     fn observe_epoch(&mut self, epoch: u64, leader: Option<NodeId>, out: &mut Output<Message>) {
         match leader {
             Some(l) if l != self.id => self.transition_to_follower(epoch, l, out),
@@ -332,86 +334,292 @@ impl KraftCore {
         }
     }
 
-    fn handle(&mut self, input: Input<Message>, out: &mut Output<Message>) {
-        match input {
-            Input::Timer(Timer::ElectionTimeout) => {
-                if self.role != Role::Leader {
-                    self.start_election(out);
-                }
+    /// etcd's `Step`: filter, normalise the epoch, then the role's step function.
+    fn step_input(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        if let Input::Receive { from, msg } = &input {
+            if !self.voters.contains(from) || *from == self.id {
+                return;
             }
-            Input::Timer(Timer::FetchTimeout) => self.send_fetch(out),
-            Input::Timer(Timer::CheckQuorumTimeout) => self.check_quorum(out),
-            Input::Timer(Timer::BeginQuorumEpochTimeout) => {
-                if self.role == Role::Leader {
-                    let pending: Vec<NodeId> = self
-                        .end_offsets
-                        .iter()
-                        .filter(|(_, o)| o.is_none())
-                        .map(|(v, _)| *v)
-                        .collect();
-                    self.send_begin_epoch(&pending, out);
-                }
+            let go_on = match msg.epoch().cmp(&self.epoch) {
+                std::cmp::Ordering::Less => self.step_stale(*from, msg, out),
+                std::cmp::Ordering::Greater => self.step_newer(*from, msg, out),
+                std::cmp::Ordering::Equal => true,
+            };
+            if !go_on {
+                return;
             }
-            Input::Timer(Timer::HeartbeatTimeout) => {}
-            Input::Propose(payload) => self.on_propose(payload, out),
-            Input::Receive { from, msg } => {
-                if !self.voters.contains(&from) || from == self.id {
-                    return;
+        }
+        match self.role {
+            Role::Leader => self.step_leader(input, out),
+            Role::Resigned => self.step_resigned(input, out),
+            Role::Follower => self.step_follower(input, out),
+            Role::Candidate => self.step_candidate(input, out),
+            _ => self.step_unattached(input, out),
+        }
+    }
+
+    /// A message of an older epoch: a Vote or Fetch is fenced, anything else ignored. True if
+    /// the role's step function is to handle it anyway (an injected bug).
+    fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) -> bool {
+        match *msg {
+            Message::Vote { .. } => {
+                let error = Some(ErrorCode::FencedLeaderEpoch);
+                self.answer_vote(from, false, error, out);
+                false
+            }
+            Message::Fetch {
+                fetch_offset,
+                last_fetched_epoch,
+                ..
+            } => {
+                if mutant!(self.cfg, KraftAcceptStaleFetch) {
+                    return true;
                 }
-                match msg {
-                    Message::Vote {
-                        epoch,
-                        last_offset_epoch,
-                        last_offset,
-                    } => self.on_vote(from, epoch, last_offset_epoch, last_offset, out),
-                    Message::VoteResponse {
-                        epoch,
-                        leader,
-                        granted,
-                        ..
-                    } => self.on_vote_response(from, epoch, leader, granted, out),
-                    Message::BeginQuorumEpoch { epoch, leader } => {
-                        self.on_begin_epoch(epoch, leader, out)
-                    }
-                    Message::EndQuorumEpoch {
-                        epoch,
-                        leader,
-                        preferred_successors,
-                    } => self.on_end_epoch(epoch, leader, &preferred_successors, out),
-                    Message::Fetch {
-                        epoch,
-                        fetch_offset,
-                        last_fetched_epoch,
-                    } => self.on_fetch(from, epoch, fetch_offset, last_fetched_epoch, out),
-                    Message::FetchResponse {
-                        epoch,
-                        leader,
-                        error,
-                        fetch_offset,
-                        last_fetched_epoch,
-                        diverging,
-                        records,
-                        high_watermark,
-                    } => self.on_fetch_response(
-                        from,
-                        FetchReply {
-                            epoch,
-                            leader,
-                            error,
-                            fetch_offset,
-                            last_fetched_epoch,
-                            diverging,
-                            records,
-                            high_watermark,
-                        },
-                        out,
-                    ),
+                let (fo, lfe) = (fetch_offset, last_fetched_epoch);
+                self.fetch_error(from, fo, lfe, ErrorCode::FencedLeaderEpoch, out);
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// A message of a newer epoch moves the node there (module comment). True if the role's
+    /// step function is to handle it next, in the new epoch.
+    fn step_newer(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) -> bool {
+        let epoch = msg.epoch();
+        match *msg {
+            Message::Vote { .. } => {
+                self.transition_to_unattached(epoch);
+                true
+            }
+            Message::VoteResponse { leader, .. } | Message::FetchResponse { leader, .. } => {
+                self.observe_epoch(epoch, leader, out);
+                false
+            }
+            Message::BeginQuorumEpoch { leader, .. } => {
+                if leader != self.id {
+                    self.transition_to_follower(epoch, leader, out);
                 }
+                false
+            }
+            Message::EndQuorumEpoch { leader, .. } => {
+                if leader == self.id {
+                    return false;
+                }
+                self.transition_to_follower(epoch, leader, out);
+                true
+            }
+            Message::Fetch {
+                fetch_offset,
+                last_fetched_epoch,
+                ..
+            } => {
+                let (fo, lfe) = (fetch_offset, last_fetched_epoch);
+                self.fetch_error(from, fo, lfe, ErrorCode::UnknownLeaderEpoch, out);
+                false
             }
         }
     }
 
+    fn step_leader(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Leader);
+        debug_assert_eq!(self.leader, Some(self.id));
+        match input {
+            Input::Timer(Timer::CheckQuorumTimeout) => self.check_quorum(out),
+            Input::Timer(Timer::BeginQuorumEpochTimeout) => {
+                let pending: Vec<NodeId> = self
+                    .end_offsets
+                    .iter()
+                    .filter(|(_, o)| o.is_none())
+                    .map(|(v, _)| *v)
+                    .collect();
+                self.send_begin_epoch(&pending, out);
+            }
+            Input::Timer(_) => {}
+            Input::Propose(payload) => {
+                self.log.push(Entry::command(self.epoch, payload));
+                out.proposal = Some(Proposal::Accepted {
+                    position: self.end_offset() - 1,
+                    term: self.epoch,
+                });
+                self.update_leader_hw();
+            }
+            Input::Receive { from, msg } => match msg {
+                Message::Vote { .. } => self.answer_vote(from, false, None, out),
+                Message::Fetch {
+                    fetch_offset,
+                    last_fetched_epoch,
+                    ..
+                } => self.on_fetch(from, fetch_offset, last_fetched_epoch, out),
+                // A leader knows the leader of its epoch: nothing else concerns it.
+                _ => {}
+            },
+        }
+    }
+
+    fn step_resigned(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Resigned);
+        debug_assert_eq!(self.leader, Some(self.id));
+        match input {
+            Input::Timer(Timer::ElectionTimeout) => self.start_election(out),
+            Input::Timer(_) => {}
+            Input::Propose(_) => self.refuse_proposal(out),
+            Input::Receive { from, msg } => match msg {
+                Message::Vote { .. } => self.answer_vote(from, false, None, out),
+                Message::Fetch { .. } => self.refuse_fetch(from, &msg, out),
+                Message::FetchResponse {
+                    error: Some(_),
+                    leader,
+                    ..
+                } => self.on_fetch_error(leader, out),
+                _ => {}
+            },
+        }
+    }
+
+    fn step_follower(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Follower);
+        debug_assert!(self.leader.is_some_and(|l| l != self.id));
+        match input {
+            Input::Timer(Timer::ElectionTimeout) => self.start_election(out),
+            Input::Timer(Timer::FetchTimeout) => self.send_fetch(out),
+            Input::Timer(_) => {}
+            Input::Propose(_) => self.refuse_proposal(out),
+            Input::Receive { from, msg } => match msg {
+                Message::Vote { .. } => self.answer_vote(from, false, None, out),
+                Message::BeginQuorumEpoch { leader, .. } if self.leader == Some(leader) => {
+                    out.reset_election_timer = true;
+                }
+                Message::EndQuorumEpoch {
+                    leader,
+                    preferred_successors,
+                    ..
+                } => self.on_end_epoch(leader, &preferred_successors, out),
+                Message::Fetch { .. } => self.refuse_fetch(from, &msg, out),
+                Message::FetchResponse {
+                    error: Some(_),
+                    leader,
+                    ..
+                } => self.on_fetch_error(leader, out),
+                Message::FetchResponse {
+                    fetch_offset,
+                    last_fetched_epoch,
+                    diverging,
+                    records,
+                    high_watermark,
+                    ..
+                } if self.leader == Some(from) => {
+                    let position = (fetch_offset, last_fetched_epoch);
+                    self.on_fetch_data(from, position, diverging, records, high_watermark, out)
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn step_candidate(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Candidate);
+        match input {
+            Input::Receive {
+                from,
+                msg:
+                    Message::Vote {
+                        last_offset_epoch,
+                        last_offset,
+                        ..
+                    },
+            } => {
+                let granted = mutant!(self.cfg, KraftDoubleVote)
+                    && self.vote_log_ok(last_offset_epoch, last_offset);
+                self.on_vote(from, granted, out);
+            }
+            Input::Receive {
+                from,
+                msg:
+                    Message::VoteResponse {
+                        leader,
+                        granted: true,
+                        ..
+                    },
+            } if leader.is_none_or(|l| l == self.id) => {
+                // A grant that names no other leader of this epoch.
+                self.granted.insert(from);
+                if self.granted.len() >= majority(self.voters.len()) {
+                    self.become_leader(out);
+                }
+            }
+            input => self.step_leaderless(input, out),
+        }
+    }
+
+    /// Unattached and Voted: no leader known, not campaigning.
+    fn step_unattached(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert!(matches!(self.role, Role::Unattached | Role::Voted));
+        match input {
+            Input::Receive {
+                from,
+                msg:
+                    Message::Vote {
+                        last_offset_epoch,
+                        last_offset,
+                        ..
+                    },
+            } => {
+                let log_ok = self.vote_log_ok(last_offset_epoch, last_offset);
+                let granted = match self.role {
+                    Role::Voted => {
+                        self.voted_for == Some(from)
+                            || (mutant!(self.cfg, KraftDoubleVote) && log_ok)
+                    }
+                    _ => log_ok,
+                };
+                self.on_vote(from, granted, out);
+            }
+            input => self.step_leaderless(input, out),
+        }
+    }
+
+    /// What Unattached, Voted and Candidate do alike (all but voting and counting votes):
+    /// the first word from or about the leader of the epoch makes them its followers.
+    fn step_leaderless(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert!(self.leader.is_none());
+        match input {
+            Input::Timer(Timer::ElectionTimeout) => self.start_election(out),
+            Input::Timer(_) => {}
+            Input::Propose(_) => self.refuse_proposal(out),
+            Input::Receive { from, msg } => match msg {
+                Message::VoteResponse {
+                    leader: Some(l), ..
+                }
+                | Message::BeginQuorumEpoch { leader: l, .. }
+                    if l != self.id =>
+                {
+                    self.transition_to_follower(self.epoch, l, out)
+                }
+                Message::EndQuorumEpoch {
+                    leader,
+                    preferred_successors,
+                    ..
+                } => self.on_end_epoch(leader, &preferred_successors, out),
+                Message::Fetch { .. } => self.refuse_fetch(from, &msg, out),
+                Message::FetchResponse {
+                    error: Some(_),
+                    leader,
+                    ..
+                } => self.on_fetch_error(leader, out),
+                _ => {}
+            },
+        }
+    }
+
+    fn refuse_proposal(&self, out: &mut Output<Message>) {
+        out.proposal = Some(Proposal::NotLeader {
+            leader: self.leader.filter(|&l| l != self.id),
+        });
+    }
+
     fn start_election(&mut self, out: &mut Output<Message>) {
+        debug_assert_ne!(self.role, Role::Leader);
         self.epoch += 1;
         self.voted_for = Some(self.id);
         self.leader = None;
@@ -432,93 +640,49 @@ impl KraftCore {
         }
     }
 
-    fn on_vote(
-        &mut self,
-        from: NodeId,
-        epoch: u64,
-        last_offset_epoch: u64,
-        last_offset: u64,
-        out: &mut Output<Message>,
-    ) {
-        if epoch < self.epoch {
-            out.send.push((
-                from,
-                Message::VoteResponse {
-                    epoch: self.epoch,
-                    leader: self.leader,
-                    granted: false,
-                    error: Some(ErrorCode::FencedLeaderEpoch),
-                },
-            ));
-            return;
-        }
-        if epoch > self.epoch {
-            self.transition_to_unattached(epoch);
-        }
-        let log_ok = mutant!(self.cfg, KraftVoteNoLogCheck)
-            || (last_offset_epoch, last_offset) >= (self.last_epoch(), self.end_offset());
-        let double = mutant!(self.cfg, KraftDoubleVote);
-        let granted = match self.role {
-            Role::Unattached => log_ok,
-            Role::Voted => self.voted_for == Some(from) || (double && log_ok),
-            Role::Candidate => double && log_ok,
-            Role::Follower | Role::Leader | Role::Resigned => false,
-        };
+    fn vote_log_ok(&self, last_offset_epoch: u64, last_offset: u64) -> bool {
+        mutant!(self.cfg, KraftVoteNoLogCheck)
+            || (last_offset_epoch, last_offset) >= (self.last_epoch(), self.end_offset())
+    }
+
+    /// A Vote of the current epoch that the role decided on.
+    fn on_vote(&mut self, from: NodeId, granted: bool, out: &mut Output<Message>) {
         if granted {
             self.role = Role::Voted;
             self.voted_for = Some(from);
             self.granted.clear();
             out.reset_election_timer = true;
         }
+        self.answer_vote(from, granted, None, out);
+    }
+
+    fn answer_vote(
+        &self,
+        to: NodeId,
+        granted: bool,
+        e: Option<ErrorCode>,
+        out: &mut Output<Message>,
+    ) {
         out.send.push((
-            from,
+            to,
             Message::VoteResponse {
                 epoch: self.epoch,
                 leader: self.leader,
                 granted,
-                error: None,
+                error: e,
             },
         ));
     }
 
-    fn on_vote_response(
-        &mut self,
-        from: NodeId,
-        epoch: u64,
-        leader: Option<NodeId>,
-        granted: bool,
-        out: &mut Output<Message>,
-    ) {
-        if epoch > self.epoch {
-            self.observe_epoch(epoch, leader, out);
-            return;
-        }
-        if epoch < self.epoch {
-            return;
-        }
-        if let Some(l) = leader {
-            if l != self.id && matches!(self.role, Role::Unattached | Role::Voted | Role::Candidate)
-            {
-                self.transition_to_follower(epoch, l, out);
-                return;
-            }
-        }
-        if self.role == Role::Candidate && granted {
-            self.granted.insert(from);
-            if self.granted.len() >= majority(self.voters.len()) {
-                self.become_leader(out);
-            }
-        }
-    }
-
     fn become_leader(&mut self, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Candidate);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.granted.clear();
         self.epoch_start = self.end_offset();
         self.end_offsets = self.others().into_iter().map(|v| (v, None)).collect();
         self.fetched_since_check.clear();
-        self.append(Entry {
+        self.log.push(Entry {
             term: self.epoch,
             data: EntryData::LeaderChange { leader: self.id },
         });
@@ -541,35 +705,15 @@ impl KraftCore {
         }
     }
 
-    fn on_begin_epoch(&mut self, epoch: u64, leader: NodeId, out: &mut Output<Message>) {
-        if epoch < self.epoch || leader == self.id {
+    /// An EndQuorumEpoch of the current epoch, received by a node that is not its leader.
+    fn on_end_epoch(&mut self, leader: NodeId, preferred: &[NodeId], out: &mut Output<Message>) {
+        if leader == self.id {
             return;
         }
-        let already =
-            epoch == self.epoch && self.role == Role::Follower && self.leader == Some(leader);
-        if epoch > self.epoch
-            || matches!(self.role, Role::Unattached | Role::Voted | Role::Candidate)
-        {
-            self.transition_to_follower(epoch, leader, out);
-        } else if already {
-            out.reset_election_timer = true;
-        }
-    }
-
-    fn on_end_epoch(
-        &mut self,
-        epoch: u64,
-        leader: NodeId,
-        preferred: &[NodeId],
-        out: &mut Output<Message>,
-    ) {
-        if epoch < self.epoch || leader == self.id {
-            return;
-        }
-        // Kafka's maybeTransition: a newer epoch, or the leader of our epoch until now
-        // unknown (Unattached, Voted, Candidate), makes us its Follower (conformance fix).
-        if epoch > self.epoch || self.leader.is_none() {
-            self.transition_to_follower(epoch, leader, out);
+        // Kafka's maybeTransition: the leader of our epoch until now unknown (Unattached,
+        // Voted, Candidate) makes us its Follower (conformance fix).
+        if self.leader.is_none() {
+            self.transition_to_follower(self.epoch, leader, out);
         }
         if self.role == Role::Follower && self.leader == Some(leader) {
             let rank = preferred
@@ -581,9 +725,6 @@ impl KraftCore {
     }
 
     fn send_fetch(&mut self, out: &mut Output<Message>) {
-        if self.role != Role::Follower {
-            return;
-        }
         if let Some(l) = self.leader {
             out.send.push((
                 l,
@@ -612,24 +753,21 @@ impl KraftCore {
         ));
     }
 
-    fn on_fetch(
-        &mut self,
-        from: NodeId,
-        epoch: u64,
-        fetch_offset: u64,
-        last_fetched_epoch: u64,
-        out: &mut Output<Message>,
-    ) {
-        let (fo, lfe) = (fetch_offset, last_fetched_epoch);
-        if epoch < self.epoch && !mutant!(self.cfg, KraftAcceptStaleFetch) {
-            return self.fetch_error(from, fo, lfe, ErrorCode::FencedLeaderEpoch, out);
+    /// A Fetch to a node that is not the leader.
+    fn refuse_fetch(&self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
+        if let Message::Fetch {
+            fetch_offset,
+            last_fetched_epoch,
+            ..
+        } = *msg
+        {
+            let (fo, lfe) = (fetch_offset, last_fetched_epoch);
+            self.fetch_error(from, fo, lfe, ErrorCode::NotLeaderOrFollower, out);
         }
-        if epoch > self.epoch {
-            return self.fetch_error(from, fo, lfe, ErrorCode::UnknownLeaderEpoch, out);
-        }
-        if self.role != Role::Leader {
-            return self.fetch_error(from, fo, lfe, ErrorCode::NotLeaderOrFollower, out);
-        }
+    }
+
+    /// A Fetch of the current epoch, received as leader.
+    fn on_fetch(&mut self, from: NodeId, fo: u64, lfe: u64, out: &mut Output<Message>) {
         self.fetched_since_check.insert(from);
         let diverging = if fo == 0 && lfe == 0 {
             None
@@ -645,10 +783,10 @@ impl KraftCore {
             self.end_offsets.insert(from, Some(fo));
             self.update_leader_hw();
             let start = fo as usize;
-            let end = start
-                .saturating_add(self.cfg.max_entries_per_message)
-                .min(self.log.len());
-            records = self.log[start.min(end)..end].to_vec();
+            records = self.log.slice(
+                start,
+                start.saturating_add(self.cfg.max_entries_per_message),
+            );
         }
         out.send.push((
             from,
@@ -693,54 +831,39 @@ impl KraftCore {
         }
     }
 
-    fn on_fetch_response(&mut self, from: NodeId, r: FetchReply, out: &mut Output<Message>) {
-        if r.epoch > self.epoch {
-            self.observe_epoch(r.epoch, r.leader, out);
-            return;
-        }
-        if r.epoch < self.epoch {
-            return;
-        }
-        if r.error.is_some() {
-            if let Some(l) = r.leader {
-                if l != self.id && self.leader != Some(l) && self.role != Role::Leader {
-                    self.transition_to_follower(r.epoch, l, out);
-                }
+    /// An error FetchResponse of the current epoch to a node that is not the leader: it names
+    /// the leader, follow it.
+    fn on_fetch_error(&mut self, leader: Option<NodeId>, out: &mut Output<Message>) {
+        if let Some(l) = leader {
+            if l != self.id && self.leader != Some(l) {
+                self.transition_to_follower(self.epoch, l, out);
             }
-            return;
         }
-        if self.role != Role::Follower || self.leader != Some(from) {
-            return;
-        }
+    }
+
+    /// A successful FetchResponse from the leader this node follows.
+    fn on_fetch_data(
+        &mut self,
+        from: NodeId,
+        position: (u64, u64),
+        diverging: Option<DivergingEpoch>,
+        records: Vec<Entry>,
+        high_watermark: Option<u64>,
+        out: &mut Output<Message>,
+    ) {
         out.reset_election_timer = true;
         out.fetch_again = true;
-        if (r.fetch_offset, r.last_fetched_epoch) != (self.end_offset(), self.last_epoch()) {
+        if position != (self.end_offset(), self.last_epoch()) {
             // Answers a position we no longer have (duplicate or reordered response).
             return;
         }
-        if let Some(d) = r.diverging {
-            if mutant!(self.cfg, KraftNoTruncateOnDiverging) {
-                return;
-            }
-            let (_, my_end) = self.end_offset_for_epoch(d.epoch);
-            let target = d.end_offset.min(my_end);
-            if target < self.hw {
-                out.fatal = Some(format!(
-                    "leader {from} asks to truncate to offset {target}, below the high watermark {}",
-                    self.hw
-                ));
-                return;
-            }
-            if (target as usize) < self.log.len() {
-                self.log.truncate(target as usize);
-                self.mark_dirty(target as usize);
-            }
-            return;
+        if let Some(d) = diverging {
+            return self.truncate_diverging(from, d, out);
         }
-        for e in r.records {
-            self.append(e);
+        for e in records {
+            self.log.push(e);
         }
-        if let Some(leader_hw) = r.high_watermark {
+        if let Some(leader_hw) = high_watermark {
             let new = if mutant!(self.cfg, KraftFollowerHwUnclamped) {
                 leader_hw
             } else {
@@ -750,10 +873,25 @@ impl KraftCore {
         }
     }
 
-    fn check_quorum(&mut self, out: &mut Output<Message>) {
-        if self.role != Role::Leader {
+    fn truncate_diverging(&mut self, from: NodeId, d: DivergingEpoch, out: &mut Output<Message>) {
+        if mutant!(self.cfg, KraftNoTruncateOnDiverging) {
             return;
         }
+        let (_, my_end) = self.end_offset_for_epoch(d.epoch);
+        let target = d.end_offset.min(my_end);
+        if target < self.hw {
+            out.fatal = Some(Fatal::TruncateBelowHighWatermark {
+                leader: from,
+                target,
+                high_watermark: self.hw,
+            });
+            return;
+        }
+        self.log
+            .truncate(target as usize, self.hw, mutated!(self.cfg));
+    }
+
+    fn check_quorum(&mut self, out: &mut Output<Message>) {
         if self.fetched_since_check.len() + 1 >= majority(self.voters.len()) {
             self.fetched_since_check.clear();
             return;
@@ -777,50 +915,48 @@ impl KraftCore {
         out.reset_election_timer = true;
     }
 
-    fn on_propose(&mut self, payload: Vec<u8>, out: &mut Output<Message>) {
-        if self.role != Role::Leader {
-            out.proposal = Some(Proposal::NotLeader {
-                leader: self.leader.filter(|&l| l != self.id),
-            });
+    /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
+    fn check_step(&self, before: &Before) {
+        if mutated!(self.cfg) {
             return;
         }
-        self.append(Entry::command(self.epoch, payload));
-        out.proposal = Some(Proposal::Accepted {
-            position: self.end_offset() - 1,
-            term: self.epoch,
-        });
-        self.update_leader_hw();
+        debug_assert!(self.epoch >= before.epoch, "the epoch went back");
+        debug_assert!(self.hw >= before.hw, "the high watermark went back");
+        debug_assert!(
+            self.hw <= self.end_offset(),
+            "high watermark beyond the log"
+        );
+        debug_assert!(
+            self.epoch != before.epoch
+                || before.voted_for.is_none()
+                || self.voted_for == before.voted_for,
+            "a second vote in epoch {}",
+            self.epoch
+        );
+        let leaderless = matches!(self.role, Role::Unattached | Role::Voted | Role::Candidate);
+        debug_assert_eq!(leaderless, self.leader.is_none(), "role {:?}", self.role);
+        let own = matches!(self.role, Role::Leader | Role::Resigned);
+        debug_assert_eq!(own, self.leader == Some(self.id), "role {:?}", self.role);
     }
 }
 
-/// A FetchResponse's fields, unpacked.
-struct FetchReply {
-    epoch: u64,
-    leader: Option<NodeId>,
-    error: Option<ErrorCode>,
-    fetch_offset: u64,
-    last_fetched_epoch: u64,
-    diverging: Option<DivergingEpoch>,
-    records: Vec<Entry>,
-    high_watermark: Option<u64>,
-}
+/// Timers a KRaft node arms, by role.
+const LEADER_TIMERS: &[Timer] = &[Timer::BeginQuorumEpochTimeout, Timer::CheckQuorumTimeout];
+const FOLLOWER_TIMERS: &[Timer] = &[Timer::ElectionTimeout, Timer::FetchTimeout];
+const OTHER_TIMERS: &[Timer] = &[Timer::ElectionTimeout];
 
 impl Core for KraftCore {
     type Message = Message;
 
     fn step(&mut self, input: Input<Message>) -> Output<Message> {
         let mut out = Output::default();
-        let start_len = self.log.len();
-        let start_hw = self.hw;
-        self.dirty_from = None;
-        self.handle(input, &mut out);
-        if let Some(from) = self.dirty_from.take() {
-            let from = from.min(self.log.len());
-            if from < start_len {
-                out.persist.truncate_to = Some(from as u64);
-            }
-            out.persist.append = self.log[from..].to_vec();
-        }
+        let before = Before {
+            epoch: self.epoch,
+            voted_for: self.voted_for,
+            hw: self.hw,
+        };
+        self.log.begin_step();
+        self.step_input(input, &mut out);
         let voted_for = if mutant!(self.cfg, KraftVoteNotPersisted) {
             None
         } else {
@@ -831,13 +967,11 @@ impl Core for KraftCore {
             voted_for,
             leader: self.leader,
         };
-        if hs != self.durable {
-            self.durable = hs.clone();
-            out.persist.hard_state = Some(hs);
-        }
-        if self.hw != start_hw {
+        self.log.finish_step(hs, &mut out.persist);
+        if self.hw != before.hw {
             out.committed = Some(self.hw);
         }
+        self.check_step(&before);
         out
     }
 
@@ -853,7 +987,15 @@ impl Core for KraftCore {
     }
 
     fn log(&self) -> &[Entry] {
-        &self.log
+        self.log.entries()
+    }
+
+    fn timers(&self) -> &'static [Timer] {
+        match self.role {
+            Role::Leader => LEADER_TIMERS,
+            Role::Follower => FOLLOWER_TIMERS,
+            _ => OTHER_TIMERS,
+        }
     }
 
     fn may_defer(&self, from: NodeId, msg: &Message) -> bool {

@@ -22,6 +22,22 @@ macro_rules! mutant {
     }};
 }
 
+/// `mutated!(self.cfg)` is true iff the `mutants` feature is on and the core was configured
+/// with any mutant: the core's `debug_assert!` rules are then allowed to break.
+macro_rules! mutated {
+    ($cfg:expr) => {{
+        #[cfg(feature = "mutants")]
+        {
+            $cfg.mutant.is_some()
+        }
+        #[cfg(not(feature = "mutants"))]
+        {
+            false
+        }
+    }};
+}
+
+mod durable;
 pub mod kraft;
 #[cfg(feature = "mutants")]
 mod mutants;
@@ -125,6 +141,20 @@ impl Persist {
     }
 }
 
+/// Why a core refuses to go on: the driver must stop the node.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Fatal {
+    /// KRaft: a DivergingEpoch would drop entries below the high watermark.
+    #[error(
+        "leader {leader} asks to truncate to offset {target}, below the high watermark {high_watermark}"
+    )]
+    TruncateBelowHighWatermark {
+        leader: NodeId,
+        target: u64,
+        high_watermark: u64,
+    },
+}
+
 /// The outcome of a client proposal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Proposal {
@@ -156,7 +186,7 @@ pub struct Output<M> {
     pub proposal: Option<Proposal>,
     /// An invariant the core refuses to break (e.g. truncating below the high watermark).
     /// The driver must stop the node.
-    pub fatal: Option<String>,
+    pub fatal: Option<Fatal>,
 }
 
 impl<M> Default for Output<M> {
@@ -205,6 +235,10 @@ pub trait Core: Send + 'static {
     fn step(&mut self, input: Input<Self::Message>) -> Output<Self::Message>;
     fn summary(&self) -> Summary;
     fn log(&self) -> &[Entry];
+    /// The timers the core arms in its current role, in the order a driver should fire them
+    /// when several are due at once. A driver runs exactly these (a timer of another role is
+    /// ignored by the core anyway).
+    fn timers(&self) -> &'static [Timer];
     /// A production driver may hold this message back for a while instead of stepping it at
     /// once (KRaft long-poll: a caught-up follower's fetch that carries no new acknowledgement).
     /// Delaying a message is always safe: the network may delay it too.

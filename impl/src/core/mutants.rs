@@ -92,10 +92,19 @@ impl fmt::Display for Mutant {
     }
 }
 
+/// A mutant name that names no mutant, or more than one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MutantNameError {
+    #[error("unknown mutant {name:?}; known: {known}")]
+    Unknown { name: String, known: String },
+    #[error("mutant name {0:?} is ambiguous; prefix it with raft: or kraft:")]
+    Ambiguous(String),
+}
+
 impl FromStr for Mutant {
-    type Err = String;
+    type Err = MutantNameError;
     /// Accepts `variant:name` or, when unambiguous, the bare name.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, MutantNameError> {
         let hits: Vec<Mutant> = NAMES
             .iter()
             .filter(|(n, _)| *n == s || n.split(':').nth(1) == Some(s))
@@ -103,13 +112,11 @@ impl FromStr for Mutant {
             .collect();
         match hits.as_slice() {
             [m] => Ok(*m),
-            [] => Err(format!(
-                "unknown mutant {s:?}; known: {}",
-                NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            )),
-            _ => Err(format!(
-                "mutant name {s:?} is ambiguous; prefix it with raft: or kraft:"
-            )),
+            [] => Err(MutantNameError::Unknown {
+                name: s.to_string(),
+                known: NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+            }),
+            _ => Err(MutantNameError::Ambiguous(s.to_string())),
         }
     }
 }

@@ -14,7 +14,14 @@
 //!   entries. `Config::reject_hint` (production): a failed AppendEntriesResponse carries the
 //!   follower's last index so the leader can skip back in one step. Both are off in
 //!   `Config::model()`, where nextIndex changes exactly as in Figure 2.
+//! - `Config::leader_noop` (production): a new leader appends a no-op entry of its term.
+//!
+//! Shape (as etcd-io/raft's `raft.go`): [`Core::step`] normalises the term once (a higher term
+//! makes the server a follower of that term; a message of a lower term gets the answer Figure 2
+//! gives it, or none), then hands the input to the step function of the current role,
+//! `step_leader`, `step_candidate` or `step_follower`.
 
+use super::durable::DurableLog;
 use super::{majority, Core, Entry, HardState, Input, Output, PersistentState, Proposal};
 use super::{NodeId, Role, Summary, Timer};
 use serde::{Deserialize, Serialize};
@@ -34,6 +41,10 @@ pub struct Config {
     pub pipeline: bool,
     /// Failed AppendEntriesResponse carries the follower's last index.
     pub reject_hint: bool,
+    /// A new leader appends an entry with this payload at once, so that its predecessors'
+    /// entries commit without waiting for a client (Raft paper section 8). The model's
+    /// leaders append none; a real node appends the KV layer's no-op command.
+    pub leader_noop: Option<Vec<u8>>,
     /// An injected bug (feature `mutants`).
     #[cfg(feature = "mutants")]
     pub mutant: Option<Mutant>,
@@ -47,6 +58,7 @@ impl Config {
             send_on_election: false,
             pipeline: false,
             reject_hint: false,
+            leader_noop: None,
             #[cfg(feature = "mutants")]
             mutant: None,
         }
@@ -59,6 +71,7 @@ impl Config {
             send_on_election: true,
             pipeline: true,
             reject_hint: true,
+            leader_noop: Some(crate::kv::Command::Noop.encode()),
             #[cfg(feature = "mutants")]
             mutant: None,
         }
@@ -129,17 +142,29 @@ pub struct RaftCore {
     cfg: Config,
     term: u64,
     voted_for: Option<NodeId>,
-    log: Vec<Entry>,
+    /// The log (`log.entries()[i - 1]` is index `i`) and what of it the driver must persist.
+    log: DurableLog,
     role: Role,
     leader: Option<NodeId>,
     commit: u64,
     votes: BTreeSet<NodeId>,
     next_index: BTreeMap<NodeId, u64>,
     match_index: BTreeMap<NodeId, u64>,
-    /// The hard state last handed to the driver to persist: what a restart gets back.
-    durable: HardState,
-    /// First log position changed in the current step (for `Persist`).
-    dirty_from: Option<usize>,
+}
+
+/// An AppendEntries' fields after the term check.
+struct Append {
+    prev_log_index: u64,
+    prev_log_term: u64,
+    entries: Vec<Entry>,
+    leader_commit: u64,
+}
+
+/// What `step` remembers to check its postconditions.
+struct Before {
+    term: u64,
+    voted_for: Option<NodeId>,
+    commit: u64,
 }
 
 impl RaftCore {
@@ -156,25 +181,24 @@ impl RaftCore {
         }
         voters.sort_unstable();
         voters.dedup();
+        let hs = HardState {
+            term: ps.hard_state.term,
+            voted_for: ps.hard_state.voted_for,
+            leader: None,
+        };
         RaftCore {
             id,
             voters,
             cfg,
-            term: ps.hard_state.term,
-            voted_for: ps.hard_state.voted_for,
-            log: ps.log,
+            term: hs.term,
+            voted_for: hs.voted_for,
+            log: DurableLog::new(ps.log, hs),
             role: Role::Follower,
             leader: None,
             commit: 0,
             votes: BTreeSet::new(),
             next_index: BTreeMap::new(),
             match_index: BTreeMap::new(),
-            durable: HardState {
-                term: ps.hard_state.term,
-                voted_for: ps.hard_state.voted_for,
-                leader: None,
-            },
-            dirty_from: None,
         }
     }
 
@@ -188,10 +212,7 @@ impl RaftCore {
 
     /// What a crash right now would leave on disk (all emitted `Persist`s applied).
     pub fn persistent_state(&self) -> PersistentState {
-        PersistentState {
-            hard_state: self.durable.clone(),
-            log: self.log.clone(),
-        }
+        self.log.persistent_state()
     }
 
     pub fn view(&self) -> RaftView {
@@ -200,7 +221,7 @@ impl RaftCore {
             term: self.term,
             role: self.role,
             voted_for: self.voted_for,
-            log: self.log.clone(),
+            log: self.log.entries().to_vec(),
             commit_index: self.commit,
             leader: self.leader,
             next_index: if leader_only {
@@ -239,11 +260,11 @@ impl RaftCore {
     }
 
     fn last_index(&self) -> u64 {
-        self.log.len() as u64
+        self.log.len()
     }
 
     fn last_term(&self) -> u64 {
-        self.log.last().map_or(0, |e| e.term)
+        self.log.last_term()
     }
 
     /// Term of the entry at `index` (1-based); index 0 has term 0.
@@ -251,28 +272,16 @@ impl RaftCore {
         if index == 0 {
             Some(0)
         } else {
-            self.log.get(index as usize - 1).map(|e| e.term)
+            self.log.term_at_pos(index as usize - 1)
         }
-    }
-
-    fn mark_dirty(&mut self, pos: usize) {
-        self.dirty_from = Some(self.dirty_from.map_or(pos, |d| d.min(pos)));
     }
 
     fn truncate(&mut self, len: usize) {
-        if len < self.log.len() {
-            self.log.truncate(len);
-            self.mark_dirty(len);
-        }
-    }
-
-    fn push(&mut self, e: Entry) {
-        self.mark_dirty(self.log.len());
-        self.log.push(e);
+        self.log.truncate(len, self.commit, mutated!(self.cfg));
     }
 
     /// Any message with a higher term: adopt it, become follower, forget the vote.
-    fn adopt_term(&mut self, term: u64) {
+    fn become_follower(&mut self, term: u64) {
         self.term = term;
         self.voted_for = None;
         self.role = Role::Follower;
@@ -280,69 +289,143 @@ impl RaftCore {
         self.votes.clear();
     }
 
-    fn handle(&mut self, input: Input<Message>, out: &mut Output<Message>) {
-        match input {
-            Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(out),
-            Input::Timer(Timer::HeartbeatTimeout) => {
-                if self.role == Role::Leader {
-                    self.broadcast_append(out);
-                }
+    /// etcd's `Step`: filter, normalise the term, then the role's step function.
+    fn step_input(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        if let Input::Receive { from, msg } = &input {
+            if !self.voters.contains(from) || *from == self.id {
+                return;
             }
-            Input::Timer(_) => {}
-            Input::Propose(payload) => self.on_propose(payload, out),
-            Input::Receive { from, msg } => {
-                if !self.voters.contains(&from) || from == self.id {
-                    return;
-                }
-                if msg.term() > self.term {
-                    self.adopt_term(msg.term());
-                }
-                match msg {
-                    Message::RequestVote {
-                        term,
-                        last_log_term,
-                        last_log_index,
-                    } => self.on_request_vote(from, term, last_log_term, last_log_index, out),
-                    Message::RequestVoteResponse { term, granted } => {
-                        self.on_vote_response(from, term, granted, out)
-                    }
-                    Message::AppendEntries {
-                        term,
-                        prev_log_index,
-                        prev_log_term,
-                        entries,
-                        leader_commit,
-                    } => self.on_append(
-                        from,
-                        term,
-                        prev_log_index,
-                        prev_log_term,
-                        entries,
-                        leader_commit,
-                        out,
-                    ),
-                    Message::AppendEntriesResponse {
-                        term,
-                        success,
-                        match_index,
-                        last_log_index,
-                    } => self.on_append_response(
-                        from,
-                        term,
-                        success,
-                        match_index,
-                        last_log_index,
-                        out,
-                    ),
-                }
+            if msg.term() > self.term {
+                self.become_follower(msg.term());
+            } else if msg.term() < self.term {
+                return self.step_stale(*from, msg, out);
             }
+        }
+        match self.role {
+            Role::Leader => self.step_leader(input, out),
+            Role::Candidate => self.step_candidate(input, out),
+            _ => self.step_follower(input, out),
         }
     }
 
-    fn on_election_timeout(&mut self, out: &mut Output<Message>) {
-        if self.role == Role::Leader {
-            return;
+    /// A message of an older term: refuse a vote or an AppendEntries, ignore a response.
+    fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
+        match msg {
+            Message::RequestVote { .. } => self.answer_vote(from, false, out),
+            Message::AppendEntries { .. } => self.reject_append(from, out),
+            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {}
         }
+    }
+
+    fn step_follower(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Follower);
+        match input {
+            Input::Timer(Timer::ElectionTimeout) => self.campaign(out),
+            Input::Timer(_) => {}
+            Input::Propose(_) => self.refuse_proposal(out),
+            Input::Receive { from, msg } => self.step_common(from, msg, out),
+        }
+    }
+
+    fn step_candidate(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Candidate);
+        debug_assert!(mutated!(self.cfg) || self.voted_for == Some(self.id));
+        match input {
+            Input::Timer(Timer::ElectionTimeout) => self.campaign(out),
+            Input::Timer(_) => {}
+            Input::Propose(_) => self.refuse_proposal(out),
+            Input::Receive {
+                from,
+                msg: Message::RequestVoteResponse { granted, .. },
+            } => {
+                if granted {
+                    self.votes.insert(from);
+                    if self.votes.len() >= majority(self.voters.len()) {
+                        self.become_leader(out);
+                    }
+                }
+            }
+            Input::Receive {
+                from,
+                msg: msg @ Message::AppendEntries { .. },
+            } => {
+                // A leader of this term exists: follow it.
+                self.role = Role::Follower;
+                self.votes.clear();
+                self.step_common(from, msg, out);
+            }
+            Input::Receive { from, msg } => self.step_common(from, msg, out),
+        }
+    }
+
+    fn step_leader(&mut self, input: Input<Message>, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Leader);
+        debug_assert_eq!(self.leader, Some(self.id));
+        match input {
+            Input::Timer(Timer::HeartbeatTimeout) => self.broadcast_append(out),
+            Input::Timer(_) => {}
+            Input::Propose(payload) => {
+                let position = self.append_own(payload);
+                out.proposal = Some(Proposal::Accepted {
+                    position,
+                    term: self.term,
+                });
+            }
+            Input::Receive { from, msg } => match msg {
+                Message::RequestVote {
+                    last_log_term,
+                    last_log_index,
+                    ..
+                } => self.on_request_vote(from, last_log_term, last_log_index, out),
+                Message::AppendEntriesResponse {
+                    success,
+                    match_index,
+                    last_log_index,
+                    ..
+                } => self.on_append_response(from, success, match_index, last_log_index),
+                // Another leader in this term cannot exist; raft.tla enables nothing here.
+                Message::AppendEntries { .. } | Message::RequestVoteResponse { .. } => {}
+            },
+        }
+    }
+
+    /// Messages of the current term a follower handles, and a candidate that is not counting
+    /// a vote.
+    fn step_common(&mut self, from: NodeId, msg: Message, out: &mut Output<Message>) {
+        match msg {
+            Message::RequestVote {
+                last_log_term,
+                last_log_index,
+                ..
+            } => self.on_request_vote(from, last_log_term, last_log_index, out),
+            Message::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                ..
+            } => self.on_append(
+                from,
+                Append {
+                    prev_log_index,
+                    prev_log_term,
+                    entries,
+                    leader_commit,
+                },
+                out,
+            ),
+            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {}
+        }
+    }
+
+    fn refuse_proposal(&self, out: &mut Output<Message>) {
+        out.proposal = Some(Proposal::NotLeader {
+            leader: self.leader,
+        });
+    }
+
+    /// Election timeout of a follower or candidate: a new term, a vote for self.
+    fn campaign(&mut self, out: &mut Output<Message>) {
         self.term += 1;
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
@@ -363,10 +446,10 @@ impl RaftCore {
         }
     }
 
+    /// A RequestVote of the current term.
     fn on_request_vote(
         &mut self,
         from: NodeId,
-        term: u64,
         last_log_term: u64,
         last_log_index: u64,
         out: &mut Output<Message>,
@@ -376,13 +459,17 @@ impl RaftCore {
         let free = self.voted_for.is_none()
             || self.voted_for == Some(from)
             || mutant!(self.cfg, RaftDoubleVote);
-        let granted = term == self.term && free && log_ok;
+        let granted = free && log_ok;
         if granted {
             self.voted_for = Some(from);
             out.reset_election_timer = true;
         }
+        self.answer_vote(from, granted, out);
+    }
+
+    fn answer_vote(&self, to: NodeId, granted: bool, out: &mut Output<Message>) {
         out.send.push((
-            from,
+            to,
             Message::RequestVoteResponse {
                 term: self.term,
                 granted,
@@ -390,34 +477,31 @@ impl RaftCore {
         ));
     }
 
-    fn on_vote_response(
-        &mut self,
-        from: NodeId,
-        term: u64,
-        granted: bool,
-        out: &mut Output<Message>,
-    ) {
-        if term < self.term || self.role != Role::Candidate || !granted {
-            return;
-        }
-        self.votes.insert(from);
-        if self.votes.len() >= majority(self.voters.len()) {
-            self.become_leader(out);
-        }
-    }
-
     fn become_leader(&mut self, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Candidate);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.votes.clear();
         let next = self.last_index() + 1;
         self.next_index = self.peers().map(|p| (p, next)).collect();
         self.match_index = self.peers().map(|p| (p, 0)).collect();
-        // A single server has its majority already: entries of this term commit at once.
-        self.advance_commit();
+        if let Some(noop) = self.cfg.leader_noop.clone() {
+            // Also commits at once in a single-server cluster.
+            self.append_own(noop);
+        } else {
+            // A single server has its majority already: entries of this term commit at once.
+            self.advance_commit();
+        }
         if self.cfg.send_on_election {
             self.broadcast_append(out);
         }
+    }
+
+    /// Leader: appends an entry of its term, returns its 0-based position.
+    fn append_own(&mut self, payload: Vec<u8>) -> u64 {
+        self.log.push(Entry::command(self.term, payload));
+        self.advance_commit();
+        self.last_index() - 1
     }
 
     fn broadcast_append(&mut self, out: &mut Output<Message>) {
@@ -430,12 +514,10 @@ impl RaftCore {
         let next = self.next_index.get(&to).copied().unwrap_or(1).max(1);
         let prev = (next - 1).min(self.last_index());
         let prev_term = self.term_at(prev).unwrap_or(0);
-        let end = (prev as usize)
-            .saturating_add(self.cfg.max_entries_per_message)
-            .min(self.log.len());
-        let entries = self.log[prev as usize..end].to_vec();
+        let end = (prev as usize).saturating_add(self.cfg.max_entries_per_message);
+        let entries = self.log.slice(prev as usize, end);
         if self.cfg.pipeline && !entries.is_empty() {
-            self.next_index.insert(to, end as u64 + 1);
+            self.next_index.insert(to, prev + entries.len() as u64 + 1);
         }
         out.send.push((
             to,
@@ -449,67 +531,47 @@ impl RaftCore {
         ));
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn on_append(
-        &mut self,
-        from: NodeId,
-        term: u64,
-        prev_log_index: u64,
-        prev_log_term: u64,
-        entries: Vec<Entry>,
-        leader_commit: u64,
-        out: &mut Output<Message>,
-    ) {
-        let reject = |me: &Self, out: &mut Output<Message>| {
-            out.send.push((
-                from,
-                Message::AppendEntriesResponse {
-                    term: me.term,
-                    success: false,
-                    match_index: 0,
-                    last_log_index: me.cfg.reject_hint.then(|| me.last_index()),
-                },
-            ));
-        };
-        if term < self.term {
-            reject(self, out);
-            return;
-        }
-        match self.role {
-            Role::Leader => return,
-            Role::Candidate => {
-                self.role = Role::Follower;
-                self.votes.clear();
-            }
-            _ => {}
-        }
+    fn reject_append(&self, to: NodeId, out: &mut Output<Message>) {
+        out.send.push((
+            to,
+            Message::AppendEntriesResponse {
+                term: self.term,
+                success: false,
+                match_index: 0,
+                last_log_index: self.cfg.reject_hint.then(|| self.last_index()),
+            },
+        ));
+    }
+
+    /// An AppendEntries of the current term, received as follower.
+    fn on_append(&mut self, from: NodeId, a: Append, out: &mut Output<Message>) {
+        debug_assert_eq!(self.role, Role::Follower);
         self.leader = Some(from);
         out.reset_election_timer = true;
-        if self.term_at(prev_log_index) != Some(prev_log_term) {
-            reject(self, out);
-            return;
+        if self.term_at(a.prev_log_index) != Some(a.prev_log_term) {
+            return self.reject_append(from, out);
         }
-        let n = entries.len() as u64;
-        if mutant!(self.cfg, RaftTruncateOnDuplicateAppend) && !entries.is_empty() {
-            self.truncate(prev_log_index as usize);
+        let n = a.entries.len() as u64;
+        if mutant!(self.cfg, RaftTruncateOnDuplicateAppend) && !a.entries.is_empty() {
+            self.truncate(a.prev_log_index as usize);
         }
-        for (k, e) in entries.into_iter().enumerate() {
-            let index = prev_log_index + 1 + k as u64;
+        for (k, e) in a.entries.into_iter().enumerate() {
+            let index = a.prev_log_index + 1 + k as u64;
             match self.term_at(index) {
                 Some(t) if t == e.term => {}
                 Some(_) => {
                     // Conflict: the suffix from here on is not the leader's; drop it.
                     self.truncate(index as usize - 1);
-                    self.push(e);
+                    self.log.push(e);
                 }
-                None => self.push(e),
+                None => self.log.push(e),
             }
         }
-        let last_new = prev_log_index + n;
+        let last_new = a.prev_log_index + n;
         if mutant!(self.cfg, RaftCommitRegress) {
-            self.commit = leader_commit.min(last_new);
-        } else if leader_commit > self.commit {
-            self.commit = self.commit.max(leader_commit.min(last_new));
+            self.commit = a.leader_commit.min(last_new);
+        } else if a.leader_commit > self.commit {
+            self.commit = self.commit.max(a.leader_commit.min(last_new));
         }
         out.send.push((
             from,
@@ -522,21 +584,11 @@ impl RaftCore {
         ));
     }
 
-    fn on_append_response(
-        &mut self,
-        from: NodeId,
-        term: u64,
-        success: bool,
-        match_index: u64,
-        hint: Option<u64>,
-        _out: &mut Output<Message>,
-    ) {
-        if term < self.term || self.role != Role::Leader {
-            return;
-        }
+    /// An AppendEntriesResponse of the current term, received as leader.
+    fn on_append_response(&mut self, from: NodeId, success: bool, matched: u64, hint: Option<u64>) {
         if success {
             let m = self.match_index.entry(from).or_insert(0);
-            *m = (*m).max(match_index);
+            *m = (*m).max(matched);
             let after = *m + 1;
             let next = self.next_index.entry(from).or_insert(1);
             *next = if self.cfg.pipeline {
@@ -576,38 +628,45 @@ impl RaftCore {
         }
     }
 
-    fn on_propose(&mut self, payload: Vec<u8>, out: &mut Output<Message>) {
-        if self.role != Role::Leader {
-            out.proposal = Some(Proposal::NotLeader {
-                leader: self.leader,
-            });
+    /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
+    fn check_step(&self, before: &Before) {
+        if mutated!(self.cfg) {
             return;
         }
-        self.push(Entry::command(self.term, payload));
-        out.proposal = Some(Proposal::Accepted {
-            position: self.last_index() - 1,
-            term: self.term,
-        });
-        self.advance_commit();
+        debug_assert!(self.term >= before.term, "the term went back");
+        debug_assert!(self.commit >= before.commit, "the commit index went back");
+        debug_assert!(self.commit <= self.last_index(), "commit beyond the log");
+        debug_assert!(
+            self.term != before.term
+                || before.voted_for.is_none()
+                || self.voted_for == before.voted_for,
+            "a second vote in term {}",
+            self.term
+        );
+        debug_assert_eq!(
+            self.role == Role::Leader,
+            self.leader == Some(self.id),
+            "a leader, and only a leader, knows itself as leader"
+        );
     }
 }
+
+/// Timers a Raft server arms, by role.
+const LEADER_TIMERS: &[Timer] = &[Timer::HeartbeatTimeout];
+const OTHER_TIMERS: &[Timer] = &[Timer::ElectionTimeout];
 
 impl Core for RaftCore {
     type Message = Message;
 
     fn step(&mut self, input: Input<Message>) -> Output<Message> {
         let mut out = Output::default();
-        let start_len = self.log.len();
-        let start_commit = self.commit;
-        self.dirty_from = None;
-        self.handle(input, &mut out);
-        if let Some(from) = self.dirty_from.take() {
-            let from = from.min(self.log.len());
-            if from < start_len {
-                out.persist.truncate_to = Some(from as u64);
-            }
-            out.persist.append = self.log[from..].to_vec();
-        }
+        let before = Before {
+            term: self.term,
+            voted_for: self.voted_for,
+            commit: self.commit,
+        };
+        self.log.begin_step();
+        self.step_input(input, &mut out);
         let voted_for = if mutant!(self.cfg, RaftVoteNotPersisted) {
             None
         } else {
@@ -618,13 +677,11 @@ impl Core for RaftCore {
             voted_for,
             leader: None,
         };
-        if hs != self.durable {
-            self.durable = hs.clone();
-            out.persist.hard_state = Some(hs);
-        }
-        if self.commit != start_commit {
+        self.log.finish_step(hs, &mut out.persist);
+        if self.commit != before.commit {
             out.committed = Some(self.commit);
         }
+        self.check_step(&before);
         out
     }
 
@@ -640,7 +697,15 @@ impl Core for RaftCore {
     }
 
     fn log(&self) -> &[Entry] {
-        &self.log
+        self.log.entries()
+    }
+
+    fn timers(&self) -> &'static [Timer] {
+        if self.role == Role::Leader {
+            LEADER_TIMERS
+        } else {
+            OTHER_TIMERS
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //! So nothing leaves the node, and no client hears "ok", before the state it depends on is
 //! durable: a granted vote is on disk before the response, an entry before its ack.
 
-use super::{Member, Mode, NodeConfig, NodeError};
+use super::{Member, NodeConfig, NodeError};
 use crate::core::{Core, EntryData, Input, NodeId, Output, Proposal, Role, Timer};
 use crate::kv::{Command, Kv, Outcome};
 use crate::net::{NetStats, Transport};
@@ -180,25 +180,48 @@ impl<C: Core> Driver<C> {
             let first = match self.rx.recv_timeout(next.saturating_duration_since(now)) {
                 Ok(e) => Some(e),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(NodeError::Fatal("event channel closed".into()))
-                }
+                Err(RecvTimeoutError::Disconnected) => return Err(NodeError::ChannelClosed),
             };
             self.batch(first)?;
         }
     }
 
     fn next_deadline(&self) -> Instant {
-        let role = self.core.summary().role;
-        let mut next = match (self.cfg.mode, role) {
-            (_, Role::Leader) => self.heartbeat_at.min(self.check_quorum_at),
-            (Mode::Kraft, Role::Follower) => self.election_at.min(self.fetch_at),
-            _ => self.election_at,
-        };
+        let mut next = self
+            .core
+            .timers()
+            .iter()
+            .map(|t| self.deadline(*t))
+            .min()
+            .unwrap_or(self.election_at);
         if let Some((t, _, _)) = self.parked.first() {
             next = next.min(*t);
         }
         next
+    }
+
+    /// When `timer` fires next. A Raft heartbeat and a KRaft BeginQuorumEpoch resend share the
+    /// heartbeat period.
+    fn deadline(&self, timer: Timer) -> Instant {
+        match timer {
+            Timer::ElectionTimeout => self.election_at,
+            Timer::HeartbeatTimeout | Timer::BeginQuorumEpochTimeout => self.heartbeat_at,
+            Timer::FetchTimeout => self.fetch_at,
+            Timer::CheckQuorumTimeout => self.check_quorum_at,
+        }
+    }
+
+    /// Re-arms `timer` after it fired at `now`.
+    fn rearm(&mut self, timer: Timer, now: Instant) {
+        let t = &self.cfg.timing;
+        match timer {
+            Timer::ElectionTimeout => self.reset_election(now),
+            Timer::HeartbeatTimeout | Timer::BeginQuorumEpochTimeout => {
+                self.heartbeat_at = now + t.heartbeat
+            }
+            Timer::FetchTimeout => self.fetch_at = now + t.fetch_retry,
+            Timer::CheckQuorumTimeout => self.check_quorum_at = now + t.check_quorum,
+        }
     }
 
     fn batch(&mut self, first: Option<Event<C::Message>>) -> Result<(), NodeError> {
@@ -269,7 +292,7 @@ impl<C: Core> Driver<C> {
     ) -> Result<Option<Proposal>, NodeError> {
         let out: Output<C::Message> = self.core.step(input);
         if let Some(f) = out.fatal {
-            return Err(NodeError::Fatal(f));
+            return Err(NodeError::Core(f));
         }
         if !out.persist.is_empty() {
             self.storage
@@ -292,40 +315,28 @@ impl<C: Core> Driver<C> {
         Ok(out.proposal)
     }
 
+    /// Fires the due timers the core arms in its role, in the core's order; a timer the role
+    /// no longer arms after an earlier one fired is skipped.
     fn fire_timers(
         &mut self,
         now: Instant,
         proposed: bool,
         outbox: &mut Vec<(NodeId, C::Message)>,
     ) -> Result<(), NodeError> {
-        let role = self.core.summary().role;
-        if role == Role::Leader {
-            // Raft: replicate new proposals at once instead of waiting for the heartbeat.
-            if self.heartbeat_at <= now || (proposed && self.cfg.mode == Mode::Raft) {
-                let t = match self.cfg.mode {
-                    Mode::Raft => Timer::HeartbeatTimeout,
-                    Mode::Kraft => Timer::BeginQuorumEpochTimeout,
-                };
-                self.step(Input::Timer(t), outbox, now)?;
-                self.heartbeat_at = now + self.cfg.timing.heartbeat;
+        for &timer in self.core.timers() {
+            if !self.core.timers().contains(&timer) {
+                continue;
             }
-            if self.check_quorum_at <= now {
-                if self.cfg.mode == Mode::Kraft {
-                    self.step(Input::Timer(Timer::CheckQuorumTimeout), outbox, now)?;
+            // A heartbeat replicates: send new proposals at once instead of waiting for it.
+            let early = proposed && timer == Timer::HeartbeatTimeout;
+            if self.deadline(timer) <= now || early {
+                if timer == Timer::ElectionTimeout {
+                    self.rearm(timer, now);
+                    self.step(Input::Timer(timer), outbox, now)?;
+                } else {
+                    self.step(Input::Timer(timer), outbox, now)?;
+                    self.rearm(timer, now);
                 }
-                self.check_quorum_at = now + self.cfg.timing.check_quorum;
-            }
-        } else {
-            if self.election_at <= now {
-                self.reset_election(now);
-                self.step(Input::Timer(Timer::ElectionTimeout), outbox, now)?;
-            }
-            if self.cfg.mode == Mode::Kraft
-                && self.core.summary().role == Role::Follower
-                && self.fetch_at <= now
-            {
-                self.step(Input::Timer(Timer::FetchTimeout), outbox, now)?;
-                self.fetch_at = now + self.cfg.timing.fetch_retry;
             }
         }
         Ok(())
@@ -372,23 +383,6 @@ impl<C: Core> Driver<C> {
     fn after_batch(&mut self) {
         let s = self.core.summary();
         let leader = s.role == Role::Leader;
-        if leader && !self.was_leader && self.cfg.mode == Mode::Raft {
-            // A new Raft leader commits its predecessors' entries through an entry of its own.
-            let mut outbox = Vec::new();
-            let now = Instant::now();
-            if self
-                .step(Input::Propose(Command::Noop.encode()), &mut outbox, now)
-                .is_ok()
-                && self
-                    .step(Input::Timer(Timer::HeartbeatTimeout), &mut outbox, now)
-                    .is_ok()
-                && self.storage.sync().is_ok()
-            {
-                for (to, msg) in &outbox {
-                    self.transport.send(*to, msg);
-                }
-            }
-        }
         if self.was_leader && !leader {
             self.reset_election(Instant::now());
         }

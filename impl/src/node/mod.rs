@@ -35,13 +35,18 @@ impl fmt::Display for Mode {
     }
 }
 
+/// A mode name that is neither `raft` nor `kraft`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown mode {0:?} (expected raft or kraft)")]
+pub struct UnknownMode(pub String);
+
 impl FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
+    type Err = UnknownMode;
+    fn from_str(s: &str) -> Result<Mode, UnknownMode> {
         match s {
             "raft" => Ok(Mode::Raft),
             "kraft" => Ok(Mode::Kraft),
-            _ => Err(format!("unknown mode {s:?} (expected raft or kraft)")),
+            _ => Err(UnknownMode(s.to_string())),
         }
     }
 }
@@ -54,37 +59,53 @@ pub struct Member {
     pub http: Option<SocketAddr>,
 }
 
+/// What is wrong with a member list.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MembersError {
+    #[error("peer {0:?}: expected ID=PEER_ADDR[/HTTP_ADDR]")]
+    Syntax(String),
+    #[error("peer {item:?}: {id:?} is not a node id")]
+    BadId { item: String, id: String },
+    #[error("peer {item:?}: {addr:?} is not an IP:PORT address")]
+    BadAddress { item: String, addr: String },
+    #[error("node id {0} appears twice in the peer list")]
+    Duplicate(NodeId),
+    #[error("the peer list is empty")]
+    Empty,
+}
+
 /// Parse a member list: `ID=PEER_ADDR[/HTTP_ADDR],...`, e.g.
 /// `0=127.0.0.1:7000/127.0.0.1:8000,1=127.0.0.1:7001/127.0.0.1:8001`.
-pub fn parse_members(s: &str) -> Result<BTreeMap<NodeId, Member>, String> {
+pub fn parse_members(s: &str) -> Result<BTreeMap<NodeId, Member>, MembersError> {
     let mut out = BTreeMap::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let (id, addrs) = item
             .split_once('=')
-            .ok_or_else(|| format!("peer {item:?}: expected ID=PEER_ADDR[/HTTP_ADDR]"))?;
-        let id: NodeId = id
-            .trim()
-            .parse()
-            .map_err(|_| format!("peer {item:?}: {id:?} is not a node id"))?;
+            .ok_or_else(|| MembersError::Syntax(item.to_string()))?;
+        let id: NodeId = id.trim().parse().map_err(|_| MembersError::BadId {
+            item: item.to_string(),
+            id: id.to_string(),
+        })?;
         let (peer, http) = match addrs.split_once('/') {
             Some((p, h)) => (p, Some(h)),
             None => (addrs, None),
         };
-        let parse = |a: &str| -> Result<SocketAddr, String> {
-            a.trim()
-                .parse()
-                .map_err(|_| format!("peer {item:?}: {a:?} is not an IP:PORT address"))
+        let parse = |a: &str| -> Result<SocketAddr, MembersError> {
+            a.trim().parse().map_err(|_| MembersError::BadAddress {
+                item: item.to_string(),
+                addr: a.to_string(),
+            })
         };
         let m = Member {
             peer: parse(peer)?,
             http: http.map(parse).transpose()?,
         };
         if out.insert(id, m).is_some() {
-            return Err(format!("node id {id} appears twice in the peer list"));
+            return Err(MembersError::Duplicate(id));
         }
     }
     if out.is_empty() {
-        return Err("the peer list is empty".into());
+        return Err(MembersError::Empty);
     }
     Ok(out)
 }
@@ -143,23 +164,18 @@ pub struct NodeConfig {
 
 /// Why a node stopped or could not start. `Usage` errors (bad configuration, a data directory
 /// that is not ours) are the caller's to report with exit code 2.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum NodeError {
+    #[error("{0}")]
     Usage(String),
+    #[error("storage: {0}")]
     Storage(crate::storage::StorageError),
-    Fatal(String),
+    /// The core refused to go on.
+    #[error(transparent)]
+    Core(#[from] crate::core::Fatal),
+    #[error("event channel closed")]
+    ChannelClosed,
 }
-
-impl fmt::Display for NodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NodeError::Usage(m) | NodeError::Fatal(m) => f.write_str(m),
-            NodeError::Storage(e) => write!(f, "storage: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for NodeError {}
 
 /// Run a node until a fatal error. Never returns `Ok` in normal operation.
 pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {

@@ -154,9 +154,41 @@ fn encode(e: &Entry, buf: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-fn decode(body: &[u8]) -> std::result::Result<Entry, String> {
+/// How a log file is damaged (other than a torn final record).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LogDamage {
+    #[error("not a raftspec log (bad magic)")]
+    BadMagic,
+    #[error("record {record} at byte {at}: header checksum mismatch")]
+    HeaderChecksum { record: usize, at: usize },
+    #[error("record {record} at byte {at}: length {len} exceeds {MAX_RECORD}")]
+    TooLong {
+        record: usize,
+        at: usize,
+        len: usize,
+    },
+    #[error("record {record} at byte {at}: checksum mismatch")]
+    Checksum { record: usize, at: usize },
+    #[error("record {record} at byte {at}: {body}")]
+    Body {
+        record: usize,
+        at: usize,
+        body: BodyDamage,
+    },
+}
+
+/// A record body that passed its checksum and still is not an entry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BodyDamage {
+    #[error("record body of {0} bytes is too short")]
+    TooShort(usize),
+    #[error("unknown record kind {0} (or bad length)")]
+    UnknownKind(u8),
+}
+
+fn decode(body: &[u8]) -> std::result::Result<Entry, BodyDamage> {
     if body.len() < 9 {
-        return Err(format!("record body of {} bytes is too short", body.len()));
+        return Err(BodyDamage::TooShort(body.len()));
     }
     let term = u64::from_le_bytes(body[..8].try_into().expect("8 bytes"));
     let data = match body[8] {
@@ -164,7 +196,7 @@ fn decode(body: &[u8]) -> std::result::Result<Entry, String> {
         1 if body.len() == 17 => EntryData::LeaderChange {
             leader: u64::from_le_bytes(body[9..17].try_into().expect("8 bytes")),
         },
-        k => return Err(format!("unknown record kind {k} (or bad length)")),
+        k => return Err(BodyDamage::UnknownKind(k)),
     };
     Ok(Entry { term, data })
 }
@@ -182,7 +214,7 @@ fn u32_at(d: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(d[at..at + 4].try_into().expect("4 bytes"))
 }
 
-fn scan(data: &[u8]) -> std::result::Result<Scan, String> {
+fn scan(data: &[u8]) -> std::result::Result<Scan, LogDamage> {
     let m = MAGIC.len();
     if data.len() < m {
         // Torn creation: only a prefix of the magic (or zeros) may be there.
@@ -194,10 +226,10 @@ fn scan(data: &[u8]) -> std::result::Result<Scan, String> {
                 needs_magic: true,
             });
         }
-        return Err("not a raftspec log (bad magic)".into());
+        return Err(LogDamage::BadMagic);
     }
     if &data[..m] != MAGIC {
-        return Err("not a raftspec log (bad magic)".into());
+        return Err(LogDamage::BadMagic);
     }
     let mut entries = Vec::new();
     let mut offsets = Vec::new();
@@ -221,15 +253,15 @@ fn scan(data: &[u8]) -> std::result::Result<Scan, String> {
             if rest.iter().all(|&b| b == 0) {
                 return torn(entries, offsets, pos);
             }
-            return Err(format!(
-                "record {n} at byte {pos}: header checksum mismatch"
-            ));
+            return Err(LogDamage::HeaderChecksum { record: n, at: pos });
         }
         let len = u32::from_le_bytes(len_bytes) as usize;
         if len > MAX_RECORD {
-            return Err(format!(
-                "record {n} at byte {pos}: length {len} exceeds {MAX_RECORD}"
-            ));
+            return Err(LogDamage::TooLong {
+                record: n,
+                at: pos,
+                len,
+            });
         }
         let end = pos + HEADER + len;
         if end > data.len() {
@@ -240,9 +272,13 @@ fn scan(data: &[u8]) -> std::result::Result<Scan, String> {
             if end == data.len() {
                 return torn(entries, offsets, pos);
             }
-            return Err(format!("record {n} at byte {pos}: checksum mismatch"));
+            return Err(LogDamage::Checksum { record: n, at: pos });
         }
-        let e = decode(body).map_err(|m| format!("record {n} at byte {pos}: {m}"))?;
+        let e = decode(body).map_err(|body| LogDamage::Body {
+            record: n,
+            at: pos,
+            body,
+        })?;
         entries.push(e);
         offsets.push(pos as u64);
         pos = end;

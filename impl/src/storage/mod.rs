@@ -11,7 +11,6 @@ pub mod quorum;
 
 use crate::core::{Entry, HardState, NodeId, Persist, PersistentState};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -20,33 +19,17 @@ pub const MARKER: &str = "raftspec-node.json";
 pub const LOG: &str = "log";
 pub const QUORUM_STATE: &str = "quorum-state";
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// An I/O call failed.
+    #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
     /// The data on disk is damaged somewhere other than a torn final record.
+    #[error("corrupt data: {0}")]
     Corrupt(String),
     /// The directory exists and is not a data directory of this node.
+    #[error("{0}")]
     NotOurs(String),
-}
-
-impl fmt::Display for StorageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StorageError::Io { context, source } => write!(f, "{context}: {source}"),
-            StorageError::Corrupt(m) => write!(f, "corrupt data: {m}"),
-            StorageError::NotOurs(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for StorageError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StorageError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;

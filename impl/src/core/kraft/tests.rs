@@ -70,6 +70,33 @@ fn election_appends_leader_change_and_begins_epoch() {
 }
 
 #[test]
+fn timers_follow_the_role() {
+    let election = &[Timer::ElectionTimeout][..];
+    let mut net = cluster(3);
+    assert_eq!(net.nodes[0].role(), Role::Unattached);
+    assert_eq!(net.nodes[0].timers(), election);
+    net.fire(0, Timer::ElectionTimeout);
+    assert_eq!(net.nodes[0].timers(), election);
+    net.deliver_all();
+    assert_eq!(net.nodes[0].role(), Role::Leader);
+    assert_eq!(
+        net.nodes[0].timers(),
+        &[Timer::BeginQuorumEpochTimeout, Timer::CheckQuorumTimeout]
+    );
+    assert_eq!(net.nodes[1].role(), Role::Follower);
+    assert_eq!(
+        net.nodes[1].timers(),
+        &[Timer::ElectionTimeout, Timer::FetchTimeout]
+    );
+    // Nobody fetched: the leader resigns and only waits for the next election.
+    net.fire(0, Timer::CheckQuorumTimeout);
+    assert_eq!(net.nodes[0].role(), Role::Resigned);
+    assert_eq!(net.nodes[0].timers(), election);
+    let voted = restored(1, 3, None, vec![]);
+    assert_eq!(voted.timers(), election);
+}
+
+#[test]
 fn single_voter_commits_at_once() {
     let mut c = KraftCore::new(0, &[0], Config::model());
     let out = c.step(Input::Timer(Timer::ElectionTimeout));

@@ -458,13 +458,67 @@ fn production_pipeline_sends_each_entry_once_and_recovers_with_hint() {
     net.down.insert(2);
     net.deliver_all();
     net.down.clear();
-    assert_eq!(net.nodes[0].commit_index(), 2);
-    // Node 2 missed both; the leader thinks nextIndex[2] = 3. The hint brings it back at once.
+    // The leader's no-op (index 1), then "a" and "b".
+    assert_eq!(net.nodes[0].commit_index(), 3);
+    // Node 2 missed both; the leader thinks nextIndex[2] = 4. The hint brings it back at once.
     net.fire(0, Timer::HeartbeatTimeout);
     net.deliver_all();
     net.fire(0, Timer::HeartbeatTimeout);
     net.deliver_all();
-    assert_eq!(net.nodes[2].log().len(), 2);
+    assert_eq!(net.nodes[2].log().len(), 3);
+}
+
+#[test]
+fn production_leader_appends_a_noop_and_commits_it_model_leader_does_not() {
+    let mut net = cluster(3, Config::production());
+    let noop = crate::kv::Command::Noop.encode();
+    elect(&mut net, 0);
+    // Its no-op goes out with the election and commits once a follower acknowledges it.
+    assert_eq!(net.nodes[0].log(), &[Entry::command(1, noop.clone())]);
+    assert_eq!(net.nodes[0].commit_index(), 1);
+    assert_eq!(net.nodes[1].log(), net.nodes[0].log());
+
+    let mut net = cluster(3, Config::model());
+    elect(&mut net, 0);
+    assert!(net.nodes[0].log().is_empty());
+    // A single server commits its no-op in the step it is elected.
+    let mut one = RaftCore::new(0, &[0], Config::production());
+    let out = one.step(Input::Timer(Timer::ElectionTimeout));
+    assert_eq!(out.committed, Some(1));
+    assert_eq!(out.persist.append, vec![Entry::command(1, noop)]);
+}
+
+#[test]
+fn timers_follow_the_role() {
+    let mut net = cluster(3, Config::model());
+    assert_eq!(net.nodes[0].timers(), &[Timer::ElectionTimeout]);
+    net.fire(0, Timer::ElectionTimeout);
+    assert_eq!(net.nodes[0].role(), Role::Candidate);
+    assert_eq!(net.nodes[0].timers(), &[Timer::ElectionTimeout]);
+    net.deliver_all();
+    assert_eq!(net.nodes[0].role(), Role::Leader);
+    assert_eq!(net.nodes[0].timers(), &[Timer::HeartbeatTimeout]);
+    // Deposed by a higher term: back to the election timer.
+    net.nodes[0].step(Input::Receive {
+        from: 1,
+        msg: Message::RequestVoteResponse {
+            term: 5,
+            granted: false,
+        },
+    });
+    assert_eq!(net.nodes[0].role(), Role::Follower);
+    assert_eq!(net.nodes[0].timers(), &[Timer::ElectionTimeout]);
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "below the")]
+fn truncating_committed_entries_trips_an_assertion() {
+    let mut log = crate::core::durable::DurableLog::new(
+        vec![Entry::command(1, "a"), Entry::command(1, "b")],
+        HardState::default(),
+    );
+    log.truncate(1, 2, false);
 }
 
 #[cfg(feature = "mutants")]
