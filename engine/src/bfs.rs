@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 /// States a frontier block holds before it is sealed (and, past the memory limit, spilled).
 const BLOCK_STATES: usize = 2048;
 
+type Discoveries<M> = Vec<Discovery<<M as Model>::State, <M as Model>::Action>>;
+
 /// One thread's counters, alone on their cache lines.
 #[repr(align(128))]
 #[derive(Default)]
@@ -478,7 +480,7 @@ where
         &self,
         trace: &TraceStore,
         found: &[Option<(usize, u64)>],
-    ) -> Result<Vec<Discovery<M::State, M::Action>>, EngineError> {
+    ) -> Result<Discoveries<M>, EngineError> {
         let mut out = Vec::new();
         for (p, f) in self.properties.iter().zip(found) {
             if let Some((level, index)) = *f {

@@ -214,8 +214,9 @@ impl Packing for KraftState {
     fn unpack(r: &mut Reader<'_>) -> Self {
         let (n, restarts, commit_conflict, marker) = (r.u8() as usize, r.u8(), r.bool(), r.u8());
         let servers = (0..n).map(|_| unpack_server(r, n)).collect();
-        let mut network = crate::network::Network::default();
-        network.in_flight = r.seq(|r| (unpack_msg(r), r.u8()));
+        let network = crate::network::Network {
+            in_flight: r.seq(|r| (unpack_msg(r), r.u8())),
+        };
         let committed = r.seq(|r| Committed {
             entry: unpack_entry(r),
             in_epoch: r.u8(),
