@@ -24,9 +24,13 @@ struct Shard {
 }
 
 impl Shard {
-    fn new() -> Self {
+    /// Shard `i` of the set. Initial sizes are spread over one growth step (64 to 96 slots),
+    /// so that shards, which fill at the same pace, grow at different times: the set's load then
+    /// averages over the whole range instead of all shards sitting at one point of it.
+    fn new(i: usize) -> Self {
+        let slots = INITIAL_SLOTS + INITIAL_SLOTS * i / (2 * SHARDS);
         Shard {
-            slots: vec![EMPTY; INITIAL_SLOTS],
+            slots: vec![EMPTY; slots],
             len: 0,
         }
     }
@@ -100,7 +104,7 @@ impl Default for FingerprintSet {
 
 impl FingerprintSet {
     pub fn new() -> Self {
-        let shards: Box<[Mutex<Shard>]> = (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect();
+        let shards: Box<[Mutex<Shard>]> = (0..SHARDS).map(|i| Mutex::new(Shard::new(i))).collect();
         let hints = (0..SHARDS).map(|_| Hint::default()).collect();
         let set = FingerprintSet { shards, hints };
         for i in 0..SHARDS {
