@@ -80,20 +80,30 @@ impl ByteBlock {
     /// Appends `state` as a delta against the previous state.
     fn push(&mut self, state: &[u8]) {
         self.push_len(state.len());
-        let same = |i: usize| self.last.get(i) == Some(&state[i]);
+        let last = &self.last[..self.last.len().min(state.len())];
         let mut i = 0;
         while i < state.len() {
-            let kept_from = i;
-            while i < state.len() && i - kept_from < 255 && same(i) {
-                i += 1;
+            // Bytes kept: a run equal to the previous state (found by a bulk comparison).
+            let kept = state[i..]
+                .iter()
+                .zip(&last[i.min(last.len())..])
+                .take(255)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let new_from = i + kept;
+            // New bytes: up to where the previous state agrees for two bytes in a row.
+            let mut end = new_from;
+            while end < state.len() && end - new_from < 255 {
+                let agrees = |j: usize| j < last.len() && state[j] == last[j];
+                if agrees(end) && (end + 1 >= state.len() || agrees(end + 1)) {
+                    break;
+                }
+                end += 1;
             }
-            let new_from = i;
-            while i < state.len() && i - new_from < 255 && !same(i) {
-                i += 1;
-            }
-            self.bytes.push((new_from - kept_from) as u8);
-            self.bytes.push((i - new_from) as u8);
-            self.bytes.extend_from_slice(&state[new_from..i]);
+            self.bytes.push(kept as u8);
+            self.bytes.push((end - new_from) as u8);
+            self.bytes.extend_from_slice(&state[new_from..end]);
+            i = end;
         }
         self.last.clear();
         self.last.extend_from_slice(state);
