@@ -18,6 +18,10 @@ pub type Renaming = [u8; MAX_PROCESSES];
 /// A state whose processes are interchangeable.
 pub trait Symmetric: Sized {
     type Key: Ord;
+    /// Whether renaming by the identity leaves the state as it is. A state whose renaming also
+    /// normalises something (e.g. keeps a list as a set) says false, and every candidate, the
+    /// identity included, is then renamed before it is encoded.
+    const IDENTITY_RENAMING_IS_NOOP: bool = true;
     fn processes(&self) -> usize;
     /// Process `i`'s contents without any process id (invariant under renaming).
     fn process_key(&self, i: usize) -> Self::Key;
@@ -59,7 +63,7 @@ pub fn canonical<S: Symmetric>(
     if groups.iter().all(|&(lo, hi)| hi - lo == 1) {
         // One candidate: the renaming that sorts the processes.
         let rename = renaming_of(order);
-        if order.iter().enumerate().all(|(i, &o)| i == o) {
+        if S::IDENTITY_RENAMING_IS_NOOP && order.iter().enumerate().all(|(i, &o)| i == o) {
             encode(state, out);
         } else {
             encode(&state.rename(&rename), out);

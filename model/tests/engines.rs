@@ -304,3 +304,52 @@ fn the_view_keeps_every_verdict_and_never_adds_states() {
         assert_eq!(verdicts(&viewed), verdicts(&plain), "{v}");
     }
 }
+
+/// The canonical form is one per orbit: every renaming of a reachable state has the same
+/// representative (checked on the first states of both models, restarts included).
+#[test]
+fn every_renaming_of_a_reachable_state_has_the_same_representative() {
+    struct Orbits;
+    impl SpecVisitor for Orbits {
+        type Output = ();
+        fn visit<S: Spec>(self, spec: S) {
+            use raftspec_engine::Symmetric;
+            use raftspec_model::pack::encode_plain;
+            use stateright::Model;
+            let perms: [[u8; 8]; 6] = [
+                [0, 1, 2, 0, 0, 0, 0, 0],
+                [0, 2, 1, 0, 0, 0, 0, 0],
+                [1, 0, 2, 0, 0, 0, 0, 0],
+                [1, 2, 0, 0, 0, 0, 0, 0],
+                [2, 0, 1, 0, 0, 0, 0, 0],
+                [2, 1, 0, 0, 0, 0, 0, 0],
+            ];
+            let canon = |s: &S::State| {
+                let mut out = Vec::new();
+                encode_plain(&S::representative(s), &mut out);
+                out
+            };
+            let mut seen = std::collections::HashSet::new();
+            let mut queue: std::collections::VecDeque<S::State> = spec.init_states().into();
+            while let Some(s) = queue.pop_front() {
+                if seen.len() > 40_000 {
+                    break;
+                }
+                let c = canon(&s);
+                for p in &perms {
+                    assert_eq!(canon(&s.rename(p)), c, "{:?} renamed by {p:?}", s);
+                }
+                for (_, next) in spec.next_steps(&s) {
+                    if spec.within_boundary(&next) && seen.insert(canon(&next)) {
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+    }
+    for &v in Variant::ALL {
+        let mut b = small(v);
+        b.max_restarts = 1;
+        with_spec(v, b, None, Orbits);
+    }
+}
