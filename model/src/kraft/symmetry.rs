@@ -4,10 +4,10 @@
 //!
 //! One id-dependent detail is not symmetric in the model itself: EndQuorumEpoch lists successors
 //! with equal end offsets in id order. No step reads that list (see `handle_end_quorum_epoch`),
-//! so under symmetry the list is kept as a set. The one behaviour that changes: a resent
-//! EndQuorumEpoch whose list differs from one in flight only in that order is absorbed as a copy
-//! of it, so KRaft's symmetric space differs slightly from stateright's DFS, which expands
-//! unnormalised states (1,292,886 against 1,292,440 states at 1 restart; equal without restarts).
+//! so under symmetry the list is kept as a set. The engine expands these normalised
+//! representatives while stateright's DFS expands unnormalised states, and the network bag
+//! treats two lists of one set as one message once normalised, so the two symmetric spaces
+//! differ slightly (1,292,886 against 1,292,440 states at 1 restart; equal without restarts).
 //! `model/tests/catalog.rs` reproduces every KRaft bug with symmetry: same verdicts and lengths.
 
 use super::state::*;
