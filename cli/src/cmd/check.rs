@@ -31,15 +31,15 @@ pub struct CheckArgs {
     #[arg(long)]
     pub view: bool,
     /// Checker threads (the raftspec engine's counterexamples stay shortest at any count).
-    #[arg(long, default_value_t = 1, value_parser = parse_threads)]
+    #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// raftspec (default: parallel BFS, exact symmetry, packed states) or stateright.
-    #[arg(long, default_value = "raftspec", value_parser = parse_engine)]
-    pub engine: Engine,
+    #[arg(long, default_value = "raftspec")]
+    pub engine: String,
     /// Past this much resident memory (e.g. 8G, 512M) the raftspec engine moves its frontier
     /// and trace records to disk: the run slows down instead of running out of memory.
-    #[arg(long, value_parser = parse_bytes)]
-    pub memory_limit: Option<u64>,
+    #[arg(long)]
+    pub memory_limit: Option<String>,
     /// Directory for the spill file (default: the system's temporary directory).
     #[arg(long)]
     pub spill_dir: Option<PathBuf>,
@@ -62,12 +62,13 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
             a.variant
         );
     }
+    let opts = EngineChoice::from_args(&a)?;
     anyhow::ensure!(
-        !a.view || a.engine == Engine::Raftspec,
+        !a.view || opts.engine == Engine::Raftspec,
         "--view needs the raftspec engine (drop --engine stateright)"
     );
     anyhow::ensure!(
-        a.memory_limit.is_none() || a.engine == Engine::Raftspec,
+        opts.memory_limit.is_none() || opts.engine == Engine::Raftspec,
         "--memory-limit needs the raftspec engine (drop --engine stateright)"
     );
     if let Some(dir) = &a.spill_dir {
@@ -90,7 +91,15 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
     let mut reports = Vec::new();
     let mut all_passed = true;
     for (v, bounds) in plans {
-        let (report, traces) = with_spec(v, bounds, bug, Run { args: &a })?;
+        let (report, traces) = with_spec(
+            v,
+            bounds,
+            bug,
+            Run {
+                args: &a,
+                opts: &opts,
+            },
+        )?;
         all_passed &= report.passed();
         if !a.json {
             print_report(&report, &traces, &a);
@@ -117,6 +126,28 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
 
 struct Run<'a> {
     args: &'a CheckArgs,
+    opts: &'a EngineChoice,
+}
+
+/// The engine options, validated (bad values are one `error:` line and exit 2).
+struct EngineChoice {
+    engine: Engine,
+    threads: usize,
+    memory_limit: Option<u64>,
+}
+
+impl EngineChoice {
+    fn from_args(a: &CheckArgs) -> Result<Self> {
+        let memory_limit = match &a.memory_limit {
+            Some(s) => Some(parse_bytes(s).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        Ok(EngineChoice {
+            engine: parse_engine(&a.engine).map_err(anyhow::Error::msg)?,
+            threads: parse_threads(a.threads).map_err(anyhow::Error::msg)?,
+            memory_limit,
+        })
+    }
 }
 
 /// A counterexample as written to disk.
@@ -150,12 +181,12 @@ impl SpecVisitor for Run<'_> {
             }
         };
         let opts = CheckOptions {
-            engine: a.engine,
-            threads: a.threads,
+            engine: self.opts.engine,
+            threads: self.opts.threads,
             symmetry: a.symmetry,
             view: a.view,
             stop: Stop::AtFirstViolation,
-            memory_limit: a.memory_limit,
+            memory_limit: self.opts.memory_limit,
             spill_dir: a.spill_dir.clone(),
             progress: Some(&mut progress),
         };
@@ -329,10 +360,11 @@ fn progress_line(p: &Progress) -> String {
 }
 
 /// 1 to 1024 threads: more is a typo, and would only exhaust the system's thread limit.
-fn parse_threads(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n),
-        _ => Err(format!("{s:?} is not a thread count between 1 and 1024")),
+fn parse_threads(n: usize) -> Result<usize, String> {
+    if (1..=1024).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("--threads must be between 1 and 1024 (got {n})"))
     }
 }
 
@@ -356,7 +388,11 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
                 'M' => 1 << 20,
                 'G' => 1 << 30,
                 'T' => 1 << 40,
-                _ => return Err(format!("bad size {s:?}: use a number with K, M, G or T")),
+                _ => {
+                    return Err(format!(
+                        "bad --memory-limit {s:?}: use a number with K, M, G or T"
+                    ))
+                }
             };
             (&t[..i], m)
         }
@@ -364,9 +400,9 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     };
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("bad size {s:?}: use a number with K, M, G or T"))?;
+        .map_err(|_| format!("bad --memory-limit {s:?}: use a number with K, M, G or T"))?;
     if !(n.is_finite() && n > 0.0) {
-        return Err(format!("bad size {s:?}: must be positive"));
+        return Err(format!("bad --memory-limit {s:?}: must be positive"));
     }
     Ok((n * mult as f64) as u64)
 }
