@@ -132,7 +132,8 @@ fn figure8_counterexample_opens_in_the_explorer_as_a_diagram() {
     let outcome = chosen["outcome"]
         .as_str()
         .expect("format_step says what changed");
-    assert!(outcome.contains("S1.role"), "{outcome}");
+    // The last step of Figure 8's counterexample elects the leader that lacks the entry.
+    assert!(outcome.contains(".role: Candidate → Leader"), "{outcome}");
     let (code, _) = http_get(&ex.addr, &format!("/.states/{path}")).unwrap();
     assert_eq!(code, 200, "the last state itself is served");
     let (code, _) = http_get(&ex.addr, &format!("/.states/{path}/9999")).unwrap();
@@ -171,7 +172,7 @@ fn figure8_counterexample_opens_in_the_explorer_as_a_diagram() {
     for readable in [
         "S0 election timeout: starts an election",
         "client asks leader S0 to append v1",
-        "S1 handles RequestVoteResponse S0→S1 {term 4, granted}",
+        "S2 handles RequestVoteResponse S1→S2 {term 4, granted}",
     ] {
         assert!(
             labels.iter().any(|l| l == readable),

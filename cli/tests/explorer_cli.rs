@@ -49,7 +49,7 @@ fn trace_draws_a_counterexample_as_svg_and_lists_its_steps() {
         "{steps}"
     );
     assert!(
-        steps.contains("23. S1 handles RequestVoteResponse S0→S1 {term 4, granted}"),
+        steps.contains("23. S2 handles RequestVoteResponse S1→S2 {term 4, granted}"),
         "{steps}"
     );
     let pic = std::fs::read_to_string(&svg).expect("the SVG was written");
@@ -65,7 +65,7 @@ fn trace_draws_a_counterexample_as_svg_and_lists_its_steps() {
         pic.contains(r#"class="log-cell""#),
         "logs are drawn as cells"
     );
-    assert!(pic.contains("S1 handles RequestVoteResponse S0→S1 {term 4, granted}"));
+    assert!(pic.contains("S2 handles RequestVoteResponse S1→S2 {term 4, granted}"));
     // Well-formed XML as far as a cheap check goes: every opened group is closed.
     assert_eq!(pic.matches("<g").count(), pic.matches("</g>").count());
 }
