@@ -60,8 +60,33 @@ pub enum Outcome {
     Fail,
 }
 
+/// Commands that only print (no sockets): a closed pipe (`raftspec check | head`) ends them
+/// quietly, as it ends `cat`, instead of a panic in `println!`. Commands that talk over TCP
+/// keep Rust's default (SIGPIPE ignored, EPIPE as an error) so a peer that hangs up cannot kill
+/// a node.
+fn quiet_on_closed_pipe(command: &Command) {
+    let prints_only = matches!(
+        command,
+        Command::Check(_)
+            | Command::Bugs(_)
+            | Command::Trace(_)
+            | Command::Graph(_)
+            | Command::Compare(_)
+            | Command::Replay(_)
+            | Command::Validate(_)
+            | Command::Conform(_)
+    );
+    if prints_only {
+        // SAFETY: restoring the default disposition of one signal before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    quiet_on_closed_pipe(&cli.command);
     let result = match cli.command {
         Command::Check(a) => cmd::check::run(a),
         Command::Bugs(a) => cmd::bugs::run(a),

@@ -153,7 +153,8 @@ impl EngineChoice {
 /// A counterexample as written to disk.
 struct Written {
     trace: Trace,
-    file: PathBuf,
+    /// Where it was written, or why it could not be: the verdict stands either way.
+    file: std::result::Result<PathBuf, String>,
 }
 
 impl SpecVisitor for Run<'_> {
@@ -196,7 +197,10 @@ impl SpecVisitor for Run<'_> {
         }
         let mut written = Vec::new();
         for t in outcome.counterexamples {
-            let file = write_trace(&a.trace_out, &t)?;
+            let file = write_trace(&a.trace_out, &t).map_err(|e| format!("{e:#}"));
+            if let Err(e) = &file {
+                eprintln!("error: {e} (the verdict stands; the counterexample is printed)");
+            }
             written.push(Written { trace: t, file });
         }
         Ok((outcome.report, written))
@@ -313,7 +317,10 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
         );
         print!("{}", t.render());
         println!("  path:     {path}");
-        println!("  trace:    {}", w.file.display());
+        match &w.file {
+            Ok(file) => println!("  trace:    {}", file.display()),
+            Err(e) => println!("  trace:    not written: {e}"),
+        }
         println!(
             "  explore:  {}   then open http://127.0.0.1:3000/#/steps/{path}",
             explore_command(r)

@@ -25,7 +25,8 @@ pub struct GraphArgs {
     /// Inject a bug from the catalog; its bounds are used unless overridden.
     #[arg(long)]
     pub bug: Option<String>,
-    /// Write the graph here (Graphviz DOT; render with `dot -Tsvg OUT.dot -o OUT.svg`).
+    /// Write the graph here (Graphviz DOT; render with `dot -Tsvg OUT.dot -o OUT.svg`); `-`
+    /// writes it to stdout.
     #[arg(long, value_name = "OUT.dot")]
     pub dot: PathBuf,
     /// Refuse bounds whose graph has more states than this.
@@ -77,6 +78,16 @@ pub fn run(a: GraphArgs) -> Result<Outcome> {
     let g = with_spec(variant, bounds, bug, Build { max: a.max_states })
         .with_context(|| format!("cannot draw the state graph of {text}"))?;
     let dot = to_dot(&g);
+    if a.dot.as_os_str() == "-" {
+        // `--dot -`: the graph on stdout (for a pipe), the summary on stderr.
+        print!("{dot}");
+        eprintln!(
+            "state graph of {text}: {} states, {} transitions",
+            g.node_count(),
+            g.edge_count()
+        );
+        return Ok(Outcome::Pass);
+    }
     if let Some(dir) = a.dot.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
