@@ -315,7 +315,6 @@ fn every_renaming_of_a_reachable_state_has_the_same_representative() {
         fn visit<S: Spec>(self, spec: S) {
             use raftspec_engine::Symmetric;
             use raftspec_model::pack::encode_plain;
-            use stateright::Model;
             let perms: [[u8; 8]; 6] = [
                 [0, 1, 2, 0, 0, 0, 0, 0],
                 [0, 2, 1, 0, 0, 0, 0, 0],
