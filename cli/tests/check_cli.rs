@@ -124,9 +124,6 @@ fn bad_input_is_one_clear_line_and_exit_2() {
         vec!["check", "paxos"],
         vec!["check", "raft", "--symmetry", "--fifo"],
         vec!["check", "raft", "--threads", "0"],
-        vec!["check", "raft", "--max-drops", "2"],
-        vec!["check", "raft", "--no-drop", "--max-drops", "2"],
-        vec!["check", "raft", "--drop", "--max-drops", "0"],
     ] {
         let out = raftspec(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -203,6 +200,33 @@ fn max_drops_bounds_the_losses_and_is_printed() {
     let (off, _) = states(&["--no-drop"]);
     assert_eq!(off, none);
     assert!(none < one && one < two, "{none} < {one} < {two}");
+}
+
+/// A loss bound without loss, or of zero, is one clear line and exit 2.
+#[test]
+fn bad_loss_bounds_are_one_clear_line_and_exit_2() {
+    for (args, says) in [
+        (&["check", "raft", "--max-drops", "2"][..], "--drop"),
+        (
+            &["check", "raft", "--no-drop", "--max-drops", "2"],
+            "--drop",
+        ),
+        (
+            &["check", "raft", "--drop", "--max-drops", "0"],
+            "--max-drops must be",
+        ),
+        (
+            &["check", "kraft", "--drop", "--max-drops", "16"],
+            "between 1 and 15",
+        ),
+    ] {
+        let out = raftspec(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    }
 }
 
 /// `--drop` and `--no-drop` together are refused by every command that takes bounds.
