@@ -30,7 +30,13 @@ pub struct BoundsArgs {
     /// Messages the network holds at once (states with more are not explored further).
     #[arg(long)]
     pub max_in_flight: Option<u8>,
-    /// The network never loses a message.
+    /// The network may lose messages (message loss on).
+    #[arg(long, conflicts_with = "no_drop")]
+    pub drop: bool,
+    /// At most N messages lost in one run (with --drop; no bound when left out).
+    #[arg(long, value_name = "N")]
+    pub max_drops: Option<u8>,
+    /// The network never loses a message (the default; overrides a bug's catalog bounds).
     #[arg(long)]
     pub no_drop: bool,
     /// The network delivers messages between two servers in order.
@@ -54,6 +60,7 @@ pub fn default_bounds(variant: Variant) -> Bounds {
                 reorder: true,
                 max_copies: 1,
                 max_in_flight: 4,
+                max_drops: None,
             },
         },
         // Pull needs more messages per commit than push: at Raft's bounds (one restart, four
@@ -69,6 +76,7 @@ pub fn default_bounds(variant: Variant) -> Bounds {
                 reorder: true,
                 max_copies: 1,
                 max_in_flight: 3,
+                max_drops: None,
             },
         },
     }
@@ -107,8 +115,15 @@ impl BoundsArgs {
                 b.network.max_in_flight = b.network.max_in_flight.max(b.servers.saturating_sub(1))
             }
         }
+        if self.drop {
+            b.network.drop = true;
+        }
         if self.no_drop {
             b.network.drop = false;
+            b.network.max_drops = None;
+        }
+        if let Some(v) = self.max_drops {
+            b.network.max_drops = Some(v);
         }
         if self.fifo {
             b.network.reorder = false;

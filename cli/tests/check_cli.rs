@@ -134,6 +134,164 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     }
 }
 
+/// Message loss on, at most two messages lost per run: the correct model passes with every
+/// property holding and every witness reached (symmetry and the view keep verdicts; without
+/// them this is 12.7M states at --max-drops 1, see README).
+#[test]
+fn drop_with_max_drops_2_passes_with_every_witness() {
+    let out = raftspec(&[
+        "check",
+        "raft",
+        "--drop",
+        "--max-drops",
+        "2",
+        "--symmetry",
+        "--view",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json_of(&out);
+    assert_eq!(r["bounds"]["network"]["drop"], true);
+    assert_eq!(r["bounds"]["network"]["max_drops"], 2);
+    assert_eq!(r["complete"], true);
+    for p in r["properties"].as_array().unwrap() {
+        let want = if p["expectation"] == "always" {
+            "holds"
+        } else {
+            "witnessed"
+        };
+        assert_eq!(p["verdict"], want, "{p}");
+    }
+}
+
+/// Each loss bound is a larger space than the one below it, and the human report prints it.
+#[test]
+fn max_drops_bounds_the_losses_and_is_printed() {
+    let states = |extra: &[&str]| {
+        let mut args = vec!["check", "raft", "--max-restarts", "0", "--max-log", "0"];
+        args.extend_from_slice(extra);
+        let out = raftspec(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{extra:?}: witnesses need a log"
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let n: u64 = text
+            .split("explored:")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{extra:?}: {text}"));
+        (n, text)
+    };
+    let (none, text) = states(&[]);
+    assert!(text.contains("network=[no-drop "), "{text}");
+    let (one, text) = states(&["--drop", "--max-drops", "1"]);
+    assert!(text.contains("network=[drop<=1 "), "{text}");
+    let (two, _) = states(&["--drop", "--max-drops", "2"]);
+    let (off, _) = states(&["--no-drop"]);
+    assert_eq!(off, none);
+    assert!(none < one && one < two, "{none} < {one} < {two}");
+}
+
+/// A loss bound without loss, or of zero, is one clear line and exit 2.
+#[test]
+fn bad_loss_bounds_are_one_clear_line_and_exit_2() {
+    for (args, says) in [
+        (&["check", "raft", "--max-drops", "2"][..], "--drop"),
+        (
+            &["check", "raft", "--no-drop", "--max-drops", "2"],
+            "--drop",
+        ),
+        (
+            &["check", "raft", "--drop", "--max-drops", "0"],
+            "--max-drops must be",
+        ),
+        (
+            &["check", "kraft", "--drop", "--max-drops", "16"],
+            "between 1 and 15",
+        ),
+    ] {
+        let out = raftspec(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+/// `--drop` and `--no-drop` together are refused by every command that takes bounds.
+#[test]
+fn drop_and_no_drop_conflict_everywhere() {
+    for cmd in [
+        &["check", "raft"][..],
+        &["explore", "raft"],
+        &["graph", "raft", "--dot", "unused.dot"],
+        &["compare"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend(["--drop", "--no-drop"]);
+        let out = raftspec(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+}
+
+/// `graph` and `compare` accept the loss flags and use them.
+#[test]
+fn graph_and_compare_accept_loss_bounds() {
+    let dir = tempdir("graph-drop");
+    let dot = dir.join("g.dot");
+    let small = [
+        "--servers",
+        "2",
+        "--max-term",
+        "1",
+        "--max-log",
+        "0",
+        "--max-restarts",
+        "0",
+    ];
+    let graph = |extra: &[&str]| {
+        let mut args = vec!["graph", "raft", "--dot", dot.to_str().unwrap()];
+        args.extend_from_slice(&small);
+        args.extend_from_slice(extra);
+        let out = raftspec(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        std::fs::read_to_string(&dot).unwrap().matches("->").count()
+    };
+    let lossless = graph(&[]);
+    let lossy = graph(&["--drop", "--max-drops", "1"]);
+    assert!(lossless < lossy, "{lossless} < {lossy} transitions");
+    // compare needs a log entry: it measures a commit.
+    let args = [
+        "compare",
+        "--servers",
+        "2",
+        "--max-term",
+        "1",
+        "--max-log",
+        "1",
+        "--max-restarts",
+        "0",
+        "--drop",
+        "--max-drops",
+        "1",
+    ];
+    let out = raftspec(&args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+}
+
 #[test]
 fn bugs_lists_the_catalog() {
     let out = raftspec(&["bugs", "--json"]);

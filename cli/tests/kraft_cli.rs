@@ -32,7 +32,7 @@ fn default_kraft_check_passes_with_every_witness() {
     assert_eq!(r["variant"], "kraft");
     assert_eq!(r["complete"], true);
     let props = r["properties"].as_array().unwrap();
-    assert_eq!(props.len(), 13);
+    assert_eq!(props.len(), 17);
     for p in props {
         let want = if p["expectation"] == "always" {
             "holds"

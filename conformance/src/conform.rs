@@ -84,6 +84,7 @@ fn net(drop: bool, max_copies: u8, max_in_flight: u8) -> NetworkSemantics {
         reorder: true,
         max_copies,
         max_in_flight,
+        max_drops: None,
     }
 }
 

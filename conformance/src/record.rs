@@ -489,6 +489,7 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
                 reorder: true,
                 max_copies: 4,
                 max_in_flight: u8::MAX,
+                max_drops: None,
             },
         };
         Trace {

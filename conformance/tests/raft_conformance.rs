@@ -27,6 +27,7 @@ fn small_bounds() -> Bounds {
             reorder: true,
             max_copies: 2,
             max_in_flight: 4,
+            max_drops: None,
         },
     }
 }

@@ -21,11 +21,26 @@ pub struct NetworkSemantics {
     /// Messages (copies counted) the network holds at once; a state holding more is outside the
     /// bounds: stateright neither checks nor expands it (TLC's usual message-count constraint).
     pub max_in_flight: u8,
+    /// Messages the network may lose in one run (with `drop`); `None`: no bound. A bounded run
+    /// counts its losses in the state, so the bound costs states; an unbounded one does not.
+    /// Absent (never null, for ITF) when unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_drops: Option<u8>,
 }
 
 impl NetworkSemantics {
     pub fn duplicates(&self) -> bool {
         self.max_copies > 1
+    }
+
+    /// The network may lose a message after `drops` losses so far in this run.
+    pub fn may_drop(&self, drops: u8) -> bool {
+        self.drop && self.max_drops.is_none_or(|m| drops < m)
+    }
+
+    /// Losses are counted in the state (only when bounded, so unbounded loss adds no states).
+    pub fn counts_drops(&self) -> bool {
+        self.drop && self.max_drops.is_some()
     }
 }
 
@@ -94,6 +109,17 @@ impl Bounds {
         if self.network.max_in_flight == 0 {
             return err("--max-in-flight must be at least 1".to_string());
         }
+        match self.network.max_drops {
+            Some(_) if !self.network.drop => {
+                return err("--max-drops needs message loss on (--drop)".to_string())
+            }
+            Some(m) if m == 0 || m > 15 => {
+                return err(format!(
+                    "--max-drops must be between 1 and 15 (got {m}); --no-drop means no loss"
+                ))
+            }
+            _ => {}
+        }
         if self.max_restarts > 6 {
             return err(format!(
                 "--max-restarts must be at most 6 (got {})",
@@ -120,7 +146,11 @@ impl fmt::Display for Bounds {
             self.max_log,
             self.values,
             self.max_restarts,
-            if n.drop { "drop " } else { "no-drop " },
+            match (n.drop, n.max_drops) {
+                (false, _) => "no-drop ".to_string(),
+                (true, None) => "drop ".to_string(),
+                (true, Some(m)) => format!("drop<={m} "),
+            },
             if n.reorder { "reorder " } else { "fifo " },
             if n.duplicates() {
                 format!("duplicate<={}", n.max_copies)

@@ -74,6 +74,7 @@ fn net(drop: bool, reorder: bool, max_copies: u8) -> NetworkSemantics {
         reorder,
         max_copies,
         max_in_flight: 4,
+        max_drops: None,
     }
 }
 

@@ -145,6 +145,7 @@ mod tests {
             reorder,
             max_copies,
             max_in_flight: 9,
+            max_drops: None,
         }
     }
 

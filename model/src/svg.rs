@@ -1472,6 +1472,7 @@ mod tests {
                 reorder: true,
                 max_copies: 2,
                 max_in_flight: 4,
+                max_drops: None,
             },
         }
     }

@@ -20,6 +20,7 @@ fn small(variant: Variant) -> Bounds {
             reorder: true,
             max_copies: 1,
             max_in_flight: 3,
+            max_drops: None,
         },
     }
 }

@@ -18,6 +18,7 @@ fn bounds(max_term: u8, max_log: u8, max_restarts: u8) -> Bounds {
             reorder: true,
             max_copies: 1,
             max_in_flight: 3,
+            max_drops: None,
         },
     }
 }

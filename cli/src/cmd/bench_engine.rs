@@ -115,6 +115,10 @@ fn bound_flags(b: &BoundsArgs) -> Vec<String> {
     opt("max-restarts", b.max_restarts);
     opt("max-copies", b.max_copies);
     opt("max-in-flight", b.max_in_flight);
+    opt("max-drops", b.max_drops);
+    if b.drop {
+        f.push("--drop".into());
+    }
     if b.no_drop {
         f.push("--no-drop".into());
     }

@@ -229,7 +229,12 @@ pub fn explore_command(r: &CheckReport) -> String {
         "raftspec explore {} --servers {} --max-term {} --max-log {} --values {} --max-restarts {} --max-copies {} --max-in-flight {}",
         r.variant, b.servers, b.max_term, b.max_log, b.values, b.max_restarts, b.network.max_copies, b.network.max_in_flight
     );
-    if !b.network.drop {
+    if b.network.drop {
+        cmd.push_str(" --drop");
+        if let Some(m) = b.network.max_drops {
+            cmd.push_str(&format!(" --max-drops {m}"));
+        }
+    } else {
         cmd.push_str(" --no-drop");
     }
     if !b.network.reorder {

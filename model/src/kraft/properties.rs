@@ -36,6 +36,18 @@ pub(crate) fn all() -> Vec<Property<KraftModel>> {
         Property::always("NoIllegalState", |m: &M, s: &S| {
             m.latches.holds(7, || s.marker & marker::ILLEGAL == 0)
         }),
+        Property::always("HighWatermarkInLog", |m: &M, s: &S| {
+            m.latches.holds(13, || high_watermark_in_log(s))
+        }),
+        Property::always("EntryEpochsNotAboveCurrent", |m: &M, s: &S| {
+            m.latches.holds(14, || entry_epochs_not_above_current(s))
+        }),
+        Property::always("LogEpochsMonotonic", |m: &M, s: &S| {
+            m.latches.holds(15, || log_epochs_monotonic(s))
+        }),
+        Property::always("LeaderOffsetsInLog", |m: &M, s: &S| {
+            m.latches.holds(16, || leader_offsets_in_log(s))
+        }),
         Property::sometimes("LeaderElected", |m: &M, s: &S| {
             m.latches
                 .first(8, || s.servers.iter().any(|v| v.role == Role::Leader))
@@ -109,4 +121,43 @@ fn state_machine_safety(s: &KraftState) -> bool {
 /// Every committed record is stored by a majority of voters.
 fn committed_reach_majority(s: &KraftState, majority: usize) -> bool {
     crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
+}
+
+/// No server's HW is past its own log end offset (it cannot have committed records it does
+/// not hold).
+pub(crate) fn high_watermark_in_log(s: &KraftState) -> bool {
+    s.servers.iter().all(|v| v.hw <= v.leo())
+}
+
+/// No record has an epoch above its server's current epoch: a leader appends in its own
+/// epoch, and a follower fetches only from the leader of the epoch it has adopted.
+pub(crate) fn entry_epochs_not_above_current(s: &KraftState) -> bool {
+    s.servers
+        .iter()
+        .all(|v| v.log.iter().all(|e| e.epoch <= v.epoch))
+}
+
+/// The epochs along every log never decrease.
+pub(crate) fn log_epochs_monotonic(s: &KraftState) -> bool {
+    s.servers
+        .iter()
+        .all(|v| v.log.windows(2).all(|w| w[0].epoch <= w[1].epoch))
+}
+
+/// A leader's epoch start offset holds its own LeaderChange record (so epochStartOffset < LEO),
+/// and no voter's end offset it tracks is past its own LEO (a valid Fetch never asks beyond
+/// the leader's log, and a leader's log only grows within its epoch).
+pub(crate) fn leader_offsets_in_log(s: &KraftState) -> bool {
+    let n = s.servers.len();
+    s.servers
+        .iter()
+        .filter(|v| v.role == Role::Leader)
+        .all(|l| {
+            l.log.get(l.epoch_start as usize)
+                == Some(&Entry {
+                    epoch: l.epoch,
+                    value: LEADER_CHANGE,
+                })
+                && l.end_offsets[..n].iter().all(|&o| o <= l.leo())
+        })
 }

@@ -314,6 +314,8 @@ pub struct KraftState {
     pub network: Network<Msg>,
     /// Restarts so far (bounds the search only).
     pub restarts: u8,
+    /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
+    pub drops: u8,
     /// History: committed records by offset; the first commit of an offset wins.
     pub committed: ArrayVec<Committed, LOG_CAPACITY>,
     /// History: two different records were ever committed at one offset.

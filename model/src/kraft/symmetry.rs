@@ -98,6 +98,7 @@ impl Symmetric for KraftState {
             servers,
             network: self.network.rename(|m| rename_msg(m, r), true),
             restarts: self.restarts,
+            drops: self.drops,
             committed: self.committed.clone(),
             commit_conflict: self.commit_conflict,
             marker: self.marker,

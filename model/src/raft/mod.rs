@@ -98,6 +98,7 @@ impl Model for RaftModel {
             servers: self.servers().map(|_| Server::new()).collect(),
             network: Default::default(),
             restarts: 0,
+            drops: 0,
             committed: ArrayVec::new(),
             commit_conflict: false,
             marker: 0,
@@ -106,11 +107,17 @@ impl Model for RaftModel {
 
     fn actions(&self, st: &RaftState, out: &mut Vec<Action>) {
         let b = &self.bounds;
-        out.extend(st.network.steps(&b.network).map(|(step, m)| match step {
-            NetworkStep::Deliver => Action::Deliver(m.clone()),
-            NetworkStep::Drop => Action::Drop(m.clone()),
-            NetworkStep::Duplicate => Action::Duplicate(m.clone()),
-        }));
+        let may_drop = b.network.may_drop(st.drops);
+        out.extend(
+            st.network
+                .steps(&b.network)
+                .filter(|(step, _)| *step != NetworkStep::Drop || may_drop)
+                .map(|(step, m)| match step {
+                    NetworkStep::Deliver => Action::Deliver(m.clone()),
+                    NetworkStep::Drop => Action::Drop(m.clone()),
+                    NetworkStep::Duplicate => Action::Duplicate(m.clone()),
+                }),
+        );
         for s in self.servers() {
             let srv = &st.servers[s as usize];
             match srv.role {
@@ -143,6 +150,9 @@ impl Model for RaftModel {
             Action::Deliver(m) => self.deliver(&mut st, m),
             Action::Drop(m) => {
                 st.network.take(m);
+                if self.bounds.network.counts_drops() {
+                    st.drops += 1;
+                }
             }
             Action::Duplicate(m) => st.network.duplicate(m),
             Action::ElectionTimeout(s) => self.timeout(&mut st, *s),

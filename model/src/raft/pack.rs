@@ -140,6 +140,7 @@ impl Packing for RaftState {
         w.bytes(&[
             n as u8,
             self.restarts,
+            self.drops,
             self.commit_conflict as u8,
             self.marker,
         ]);
@@ -157,7 +158,8 @@ impl Packing for RaftState {
     }
 
     fn unpack(r: &mut Reader<'_>) -> Self {
-        let (n, restarts, commit_conflict, marker) = (r.u8() as usize, r.u8(), r.bool(), r.u8());
+        let (n, restarts, drops) = (r.u8() as usize, r.u8(), r.u8());
+        let (commit_conflict, marker) = (r.bool(), r.u8());
         let servers = (0..n).map(|_| unpack_server(r, n)).collect();
         let network = crate::network::Network {
             in_flight: r.seq(|r| (unpack_msg(r), r.u8())),
@@ -170,6 +172,7 @@ impl Packing for RaftState {
             servers,
             network,
             restarts,
+            drops,
             committed,
             commit_conflict,
             marker,

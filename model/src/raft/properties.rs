@@ -35,6 +35,18 @@ pub(crate) fn all() -> Vec<Property<RaftModel>> {
             m.latches
                 .holds(6, || s.marker & marker::COMMIT_REGRESSED == 0)
         }),
+        Property::always("CommitIndexInLog", |m: &M, s: &S| {
+            m.latches.holds(12, || commit_index_in_log(s))
+        }),
+        Property::always("EntryTermsNotAboveCurrent", |m: &M, s: &S| {
+            m.latches.holds(13, || entry_terms_not_above_current(s))
+        }),
+        Property::always("LogTermsMonotonic", |m: &M, s: &S| {
+            m.latches.holds(14, || log_terms_monotonic(s))
+        }),
+        Property::always("LeaderIndicesInRange", |m: &M, s: &S| {
+            m.latches.holds(15, || leader_indices_in_range(s))
+        }),
         Property::sometimes("LeaderElected", |m: &M, s: &S| {
             m.latches
                 .first(7, || s.servers.iter().any(|v| v.role == Role::Leader))
@@ -103,4 +115,42 @@ fn state_machine_safety(s: &RaftState) -> bool {
 /// Every committed entry is stored (persisted) by a majority of servers.
 fn committed_reach_majority(s: &RaftState, majority: usize) -> bool {
     crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
+}
+
+/// No server's commit index is past the end of its own log (it cannot have applied entries it
+/// does not hold). [`Server::committed_prefix`] clamps such an index to avoid a panic; this
+/// property is what reports it.
+pub(crate) fn commit_index_in_log(s: &RaftState) -> bool {
+    s.servers.iter().all(|v| v.commit_index <= v.last_index())
+}
+
+/// No log entry has a term above its server's current term: a leader creates entries in its
+/// own term, and a follower accepts them only from a leader whose term it has adopted.
+pub(crate) fn entry_terms_not_above_current(s: &RaftState) -> bool {
+    s.servers
+        .iter()
+        .all(|v| v.log.iter().all(|e| e.term <= v.term))
+}
+
+/// The terms along every log never decrease (a consequence of LogMatching and of leaders
+/// appending in their current term).
+pub(crate) fn log_terms_monotonic(s: &RaftState) -> bool {
+    s.servers
+        .iter()
+        .all(|v| v.log.windows(2).all(|w| w[0].term <= w[1].term))
+}
+
+/// A leader's nextIndex for every server is within 1..=lastIndex+1, and its matchIndex never
+/// past its own last index (a follower matches only entries this leader sent in its term, and
+/// a leader's log only grows within its term).
+pub(crate) fn leader_indices_in_range(s: &RaftState) -> bool {
+    let n = s.servers.len();
+    s.servers
+        .iter()
+        .filter(|v| v.role == Role::Leader)
+        .all(|l| {
+            let last = l.last_index();
+            l.next_index[..n].iter().all(|&x| 1 <= x && x <= last + 1)
+                && l.match_index[..n].iter().all(|&x| x <= last)
+        })
 }

@@ -75,7 +75,9 @@ impl Server {
         }
     }
 
-    /// The entries this server has applied: its log up to its commit index.
+    /// The entries this server has applied: its log up to its commit index. A commit index
+    /// past the log end would make the slice panic, so it is clamped here; the property
+    /// `CommitIndexInLog` reports such a state.
     pub fn committed_prefix(&self) -> &[Entry] {
         &self.log[..(self.commit_index as usize).min(self.log.len())]
     }
@@ -189,6 +191,8 @@ pub struct RaftState {
     pub network: Network<Msg>,
     /// Restarts so far (bounds the search only).
     pub restarts: u8,
+    /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
+    pub drops: u8,
     /// History: committed entries by index (index i at position i-1); first commit wins.
     pub committed: ArrayVec<Committed, MAX_LOG>,
     /// History: two different entries were ever committed at one index.
