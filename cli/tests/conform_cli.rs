@@ -207,9 +207,10 @@ fn replay_reports_divergences_and_hand_edited_steps() {
     let r = json_of(&o);
     assert_eq!(r["model"], "accepts");
     assert_eq!(r["implementation"], "diverges");
-    // The counterexample (the engine's smallest-fingerprint shortest one) has a server vote
-    // a second time in one term at step 3; the implementation keeps its first vote.
-    assert_eq!(r["divergence"]["step"], json!(3));
+    // A server votes a second time in one term; the implementation keeps its first vote.
+    assert!(r["divergence"]["step"].as_u64().is_some_and(|s| s <= 6));
+    let action = r["divergence"]["action"].as_str().unwrap();
+    assert!(action.contains("handles RequestVote "), "{action}");
     assert_eq!(r["divergence"]["field"], "votedFor");
 
     // Hand-edit step 3: a server's term changes. The model rejects the trace at step 3.

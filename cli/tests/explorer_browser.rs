@@ -169,14 +169,16 @@ fn figure8_counterexample_opens_in_the_explorer_as_a_diagram() {
         "lifelines drawn"
     );
     assert!(dom.contains(r#"class="msg delivered""#), "messages drawn");
-    for readable in [
-        "S0 election timeout: starts an election",
-        "client asks leader S0 to append v1",
-        "S2 handles RequestVoteResponse S1→S2 {term 4, granted}",
-    ] {
+    // Readable labels (which servers act depends on the counterexample the engine picks).
+    let readable: [&dyn Fn(&str) -> bool; 3] = [
+        &|l| l.ends_with(" election timeout: starts an election"),
+        &|l| l.starts_with("client asks leader S") && l.ends_with(" to append v1"),
+        &|l| l.contains(" handles RequestVoteResponse S") && l.ends_with("{term 4, granted}"),
+    ];
+    for (i, is_readable) in readable.iter().enumerate() {
         assert!(
-            labels.iter().any(|l| l == readable),
-            "readable label {readable:?}"
+            labels.iter().any(|l| is_readable(l)),
+            "readable label {i}: {labels:?}"
         );
     }
     for label in &labels {
