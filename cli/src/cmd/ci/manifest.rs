@@ -203,7 +203,7 @@ pub fn load(path: &Path) -> Result<Plan, CiError> {
 fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> CiError {
     let line = e
         .span()
-        .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
     let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
     CiError::Manifest {
         path: path.to_path_buf(),
