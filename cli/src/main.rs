@@ -52,6 +52,8 @@ enum Command {
     Record(cmd::validate::RecordArgs),
     /// Push (Raft) versus pull (KRaft) on the models under the same bounds.
     Compare(cmd::compare::CompareArgs),
+    /// Gate merges: run a manifest (raftspec.toml), compare with pins, write JUnit and a summary.
+    Ci(cmd::ci::CiArgs),
 }
 
 /// The outcome of a command: success, or a failed check/divergence (exit 1).
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Record(a) => cmd::validate::run_record(a),
         Command::Compare(a) => cmd::compare::run(a),
+        Command::Ci(a) => cmd::ci::run(a),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_engine;
 pub mod bugs;
 pub mod check;
+pub mod ci;
 pub mod cluster;
 pub mod compare;
 pub mod conform;
