@@ -115,6 +115,10 @@ impl BoundsArgs {
                 b.network.max_in_flight = b.network.max_in_flight.max(b.servers.saturating_sub(1))
             }
         }
+        anyhow::ensure!(
+            !(self.drop && self.no_drop),
+            "--drop and --no-drop contradict each other"
+        );
         if self.drop {
             b.network.drop = true;
         }

@@ -50,6 +50,10 @@ struct CheckSpec {
     max_in_flight: Option<u8>,
     #[serde(default)]
     no_drop: bool,
+    /// Message loss on, at most `max_drops` messages a run when that is set.
+    #[serde(default)]
+    drop: bool,
+    max_drops: Option<u8>,
     #[serde(default)]
     fifo: bool,
     threads: Option<usize>,
@@ -241,6 +245,8 @@ fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, Stri
         max_copies: c.max_copies,
         max_in_flight: c.max_in_flight,
         no_drop: c.no_drop,
+        drop: c.drop,
+        max_drops: c.max_drops,
         fifo: c.fifo,
     };
     let bounds = args
