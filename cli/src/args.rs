@@ -42,7 +42,63 @@ pub struct BoundsArgs {
     /// The network delivers messages between two servers in order.
     #[arg(long)]
     pub fifo: bool,
+    /// Start from a named set of bounds: quick (the default) or deep; flags given override it.
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
 }
+
+/// A named starting point for the bounds (and reductions) of a check; the one place each
+/// variant's profiles are stated. Figures in README.md.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Each variant in seconds on a 2-core machine: one entry, two terms.
+    #[default]
+    Quick,
+    /// Minutes on a 2-core machine, with symmetry: logs of two entries, a server leading in two
+    /// terms, a restart and message loss.
+    Deep,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Deep => "deep",
+        }
+    }
+
+    pub fn bounds(self, variant: Variant) -> Bounds {
+        match self {
+            Profile::Quick => default_bounds(variant),
+            Profile::Deep => deep_bounds(variant),
+        }
+    }
+
+    /// Deep spaces are checked with (exact) symmetry, or they would not fit in minutes.
+    pub fn symmetry(self) -> bool {
+        self == Profile::Deep
+    }
+}
+
+/// The deep profile: every variant reaches two-entry logs, a second term for a leader, a
+/// restart and a lost message.
+fn deep_bounds(variant: Variant) -> Bounds {
+    let mut b = default_bounds(variant);
+    b.max_log = 2;
+    b.max_restarts = 1;
+    b.network.drop = true;
+    b.network.max_drops = Some(1);
+    b.network.max_in_flight = 3;
+    b.max_term = match variant {
+        Variant::Raft => DEEP_RAFT_TERM,
+        Variant::Kraft => DEEP_KRAFT_EPOCH,
+    };
+    b
+}
+
+const DEEP_RAFT_TERM: u8 = 3;
+const DEEP_KRAFT_EPOCH: u8 = 2;
 
 /// The bounds that `raftspec check` uses when given none: each finishes in under 2 minutes on
 /// a 2-core machine (figures in README.md).
@@ -85,9 +141,10 @@ pub fn default_bounds(variant: Variant) -> Bounds {
 impl BoundsArgs {
     /// Resolves the bounds for a variant (and bug), validating them.
     pub fn resolve(&self, variant: Variant, bug: Option<Bug>) -> Result<Bounds> {
-        let base = match bug.and_then(|b| bugs::entry(variant, b)) {
-            Some(row) => row.bounds,
-            None => default_bounds(variant),
+        let base = match (self.profile, bug.and_then(|b| bugs::entry(variant, b))) {
+            (Some(p), _) => p.bounds(variant),
+            (None, Some(row)) => row.bounds,
+            (None, None) => default_bounds(variant),
         };
         let mut b = base;
         if let Some(v) = self.servers {

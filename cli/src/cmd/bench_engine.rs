@@ -125,6 +125,10 @@ fn bound_flags(b: &BoundsArgs) -> Vec<String> {
     if b.fifo {
         f.push("--fifo".into());
     }
+    if let Some(p) = b.profile {
+        f.push("--profile".into());
+        f.push(p.name().into());
+    }
     f
 }
 

@@ -1,18 +1,36 @@
-//! `raftspec bugs`: the catalog of injectable protocol bugs.
+//! `raftspec bugs`: the catalog of injectable protocol bugs, and with `--score` the mutation
+//! score of the specification at a profile: which catalog bugs a check at that profile's
+//! bounds finds.
 
+use crate::args::Profile;
 use crate::Outcome;
 use anyhow::Result;
 use clap::Args;
-use raftspec_model::bugs::catalog;
+use raftspec_model::bugs::{catalog, CatalogEntry};
+use raftspec_model::check::{try_check, CheckOptions, Engine, Stop};
+use raftspec_model::spec::{with_spec, Spec, SpecVisitor};
+use serde::Serialize;
 
 #[derive(Args, Debug)]
 pub struct BugsArgs {
-    /// Print the catalog as JSON.
+    /// Print as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Check every catalog bug at a profile's bounds and report which are found.
+    #[arg(long)]
+    pub score: bool,
+    /// The profile to score (with --score): quick or deep.
+    #[arg(long, value_enum, default_value = "quick", requires = "score")]
+    pub profile: Profile,
+    /// Checker threads for --score (default: every core).
+    #[arg(long, requires = "score")]
+    pub threads: Option<usize>,
 }
 
 pub fn run(a: BugsArgs) -> Result<Outcome> {
+    if a.score {
+        return score(&a);
+    }
     let rows = catalog();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -29,4 +47,117 @@ pub fn run(a: BugsArgs) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Pass)
+}
+
+/// One catalog bug checked at a profile.
+#[derive(Serialize)]
+struct Scored {
+    variant: String,
+    bug: String,
+    /// The property the catalog names.
+    expected: &'static str,
+    found: bool,
+    /// Every property the check found violated (it stops at the first BFS level with one).
+    violated: Vec<String>,
+    steps: Option<usize>,
+    unique_states: usize,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct Score {
+    profile: Profile,
+    found: usize,
+    total: usize,
+    fraction: f64,
+    bugs: Vec<Scored>,
+}
+
+struct ScoreRun<'a> {
+    row: &'a CatalogEntry,
+    symmetry: bool,
+    threads: usize,
+}
+
+impl SpecVisitor for ScoreRun<'_> {
+    type Output = Result<Scored>;
+
+    fn visit<S: Spec>(self, spec: S) -> Self::Output {
+        let opts = CheckOptions {
+            engine: Engine::Raftspec,
+            threads: self.threads,
+            symmetry: self.symmetry,
+            stop: Stop::AtFirstViolation,
+            ..Default::default()
+        };
+        let r = try_check(spec, opts)?.report;
+        let violated: Vec<_> = r.violated().collect();
+        Ok(Scored {
+            variant: self.row.variant.to_string(),
+            bug: self.row.bug.to_string(),
+            expected: self.row.property,
+            found: !violated.is_empty(),
+            violated: violated.iter().map(|p| p.name.clone()).collect(),
+            steps: violated.first().and_then(|p| p.steps),
+            unique_states: r.unique_states,
+            seconds: r.seconds,
+        })
+    }
+}
+
+fn score(a: &BugsArgs) -> Result<Outcome> {
+    let threads = match a.threads {
+        Some(n) if (1..=1024).contains(&n) => n,
+        Some(n) => anyhow::bail!("--threads must be between 1 and 1024 (got {n})"),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut bugs = Vec::new();
+    for row in catalog() {
+        let bounds = a.profile.bounds(row.variant);
+        eprintln!("scoring {} {} at {}: {bounds}", row.variant, row.bug, a.profile.name());
+        let symmetry = a.profile.symmetry() && bounds.network.reorder;
+        let run = ScoreRun { row: &row, symmetry, threads };
+        bugs.push(with_spec(row.variant, bounds, Some(row.bug), run)?);
+    }
+    let found = bugs.iter().filter(|b| b.found).count();
+    let s = Score {
+        profile: a.profile,
+        found,
+        total: bugs.len(),
+        fraction: found as f64 / bugs.len().max(1) as f64,
+        bugs,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        print_score(&s);
+    }
+    Ok(Outcome::Pass)
+}
+
+fn print_score(s: &Score) {
+    println!("catalog score at profile {}", s.profile.name());
+    println!(
+        "  {:7} {:26} {:6} {:36} {:>5} {:>12} {:>8}",
+        "variant", "bug", "found", "violated (first level)", "steps", "states", "seconds"
+    );
+    for b in &s.bugs {
+        println!(
+            "  {:7} {:26} {:6} {:36} {:>5} {:>12} {:>8.1}",
+            b.variant,
+            b.bug,
+            if b.found { "yes" } else { "NO" },
+            if b.found { b.violated.join(", ") } else { "-".into() },
+            b.steps.map_or("-".into(), |n| n.to_string()),
+            b.unique_states,
+            b.seconds
+        );
+    }
+    println!(
+        "score: {}/{} ({:.0}%) of the catalog found at profile {}",
+        s.found,
+        s.total,
+        100.0 * s.fraction,
+        s.profile.name()
+    );
 }

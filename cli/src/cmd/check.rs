@@ -132,6 +132,8 @@ struct Run<'a> {
 /// The engine options, validated (bad values are one `error:` line and exit 2).
 struct EngineChoice {
     engine: Engine,
+    /// The profile asks for symmetry (`--profile deep`).
+    profile_symmetry: bool,
     threads: usize,
     memory_limit: Option<u64>,
 }
@@ -143,6 +145,7 @@ impl EngineChoice {
             None => None,
         };
         Ok(EngineChoice {
+            profile_symmetry: a.bounds.profile.is_some_and(|p| p.symmetry()),
             engine: parse_engine(&a.engine).map_err(anyhow::Error::msg)?,
             threads: parse_threads(a.threads).map_err(anyhow::Error::msg)?,
             memory_limit,
@@ -184,7 +187,8 @@ impl SpecVisitor for Run<'_> {
         let opts = CheckOptions {
             engine: self.opts.engine,
             threads: self.opts.threads,
-            symmetry: a.symmetry,
+            // A profile that needs symmetry gets it wherever the network allows it.
+            symmetry: a.symmetry || (self.opts.profile_symmetry && spec.bounds().network.reorder),
             view: a.view,
             stop: Stop::AtFirstViolation,
             memory_limit: self.opts.memory_limit,

@@ -248,6 +248,7 @@ fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, Stri
         drop: c.drop,
         max_drops: c.max_drops,
         fifo: c.fifo,
+        profile: None,
     };
     let bounds = args
         .resolve(variant, None)
