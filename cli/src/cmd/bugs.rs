@@ -114,9 +114,18 @@ fn score(a: &BugsArgs) -> Result<Outcome> {
     let mut bugs = Vec::new();
     for row in catalog() {
         let bounds = a.profile.bounds(row.variant);
-        eprintln!("scoring {} {} at {}: {bounds}", row.variant, row.bug, a.profile.name());
+        eprintln!(
+            "scoring {} {} at {}: {bounds}",
+            row.variant,
+            row.bug,
+            a.profile.name()
+        );
         let symmetry = a.profile.symmetry() && bounds.network.reorder;
-        let run = ScoreRun { row: &row, symmetry, threads };
+        let run = ScoreRun {
+            row: &row,
+            symmetry,
+            threads,
+        };
         bugs.push(with_spec(row.variant, bounds, Some(row.bug), run)?);
     }
     let found = bugs.iter().filter(|b| b.found).count();
@@ -147,7 +156,11 @@ fn print_score(s: &Score) {
             b.variant,
             b.bug,
             if b.found { "yes" } else { "NO" },
-            if b.found { b.violated.join(", ") } else { "-".into() },
+            if b.found {
+                b.violated.join(", ")
+            } else {
+                "-".into()
+            },
             b.steps.map_or("-".into(), |n| n.to_string()),
             b.unique_states,
             b.seconds

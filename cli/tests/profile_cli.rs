@@ -1,0 +1,89 @@
+//! Profiles and the catalog's mutation score, from the outside.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn raftspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raftspec"))
+        .args(args)
+        .output()
+        .expect("raftspec runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    })
+}
+
+#[test]
+fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
+    // One epoch keeps the run tiny; everything else comes from the profile.
+    let out = raftspec(&[
+        "check",
+        "kraft",
+        "--profile",
+        "deep",
+        "--max-term",
+        "1",
+        "--json",
+    ]);
+    let r = json(&out);
+    let b = &r["bounds"];
+    assert_eq!(b["max_term"], 1, "the flag overrides the profile");
+    assert_eq!(b["max_log"], 2);
+    assert_eq!(b["max_restarts"], 1);
+    assert_eq!(b["network"]["drop"], true);
+    assert_eq!(b["network"]["max_drops"], 1);
+    assert_eq!(r["symmetry"], true, "deep runs with symmetry");
+    let quick = json(&raftspec(&[
+        "check",
+        "kraft",
+        "--profile",
+        "quick",
+        "--json",
+    ]));
+    let default = json(&raftspec(&["check", "kraft", "--json"]));
+    assert_eq!(quick["bounds"], default["bounds"], "quick is the default");
+    assert_eq!(quick["unique_states"], default["unique_states"]);
+}
+
+#[test]
+fn the_score_says_which_catalog_bugs_a_profile_finds() {
+    let out = raftspec(&["bugs", "--score", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&out);
+    assert_eq!(s["profile"], "quick");
+    let bugs = s["bugs"].as_array().unwrap();
+    assert_eq!(s["total"], bugs.len());
+    let found = |name: &str, variant: &str| {
+        bugs.iter()
+            .find(|b| b["bug"] == name && b["variant"] == variant)
+            .unwrap_or_else(|| panic!("{variant} {name} scored"))["found"]
+            .as_bool()
+            .unwrap()
+    };
+    // Figure 8 needs four terms: the quick profile's two cannot reach it, and the score says so.
+    assert!(!found("figure8", "raft"));
+    assert!(found("vote-no-log-check", "raft"));
+    assert!(found("commit-regress", "kraft"));
+    let n = bugs.iter().filter(|b| b["found"] == true).count();
+    assert_eq!(s["found"], n);
+    for b in bugs.iter().filter(|b| b["found"] == true) {
+        assert!(b["steps"].as_u64().is_some(), "{b}");
+        assert!(!b["violated"].as_array().unwrap().is_empty(), "{b}");
+    }
+}
+
+#[test]
+fn a_bad_profile_is_refused() {
+    let out = raftspec(&["check", "raft", "--profile", "huge"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = raftspec(&["bugs", "--profile", "deep"]);
+    assert_eq!(out.status.code(), Some(2), "--profile needs --score");
+}
