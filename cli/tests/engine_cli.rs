@@ -2,24 +2,20 @@
 //! outside: the same counts from both engines, machine-readable memory figures, bad input
 //! refused with exit 2.
 
+mod support;
+
 use serde_json::Value;
-use std::process::{Command, Output};
+use support::raftspec;
 
-fn raftspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftspec"))
-        .args(args)
-        .output()
-        .expect("raftspec runs")
-}
-
-fn json_of(out: &Output) -> Value {
+/// The JSON of a run that must pass.
+fn passing(out: &std::process::Output) -> Value {
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+    support::json_of(out)
 }
 
 const SMALL: &[&str] = &["--max-in-flight", "3"];
@@ -28,7 +24,7 @@ fn check(variant: &str, extra: &[&str]) -> Value {
     let mut args = vec!["check", variant, "--json"];
     args.extend_from_slice(SMALL);
     args.extend_from_slice(extra);
-    json_of(&raftspec(&args))
+    passing(&raftspec(&args))
 }
 
 #[test]
@@ -124,7 +120,7 @@ fn bench_engine_measures_both_engines_side_by_side() {
         "2",
         "--json",
     ]);
-    let r = json_of(&out);
+    let r = passing(&out);
     let b = &r[0];
     assert_eq!(b["runs"].as_array().unwrap().len(), 7);
     let engines: Vec<&str> = b["runs"]

@@ -1,20 +1,8 @@
 //! Profiles and the catalog's mutation score, from the outside.
 
-use serde_json::Value;
-use std::process::{Command, Output};
+mod support;
 
-fn raftspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftspec"))
-        .args(args)
-        .output()
-        .expect("raftspec runs")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
-    })
-}
+use support::{json_of as json, raftspec};
 
 #[test]
 fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {

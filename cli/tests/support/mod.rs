@@ -1,4 +1,4 @@
-//! Helpers for the Explorer tests: run the binary, serve the Explorer on a free loopback port,
+//! Helpers for the CLI tests: run the binary, read its JSON, serve the Explorer on a free loopback port,
 //! talk HTTP to it, and drive Debian's headless Chromium.
 #![allow(dead_code)]
 
@@ -14,6 +14,16 @@ pub fn raftspec(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("raftspec runs")
+}
+
+/// stdout as one JSON value (a panic naming stderr otherwise).
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON value ({e}); stderr: {}",
+            text(&out.stderr)
+        )
+    })
 }
 
 pub fn text(b: &[u8]) -> String {
