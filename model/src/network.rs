@@ -90,14 +90,17 @@ impl<M: Envelope> Network<M> {
 
     /// Everything the network may do next, in a fixed order: for each deliverable message,
     /// deliver it, lose a copy (if drop is on), copy it (below `max_copies`).
+    /// `drops` is how many messages this run has lost so far (loss stops at the bound).
     pub fn steps<'a>(
         &'a self,
         sem: &'a NetworkSemantics,
+        drops: u8,
     ) -> impl Iterator<Item = (NetworkStep, &'a M)> + 'a {
+        let may_drop = sem.may_drop(drops);
         self.deliverable(sem).flat_map(move |(m, copies)| {
             [
                 Some(NetworkStep::Deliver),
-                sem.drop.then_some(NetworkStep::Drop),
+                may_drop.then_some(NetworkStep::Drop),
                 (copies < sem.max_copies).then_some(NetworkStep::Duplicate),
             ]
             .into_iter()

@@ -73,54 +73,53 @@ fn assert_round_trips<S: Packing + Representative + Debug + PartialEq>(
     }
 }
 
-#[test]
-fn raft_states_round_trip_with_bounded_loss() {
-    let model = RaftModel::new(lossy(1), None);
-    let states = reachable(&model, STATES);
+/// Every reachable state round-trips, every drop count up to the bound occurs, and Drop is
+/// offered exactly while the bound allows it and something is in flight.
+fn assert_bounded_loss<M>(
+    model: &M,
+    drops: fn(&M::State) -> u8,
+    in_flight: fn(&M::State) -> bool,
+    is_drop: fn(&M::Action) -> bool,
+) where
+    M: Model,
+    M::State: Packing + Representative + Debug + PartialEq + Clone + Eq + Hash,
+{
+    let states = reachable(model, STATES);
     assert_eq!(states.len(), STATES);
-    assert_round_trips(&states, |s| s.drops);
+    assert_round_trips(&states, drops);
     for d in 0..=MAX_DROPS {
         assert!(
-            states.iter().any(|s| s.drops == d),
+            states.iter().any(|s| drops(s) == d),
             "some state has lost {d}"
         );
     }
     for s in &states {
-        assert!(s.drops <= MAX_DROPS, "{s:?}");
+        assert!(drops(s) <= MAX_DROPS, "{s:?}");
         let mut actions = Vec::new();
         model.actions(s, &mut actions);
-        let drop_offered = actions.iter().any(|a| matches!(a, raft::Action::Drop(_)));
-        assert_eq!(
-            drop_offered,
-            s.drops < MAX_DROPS && !s.network.is_empty(),
-            "{s:?}"
-        );
+        let drop_offered = actions.iter().any(is_drop);
+        assert_eq!(drop_offered, drops(s) < MAX_DROPS && in_flight(s), "{s:?}");
     }
 }
 
 #[test]
+fn raft_states_round_trip_with_bounded_loss() {
+    assert_bounded_loss(
+        &RaftModel::new(lossy(1), None),
+        |s| s.drops,
+        |s| !s.network.is_empty(),
+        |a| matches!(a, raft::Action::Drop(_)),
+    );
+}
+
+#[test]
 fn kraft_states_round_trip_with_bounded_loss() {
-    let model = KraftModel::new(lossy(1), None);
-    let states = reachable(&model, STATES);
-    assert_eq!(states.len(), STATES);
-    assert_round_trips(&states, |s| s.drops);
-    for d in 0..=MAX_DROPS {
-        assert!(
-            states.iter().any(|s| s.drops == d),
-            "some state has lost {d}"
-        );
-    }
-    for s in &states {
-        assert!(s.drops <= MAX_DROPS, "{s:?}");
-        let mut actions = Vec::new();
-        model.actions(s, &mut actions);
-        let drop_offered = actions.iter().any(|a| matches!(a, kraft::Action::Drop(_)));
-        assert_eq!(
-            drop_offered,
-            s.drops < MAX_DROPS && !s.network.is_empty(),
-            "{s:?}"
-        );
-    }
+    assert_bounded_loss(
+        &KraftModel::new(lossy(1), None),
+        |s| s.drops,
+        |s| !s.network.is_empty(),
+        |a| matches!(a, kraft::Action::Drop(_)),
+    );
 }
 
 /// Unbounded loss does not count (the counter would make the space infinite).

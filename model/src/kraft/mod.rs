@@ -212,11 +212,9 @@ impl Model for KraftModel {
 
     fn actions(&self, st: &KraftState, out: &mut Vec<Action>) {
         let b = &self.bounds;
-        let may_drop = b.network.may_drop(st.drops);
         out.extend(
             st.network
-                .steps(&b.network)
-                .filter(|(step, _)| *step != NetworkStep::Drop || may_drop)
+                .steps(&b.network, st.drops)
                 .map(|(step, m)| match step {
                     NetworkStep::Deliver => Action::Deliver(m.clone()),
                     NetworkStep::Drop => Action::Drop(m.clone()),
