@@ -103,6 +103,9 @@ pub struct PropertyResult {
     /// Actions on that path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<usize>,
+    /// The ITF file the counterexample was written to (set by whoever writes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -251,6 +254,7 @@ fn verdicts<S: Spec>(spec: &S, found: &Explored) -> (Vec<PropertyResult>, Vec<Tr
             verdict,
             path: hit.and_then(|(_, t)| t.path.clone()),
             steps: hit.map(|(_, t)| t.steps.len() - 1),
+            trace: None,
         });
     }
     (results, counterexamples)

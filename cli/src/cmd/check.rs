@@ -199,15 +199,27 @@ impl SpecVisitor for Run<'_> {
         if tty {
             eprint!("\r{:100}\r", "");
         }
+        let mut report = outcome.report;
         let mut written = Vec::new();
         for t in outcome.counterexamples {
             let file = write_trace(&a.trace_out, &t).map_err(|e| format!("{e:#}"));
-            if let Err(e) = &file {
-                eprintln!("error: {e} (the verdict stands; the counterexample is printed)");
+            match &file {
+                Ok(f) => {
+                    let p = report
+                        .properties
+                        .iter_mut()
+                        .find(|p| t.property.as_deref() == Some(&p.name));
+                    if let Some(p) = p {
+                        p.trace = Some(f.display().to_string());
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e} (the verdict stands; the counterexample is printed)")
+                }
             }
             written.push(Written { trace: t, file });
         }
-        Ok((outcome.report, written))
+        Ok((report, written))
     }
 }
 
