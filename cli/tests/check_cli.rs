@@ -113,8 +113,13 @@ fn json_reports_a_violation_with_its_path() {
     assert_eq!(es["verdict"], "violated");
     assert!(es["path"].as_str().unwrap().starts_with("0/"));
     // The report names the ITF file the counterexample went to.
-    let trace = es["trace"].as_str().expect("the trace file is in the report");
-    assert!(Path::new(trace).starts_with(&dir) && Path::new(trace).is_file(), "{trace}");
+    let trace = es["trace"]
+        .as_str()
+        .expect("the trace file is in the report");
+    assert!(
+        Path::new(trace).starts_with(&dir) && Path::new(trace).is_file(),
+        "{trace}"
+    );
 }
 
 #[test]
