@@ -194,6 +194,16 @@ impl BoundsArgs {
     }
 }
 
+/// A `--threads` value: 1 to 1024 (more is a typo, and would only exhaust the system's thread
+/// limit); left out, every core.
+pub fn threads(n: Option<usize>) -> Result<usize> {
+    match n {
+        Some(n) if (1..=1024).contains(&n) => Ok(n),
+        Some(n) => bail!("--threads must be between 1 and 1024 (got {n})"),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 /// Parses `--bug NAME`, listing the catalog on a typo.
 pub fn parse_bug(name: Option<&str>) -> Result<Option<Bug>> {
     match name {

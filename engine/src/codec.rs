@@ -27,8 +27,6 @@ pub trait Packer<S>: Send + Sync {
 
     /// Canonicalises `state` into `scratch` and returns its fingerprint.
     fn fingerprint(&self, state: &S, scratch: &mut Self::Scratch) -> u64;
-    /// The representative of the state last fingerprinted into `scratch`.
-    fn staged(&self, scratch: &Self::Scratch) -> S;
     /// Appends the state last fingerprinted into `scratch` to `block`.
     fn push(&self, scratch: &Self::Scratch, block: &mut Self::Block);
     /// The states of a block, in push order (representatives).
@@ -36,7 +34,6 @@ pub trait Packer<S>: Send + Sync {
     fn len(block: &Self::Block) -> usize;
     /// Called when a block is full: give back memory it no longer needs.
     fn shrink(block: &mut Self::Block);
-    fn heap_bytes(block: &Self::Block) -> usize;
     /// The representative of a state's class (what `unpack` would return for it).
     fn representative(&self, state: &S) -> S;
     /// The block as bytes for spilling, or `None` when this packer cannot spill.
@@ -145,10 +142,6 @@ impl<S, C: Codec<S>> Packer<S> for Packed<C> {
         hash_bytes(scratch)
     }
 
-    fn staged(&self, scratch: &Vec<u8>) -> S {
-        self.0.decode(scratch)
-    }
-
     fn push(&self, scratch: &Vec<u8>, block: &mut ByteBlock) {
         block.push(scratch);
     }
@@ -164,10 +157,6 @@ impl<S, C: Codec<S>> Packer<S> for Packed<C> {
     fn shrink(block: &mut ByteBlock) {
         block.bytes.shrink_to_fit();
         block.last = Vec::new();
-    }
-
-    fn heap_bytes(block: &ByteBlock) -> usize {
-        block.bytes.capacity() + block.last.capacity()
     }
 
     fn representative(&self, state: &S) -> S {
@@ -245,10 +234,6 @@ impl<S: Hash + Clone + Send + Sync> Packer<S> for Plain<S> {
         fp
     }
 
-    fn staged(&self, scratch: &Option<S>) -> S {
-        scratch.clone().expect("fingerprinted before use")
-    }
-
     fn push(&self, scratch: &Option<S>, block: &mut Vec<S>) {
         block.push(scratch.clone().expect("fingerprinted before push"));
     }
@@ -263,10 +248,6 @@ impl<S: Hash + Clone + Send + Sync> Packer<S> for Plain<S> {
 
     fn shrink(block: &mut Vec<S>) {
         block.shrink_to_fit();
-    }
-
-    fn heap_bytes(block: &Vec<S>) -> usize {
-        block.capacity() * std::mem::size_of::<S>()
     }
 
     fn representative(&self, state: &S) -> S {

@@ -95,10 +95,6 @@ impl Segment {
         self.parents.is_empty()
     }
 
-    pub fn heap_bytes(&self) -> usize {
-        self.parents.capacity() * 4 + self.actions.capacity() + self.wide.capacity() * 8
-    }
-
     /// Gives back spare capacity once the segment is complete.
     pub fn shrink(&mut self) {
         self.parents.shrink_to_fit();
@@ -155,7 +151,6 @@ struct Level {
 #[derive(Default)]
 pub struct TraceStore {
     levels: Vec<Level>,
-    ram_bytes: usize,
 }
 
 impl TraceStore {
@@ -167,7 +162,6 @@ impl TraceStore {
             s.shrink();
             starts.push(at);
             at += s.len() as u64;
-            self.ram_bytes += s.heap_bytes();
         }
         self.levels.push(Level {
             starts,
@@ -182,7 +176,6 @@ impl TraceStore {
                 if let Stored::Ram(s) = seg {
                     let bytes = s.to_bytes();
                     let at = file.append(&bytes)?;
-                    self.ram_bytes -= s.heap_bytes();
                     *seg = Stored::Disk {
                         at,
                         len: bytes.len(),
@@ -191,10 +184,6 @@ impl TraceStore {
             }
         }
         Ok(())
-    }
-
-    pub fn ram_bytes(&self) -> usize {
-        self.ram_bytes
     }
 
     /// (parent index, action index) of state `index` of `level`.
@@ -281,10 +270,6 @@ impl<B> FrontierBlock<B> {
             }
         }
     }
-
-    pub fn is_on_disk(&self) -> bool {
-        matches!(self.data, Stored::Disk { .. })
-    }
 }
 
 #[cfg(test)]
@@ -324,7 +309,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = SpillFile::create_in(dir.path()).unwrap();
         t.spill(&file).unwrap();
-        assert_eq!(t.ram_bytes(), 0);
+        assert!(t
+            .levels
+            .iter()
+            .all(|l| l.segments.iter().all(|s| matches!(s, Stored::Disk { .. }))));
         assert!(!file.is_empty());
         assert_eq!(t.path_to(2, 1, Some(&file)).unwrap(), (0, vec![4, 1000]));
         assert_eq!(t.path_to(2, 3, Some(&file)).unwrap(), (0, vec![4, 255]));

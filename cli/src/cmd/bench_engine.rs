@@ -232,11 +232,7 @@ fn print_table(b: &VariantBench) {
 
 pub fn run(a: EngineBench) -> Result<Outcome> {
     let variants = crate::args::parse_variants(&a.variant)?;
-    let threads = match a.threads {
-        Some(0) => bail!("--threads must be at least 1"),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = crate::args::threads(a.threads)?;
     let mut out = Vec::new();
     for v in variants {
         let b = bench_variant(v, &a, threads)?;

@@ -106,11 +106,7 @@ impl SpecVisitor for ScoreRun<'_> {
 }
 
 fn score(a: &BugsArgs) -> Result<Outcome> {
-    let threads = match a.threads {
-        Some(n) if (1..=1024).contains(&n) => n,
-        Some(n) => anyhow::bail!("--threads must be between 1 and 1024 (got {n})"),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = crate::args::threads(a.threads)?;
     let mut bugs = Vec::new();
     for row in catalog() {
         let bounds = a.profile.bounds(row.variant);

@@ -147,7 +147,7 @@ impl EngineChoice {
         Ok(EngineChoice {
             profile_symmetry: a.bounds.profile.is_some_and(|p| p.symmetry()),
             engine: parse_engine(&a.engine).map_err(anyhow::Error::msg)?,
-            threads: parse_threads(a.threads).map_err(anyhow::Error::msg)?,
+            threads: crate::args::threads(Some(a.threads))?,
             memory_limit,
         })
     }
@@ -385,15 +385,6 @@ fn progress_line(p: &Progress) -> String {
         p.memory_bytes as f64 / (1 << 20) as f64,
         if p.spilling { ", spilling to disk" } else { "" }
     )
-}
-
-/// 1 to 1024 threads: more is a typo, and would only exhaust the system's thread limit.
-fn parse_threads(n: usize) -> Result<usize, String> {
-    if (1..=1024).contains(&n) {
-        Ok(n)
-    } else {
-        Err(format!("--threads must be between 1 and 1024 (got {n})"))
-    }
 }
 
 fn parse_engine(s: &str) -> Result<Engine, String> {

@@ -59,10 +59,15 @@ impl Symmetric for RaftState {
     fn rename(&self, r: &Renaming) -> Self {
         let n = self.servers.len();
         debug_assert!(n <= MAX_SERVERS);
-        let mut servers = self.servers.clone();
-        for (old, s) in self.servers.iter().enumerate() {
-            servers[r[old] as usize] = rename_server(s, r, n);
+        // Built in their new order, each server renamed once (this runs for every successor).
+        let mut from = [0usize; MAX_SERVERS];
+        for old in 0..n {
+            from[r[old] as usize] = old;
         }
+        let servers = from[..n]
+            .iter()
+            .map(|&old| rename_server(&self.servers[old], r, n))
+            .collect();
         RaftState {
             servers,
             network: self.network.rename(|m| rename_msg(m, r), true),
