@@ -115,6 +115,13 @@ fn every_catalog_counterexample_diverges_where_the_bug_acts() {
         ("double-vote", "handles RequestVote ", "votedFor"),
         ("truncate-on-stale-append", "handles AppendEntries ", "log"),
         ("commit-regress", "handles AppendEntries ", "commit"),
+        ("stale-vote-counted", "handles RequestVoteResponse", "role"),
+        ("timeout-keeps-term", "election timeout", "term"),
+        (
+            "replicate-before-elected",
+            "handles AppendEntries ",
+            "message",
+        ),
     ];
     let results = catalog_results(Variant::Raft, &Target::correct(), &mut |_| {});
     assert_eq!(results.len(), expected.len());

@@ -149,7 +149,12 @@ fn every_protocol_step_has_a_catalog_bug() {
             );
         }
         for r in &rows {
-            assert!(steps.contains(&r.step), "{v} {}: unknown step {}", r.bug, r.step);
+            assert!(
+                steps.contains(&r.step),
+                "{v} {}: unknown step {}",
+                r.bug,
+                r.step
+            );
         }
     }
 }

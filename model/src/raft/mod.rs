@@ -101,7 +101,8 @@ impl Model for RaftModel {
                     }
                     // BUG (replicate-before-elected): the replication timer is armed on
                     // becoming candidate, not leader.
-                    if srv.role == Role::Candidate && self.bug == Some(Bug::ReplicateBeforeElected) {
+                    if srv.role == Role::Candidate && self.bug == Some(Bug::ReplicateBeforeElected)
+                    {
                         out.push(Action::HeartbeatTimeout(s));
                     }
                 }
