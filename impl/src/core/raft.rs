@@ -312,7 +312,9 @@ impl RaftCore {
     fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
         match msg {
             Message::RequestVote { .. } => self.answer_vote(from, false, out),
-            Message::AppendEntries { .. } => self.reject_append(from, out),
+            Message::AppendEntries { prev_log_index, .. } => {
+                self.reject_append(from, *prev_log_index, out)
+            }
             Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {}
         }
     }
@@ -531,14 +533,20 @@ impl RaftCore {
         ));
     }
 
-    fn reject_append(&self, to: NodeId, out: &mut Output<Message>) {
+    /// Refuses an AppendEntries whose entry at `prev_log_index` does not match. The hint
+    /// (production) is the highest index that may still match: below the refused
+    /// `prev_log_index` and within this log. It must be below `prev_log_index`, or a leader
+    /// whose nextIndex ran ahead (pipelining) backs off to the refused position again and
+    /// again (issue 16's idle-repair bug).
+    fn reject_append(&self, to: NodeId, prev_log_index: u64, out: &mut Output<Message>) {
+        let hint = self.last_index().min(prev_log_index.saturating_sub(1));
         out.send.push((
             to,
             Message::AppendEntriesResponse {
                 term: self.term,
                 success: false,
                 match_index: 0,
-                last_log_index: self.cfg.reject_hint.then(|| self.last_index()),
+                last_log_index: self.cfg.reject_hint.then_some(hint),
             },
         ));
     }
@@ -549,7 +557,7 @@ impl RaftCore {
         self.leader = Some(from);
         out.reset_election_timer = true;
         if self.term_at(a.prev_log_index) != Some(a.prev_log_term) {
-            return self.reject_append(from, out);
+            return self.reject_append(from, a.prev_log_index, out);
         }
         let n = a.entries.len() as u64;
         if mutant!(self.cfg, RaftTruncateOnDuplicateAppend) && !a.entries.is_empty() {
@@ -598,10 +606,18 @@ impl RaftCore {
             };
             self.advance_commit();
         } else {
+            let matched = self.match_index.get(&from).copied().unwrap_or(0);
             let next = self.next_index.entry(from).or_insert(1);
             let mut n = next.saturating_sub(1).max(1);
-            if let Some(h) = hint {
-                n = n.min(h + 1).max(1);
+            match hint {
+                Some(h) => n = n.min(h + 1).max(1),
+                // nextIndex ran ahead of what was refused: probe from the last match (etcd).
+                None if self.cfg.pipeline => n = matched + 1,
+                None => {}
+            }
+            if self.cfg.pipeline {
+                // Entries up to matchIndex are known to match: never resend them.
+                n = n.max(matched + 1);
             }
             *next = n;
         }
