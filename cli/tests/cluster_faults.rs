@@ -295,7 +295,11 @@ fn converged(c: &LocalCluster, bound: Duration) {
             .map(|(_, s)| (s["log_len"].as_u64(), s["committed"].as_u64()))
             .collect();
         let len = last.first().map(|&(l, _)| l);
-        if last.len() == 3 && last.iter().all(|&(l, k)| l == len.flatten() && k == l) {
+        if last.len() == 3
+            && last
+                .iter()
+                .all(|&(l, k)| l.is_some() && l == len.flatten() && k == l)
+        {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -8,8 +8,8 @@
 //! discards dead responses and saturates identical copies), never more: a model delivery with
 //! no matching sent message is a divergence.
 
-use crate::driver::{Event, FieldDiff, Node, NodeId, NodeState};
-use crate::protocol::{ModelStep, Protocol};
+use crate::driver::{Event, FieldDiff, Node, NodeId, NodeState, Timer};
+use crate::protocol::{delivery_is_noop, ModelStep, Protocol};
 use raftspec_model::trace::Trace;
 use serde::Serialize;
 use serde_json::Value;
@@ -112,6 +112,12 @@ struct InFlight<M, A> {
 pub struct Harness<N: Node> {
     pub nodes: Vec<N>,
     in_flight: Vec<InFlight<N::Message, N::Abstract>>,
+    /// Copies the model dropped: delivered late, at the end of the trace ([`deliver_late`]).
+    dropped: Vec<InFlight<N::Message, N::Abstract>>,
+    /// Per node: did it restart its election timer in the current step?
+    pub reset: Vec<bool>,
+    /// What the current step sent (abstract form).
+    pub sent_now: Vec<N::Abstract>,
 }
 
 impl<N: Node> Harness<N> {
@@ -119,7 +125,16 @@ impl<N: Node> Harness<N> {
         Harness {
             nodes: (0..servers).map(|i| make(i, servers)).collect(),
             in_flight: Vec::new(),
+            dropped: Vec::new(),
+            reset: vec![false; servers as usize],
+            sent_now: Vec::new(),
         }
+    }
+
+    /// Forgets what the previous step reset and sent.
+    pub fn begin_step(&mut self) {
+        self.reset.iter_mut().for_each(|r| *r = false);
+        self.sent_now.clear();
     }
 
     /// Feeds an event to a node and puts what it sent in flight.
@@ -132,6 +147,7 @@ impl<N: Node> Harness<N> {
                 expected: "the node keeps running".into(),
                 actual: e.to_string(),
             })?;
+        self.reset[node as usize] |= sent.reset_election_timer;
         for (to, msg) in sent.sent {
             let abs = self.nodes[node as usize]
                 .abstract_message(node, to, &msg)
@@ -141,9 +157,52 @@ impl<N: Node> Harness<N> {
                     expected: "a message the model can express".into(),
                     actual: format!("{e}: {msg:?}"),
                 })?;
+            self.sent_now.push(abs.clone());
             self.put(node, to, abs, msg, 1);
         }
         Ok(())
+    }
+
+    /// Moves one copy of a message in flight to the dropped pool.
+    fn drop_copy(&mut self, abs: &N::Abstract) -> bool {
+        let Some((from, to, msg)) = self.take(abs) else {
+            return false;
+        };
+        self.dropped.push(InFlight {
+            from,
+            to,
+            abs: abs.clone(),
+            msg,
+            copies: 1,
+        });
+        true
+    }
+
+    /// Copies the implementation holds (in flight or dropped) beyond the model's `model`
+    /// copies in flight: one entry per distinct message, each with its concrete form.
+    fn surplus(
+        &self,
+        model: &[(N::Abstract, u8)],
+    ) -> Vec<(NodeId, NodeId, N::Abstract, N::Message)> {
+        let mut out: Vec<(NodeId, NodeId, N::Abstract, N::Message)> = Vec::new();
+        for f in self.in_flight.iter().chain(&self.dropped) {
+            let held: usize = model
+                .iter()
+                .filter(|(m, _)| *m == f.abs)
+                .map(|(_, c)| *c as usize)
+                .sum();
+            let mine: usize = self
+                .in_flight
+                .iter()
+                .chain(&self.dropped)
+                .filter(|g| g.abs == f.abs)
+                .map(|g| g.copies)
+                .sum();
+            if mine > held && !out.iter().any(|(_, _, a, _)| *a == f.abs) {
+                out.push((f.from, f.to, f.abs.clone(), f.msg.clone()));
+            }
+        }
+        out
     }
 
     fn put(&mut self, from: NodeId, to: NodeId, abs: N::Abstract, msg: N::Message, copies: usize) {
@@ -174,6 +233,20 @@ impl<N: Node> Harness<N> {
             self.in_flight.swap_remove(i);
         }
         Some(out)
+    }
+
+    /// Removes one copy from what is in flight, else from the dropped pool.
+    fn take_late(&mut self, abs: &N::Abstract) -> bool {
+        if self.take(abs).is_some() {
+            return true;
+        }
+        match self.dropped.iter().position(|f| f.abs == *abs) {
+            Some(i) => {
+                self.dropped.swap_remove(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Adds one copy of a message in flight (the network duplicating it).
@@ -244,7 +317,7 @@ where
             Some(to)
         }
         ModelStep::Drop(m) => {
-            if h.take(m).is_none() {
+            if !h.drop_copy(m) {
                 return Err(missing(h, m));
             }
             None
@@ -285,6 +358,137 @@ where
     Ok(())
 }
 
+/// Timers in the abstraction, after a step from `before` by `action` to `after`: each node
+/// arms exactly the model's timers of its role (timers the model has no action for are not
+/// compared), with `with_enabled` every timer action the model enables is armed (replay asks
+/// for it at the end of a trace: enumerating the model's actions at every step would double
+/// its cost, and `role_timers` is tested to cover them), and a node restarted its election
+/// timer where the protocol's timer rule says it must.
+pub fn check_timers<P, N>(
+    spec: &P,
+    before: &P::State,
+    action: Option<&P::Action>,
+    after: &P::State,
+    h: &Harness<N>,
+    with_enabled: bool,
+) -> Result<(), StepFailure>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let kinds = spec.model_timers();
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let show = |ts: &[Timer]| format!("{ts:?}");
+    let armed_of = |n: usize| -> Vec<Timer> {
+        let mut a: Vec<Timer> = h.nodes[n].timers();
+        a.retain(|t| kinds.contains(t));
+        a.sort();
+        a
+    };
+    for n in 0..h.nodes.len() {
+        let mut want = spec.role_timers(after, n as NodeId);
+        want.sort();
+        let armed = armed_of(n);
+        if armed != want {
+            return Err(StepFailure {
+                node: Some(n as NodeId),
+                field: "timers armed".into(),
+                expected: show(&want),
+                actual: show(&armed),
+            });
+        }
+    }
+    let mut enabled = Vec::new();
+    if with_enabled {
+        spec.actions(after, &mut enabled);
+    }
+    for a in &enabled {
+        if let ModelStep::Timer(s, t) = spec.model_step(a) {
+            if !armed_of(s as usize).contains(&t) {
+                return Err(StepFailure {
+                    node: Some(s),
+                    field: "timers armed".into(),
+                    expected: format!("{t:?} armed (the model enables it)"),
+                    actual: show(&armed_of(s as usize)),
+                });
+            }
+        }
+    }
+    let must = action.and_then(|a| spec.must_reset_election_timer(before, a, after));
+    if let Some(n) = must {
+        if !h.reset[n as usize] {
+            return Err(StepFailure {
+                node: Some(n),
+                field: "election timer".into(),
+                expected: "restarted".into(),
+                actual: "not restarted".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Late deliveries, at the end of a trace: every message the implementation sent that the
+/// model dropped, discarded as dead or holds fewer copies of is delivered now, one copy of
+/// each, the model taking the same delivery (the message injected into its network). The
+/// nodes must still match the model, send nothing the model would not send, and a message
+/// whose delivery the model ignores (a stale one) must not restart an election timer.
+/// `Err` carries the late message's description with the failure.
+pub fn deliver_late<P, N>(
+    spec: &P,
+    state: &mut P::State,
+    h: &mut Harness<N>,
+) -> Result<usize, (String, StepFailure)>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let mut delivered = 0;
+    for (from, to, abs, msg) in h.surplus(&spec.in_flight(state)) {
+        let what = P::describe(&abs);
+        let fail = |f: StepFailure| (what.clone(), f);
+        let action = spec.action_of(ModelStep::Deliver(abs.clone()));
+        let Some(next) = spec.next_state(&spec.inject(state, &abs), action.clone()) else {
+            continue;
+        };
+        // A delivery that changes nothing and that the timer rule does not count (a message
+        // of an older term) must not restart a timer either.
+        let stale = delivery_is_noop(spec, state, &abs)
+            && spec
+                .must_reset_election_timer(state, &action, &next)
+                .is_none();
+        h.take_late(&abs);
+        h.begin_step();
+        h.feed(to, Event::Receive { from, msg }).map_err(fail)?;
+        compare_all(spec, &next, h).map_err(fail)?;
+        check_timers(spec, state, Some(&action), &next, h, false).map_err(fail)?;
+        let model_net = spec.in_flight(&next);
+        for r in &h.sent_now {
+            if !model_net.iter().any(|(m, _)| m == r) && !delivery_is_noop(spec, &next, r) {
+                return Err(fail(StepFailure {
+                    node: Some(to),
+                    field: "message sent".into(),
+                    expected: "only what the model sends".into(),
+                    actual: P::describe(r),
+                }));
+            }
+        }
+        if stale && h.reset[to as usize] {
+            return Err(fail(StepFailure {
+                node: Some(to),
+                field: "election timer".into(),
+                expected: "not restarted (the message is stale)".into(),
+                actual: "restarted".into(),
+            }));
+        }
+        *state = next;
+        delivered += 1;
+    }
+    Ok(delivered)
+}
+
 /// The implementation's node states (for reports and recordings).
 pub fn node_states<N: Node>(h: &Harness<N>) -> Vec<NodeState> {
     h.nodes.iter().map(|n| n.state()).collect()
@@ -294,6 +498,8 @@ pub fn node_states<N: Node>(h: &Harness<N>) -> Vec<NodeState> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Replayed {
     pub steps: usize,
+    /// Late deliveries at the end (see [`deliver_late`]).
+    pub late: usize,
 }
 
 /// Replays a sequence of model actions from the model's initial state. Every action must be
@@ -339,11 +545,24 @@ where
             .next_state(&state, a.clone())
             .expect("replayed actions are model actions");
         let known = || spec.known_difference(&state, a);
+        h.begin_step();
         apply_step::<P, N>(&mut h, &spec.model_step(a)).map_err(|f| diverge(i + 1, f, known()))?;
         compare_all(spec, &next, &h).map_err(|f| diverge(i + 1, f, known()))?;
+        let last = i + 1 == actions.len();
+        check_timers(spec, &state, Some(a), &next, &h, last)
+            .map_err(|f| diverge(i + 1, f, known()))?;
         state = next;
     }
+    let late = deliver_late(spec, &mut state, &mut h).map_err(|(what, f)| {
+        let mut d = diverge(actions.len(), f, None);
+        d.action = format!(
+            "late delivery of {what} (sent by the implementation, dropped or discarded by the model), after step {}",
+            actions.len()
+        );
+        d
+    })?;
     Ok(Replayed {
         steps: actions.len(),
+        late,
     })
 }
