@@ -5,7 +5,8 @@ use crate::driver::{Node, NodeId};
 use crate::protocol::Protocol;
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::search::{minimize, proptest_search};
-use crate::sources::{build_graph, random_walk, trace_hash, Rng};
+use crate::sources::{build_graph, guided_walk, trace_hash, CoverPath, Rng, WalkCoverage};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use raftspec_model::Bounds;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -37,6 +38,8 @@ pub struct SuiteOptions {
     /// Keep the actions on which model and implementation are known to differ
     /// ([`crate::conform::known_differences`]); by default the sources leave them out.
     pub include_known_differences: bool,
+    /// Threads replaying the paths of a cover (the result does not depend on it).
+    pub threads: usize,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -58,6 +61,10 @@ pub struct SuiteReport {
     pub walks: usize,
     pub walk_len: usize,
     pub proptest_cases: u32,
+    /// Distinct model states the walks visited, and action kinds they took (see
+    /// [`crate::sources::action_kind`]).
+    pub walk_states: usize,
+    pub walk_kinds: usize,
     /// Distinct traces replayed (all sources together).
     pub traces: usize,
     /// Traces replayed, counting repeats.
@@ -89,7 +96,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str);
 pub fn run_suite<P, N>(
     make_spec: &dyn Fn(&Bounds) -> P,
     opts: &SuiteOptions,
-    make: &dyn Fn(NodeId, u8) -> N,
+    make: &(dyn Fn(NodeId, u8) -> N + Sync),
     progress: Progress<'_>,
 ) -> SuiteReport
 where
@@ -125,6 +132,7 @@ where
             }
             Err((s, d)) => {
                 rep.replays += s.runs;
+                rep.steps += s.steps;
                 seen.extend(s.hashes);
                 rep.diverged("proptest", d);
                 return finish(rep, seen, start);
@@ -134,16 +142,17 @@ where
     }
     // (b) random walks (weighted)
     let mut rng = Rng::new(opts.seed);
+    let mut cov = WalkCoverage::default();
     for _ in 0..opts.walks {
-        let actions = random_walk(walk_spec, opts.walk_len, &mut rng);
+        let actions = guided_walk(walk_spec, opts.walk_len, &mut rng, &mut cov);
         rep.replays += 1;
         seen.insert(trace_hash(&actions));
-        match replay(walk_spec, &actions, make) {
-            Ok(r) => rep.steps += r.steps,
-            Err(d) => {
-                rep.diverged("walk", minimize(walk_spec, d, make));
-                return finish(rep, seen, start);
-            }
+        rep.walk_states = cov.states.len();
+        rep.walk_kinds = cov.kinds.len();
+        rep.steps += actions.len();
+        if let Err(d) = replay(walk_spec, &actions, make) {
+            rep.diverged("walk", minimize(walk_spec, d, make));
+            return finish(rep, seen, start);
         }
     }
     progress(&format!(
@@ -168,21 +177,12 @@ where
             seconds_building: t.elapsed().as_secs_f64(),
         };
         drop(graph);
-        let mut diverged = None;
-        for p in &cover {
-            rep.replays += 1;
-            seen.insert(trace_hash(&p.actions));
-            match replay(&spec, &p.actions, make) {
-                Ok(r) => {
-                    rep.steps += r.steps;
-                    stats.edges_covered += p.new_edges;
-                }
-                Err(d) => {
-                    diverged = Some(minimize(&spec, d, make));
-                    break;
-                }
-            }
-        }
+        let run = replay_cover(&spec, &cover, make, opts.threads);
+        rep.replays += run.replayed;
+        rep.steps += run.steps;
+        stats.edges_covered += run.new_edges;
+        seen.extend(cover[..run.replayed].iter().map(|p| trace_hash(&p.actions)));
+        let diverged = run.divergence.map(|d| minimize(&spec, d, make));
         progress(&format!(
             "exhaustive {}: {} states, {} edges up to depth {}, {} paths, {} edges replayed ({:.1} s)",
             gc.name,
@@ -207,4 +207,77 @@ fn finish(mut rep: SuiteReport, seen: HashSet<u64>, start: Instant) -> SuiteRepo
     rep.traces += seen.len();
     rep.seconds = start.elapsed().as_secs_f64();
     rep
+}
+
+/// What replaying a cover did: paths replayed up to the first diverging one (in cover
+/// order), their actions and first-covered edges, and that divergence.
+struct CoverRun {
+    replayed: usize,
+    steps: usize,
+    new_edges: usize,
+    divergence: Option<Box<Divergence>>,
+}
+
+/// Replays the paths of a cover on `threads` threads. The result is the one a single thread
+/// gives: every path before the first diverging one (in cover order) is counted, and that
+/// path's divergence is reported.
+fn replay_cover<P, N>(
+    spec: &P,
+    cover: &[CoverPath<P::Action>],
+    make: &(dyn Fn(NodeId, u8) -> N + Sync),
+    threads: usize,
+) -> CoverRun
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let threads = threads.clamp(1, 64);
+    let first_bad = AtomicUsize::new(usize::MAX);
+    // Per path: its actions replayed, or its divergence.
+    let results: Vec<Vec<(usize, Result<usize, Box<Divergence>>)>> = std::thread::scope(|sc| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let first_bad = &first_bad;
+                sc.spawn(move || {
+                    let mut out = Vec::new();
+                    for i in (t..cover.len()).step_by(threads) {
+                        if i > first_bad.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let r = replay(spec, &cover[i].actions, make);
+                        if r.is_err() {
+                            first_bad.fetch_min(i, Ordering::Relaxed);
+                        }
+                        out.push((i, r.map(|r| r.steps)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("replay thread"))
+            .collect()
+    });
+    let stop = first_bad.into_inner();
+    let mut run = CoverRun {
+        replayed: stop.min(cover.len()),
+        steps: 0,
+        new_edges: 0,
+        divergence: None,
+    };
+    for (i, r) in results.into_iter().flatten() {
+        match r {
+            Ok(steps) if i < stop => {
+                run.steps += steps;
+                run.new_edges += cover[i].new_edges;
+            }
+            Err(d) if i == stop => run.divergence = Some(d),
+            _ => {}
+        }
+    }
+    if run.divergence.is_some() {
+        run.replayed += 1;
+    }
+    run
 }
