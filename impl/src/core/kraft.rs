@@ -306,6 +306,14 @@ impl KraftCore {
         (e, end as u64)
     }
 
+    /// Votes (fetching voters) that make a majority of the voters.
+    fn quorum(&self) -> usize {
+        if mutant!(self.cfg, KraftQuorumRoundsDown) {
+            return self.voters.len().div_ceil(2);
+        }
+        majority(self.voters.len())
+    }
+
     fn transition_to_unattached(&mut self, epoch: u64) {
         self.epoch = epoch;
         self.voted_for = None;
@@ -362,6 +370,23 @@ impl KraftCore {
     /// the role's step function is to handle it anyway (an injected bug).
     fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) -> bool {
         match *msg {
+            Message::VoteResponse { granted: true, .. }
+                if self.role == Role::Candidate && mutant!(self.cfg, KraftCountsStaleVote) =>
+            {
+                self.granted.insert(from);
+                if self.granted.len() >= self.quorum() {
+                    self.become_leader(out);
+                }
+                false
+            }
+            Message::BeginQuorumEpoch { leader, .. }
+                if leader != self.id
+                    && self.role != Role::Leader
+                    && mutant!(self.cfg, KraftAcceptsStaleBeginEpoch) =>
+            {
+                self.transition_to_follower(self.epoch, leader, out);
+                false
+            }
             Message::Vote { .. } => {
                 let error = Some(ErrorCode::FencedLeaderEpoch);
                 self.answer_vote(from, false, error, out);
@@ -482,6 +507,7 @@ impl KraftCore {
         debug_assert!(self.leader.is_some_and(|l| l != self.id));
         match input {
             Input::Timer(Timer::ElectionTimeout) => self.start_election(out),
+            Input::Timer(Timer::FetchTimeout) if mutant!(self.cfg, KraftFetchTimerSendsNothing) => {}
             Input::Timer(Timer::FetchTimeout) => self.send_fetch(out),
             Input::Timer(_) => {}
             Input::Propose(_) => self.refuse_proposal(out),
@@ -544,10 +570,14 @@ impl KraftCore {
             } if leader.is_none_or(|l| l == self.id) => {
                 // A grant that names no other leader of this epoch.
                 self.granted.insert(from);
-                if self.granted.len() >= majority(self.voters.len()) {
+                if self.granted.len() >= self.quorum() {
                     self.become_leader(out);
                 }
             }
+            Input::Receive {
+                msg: Message::BeginQuorumEpoch { .. },
+                ..
+            } if mutant!(self.cfg, KraftCandidateIgnoresBeginEpoch) => {}
             input => self.step_leaderless(input, out),
         }
     }
@@ -626,7 +656,7 @@ impl KraftCore {
         self.role = Role::Candidate;
         self.granted = BTreeSet::from([self.id]);
         out.reset_election_timer = true;
-        if self.granted.len() >= majority(self.voters.len()) {
+        if self.granted.len() >= self.quorum() {
             self.become_leader(out);
             return;
         }
@@ -682,10 +712,12 @@ impl KraftCore {
         self.epoch_start = self.end_offset();
         self.end_offsets = self.others().into_iter().map(|v| (v, None)).collect();
         self.fetched_since_check.clear();
-        self.log.push(Entry {
-            term: self.epoch,
-            data: EntryData::LeaderChange { leader: self.id },
-        });
+        if !mutant!(self.cfg, KraftNoLeaderChangeRecord) {
+            self.log.push(Entry {
+                term: self.epoch,
+                data: EntryData::LeaderChange { leader: self.id },
+            });
+        }
         self.update_leader_hw();
         if self.cfg.send_on_election {
             let others = self.others();
@@ -707,7 +739,7 @@ impl KraftCore {
 
     /// An EndQuorumEpoch of the current epoch, received by a node that is not its leader.
     fn on_end_epoch(&mut self, leader: NodeId, preferred: &[NodeId], out: &mut Output<Message>) {
-        if leader == self.id {
+        if leader == self.id || mutant!(self.cfg, KraftIgnoresEndEpoch) {
             return;
         }
         // Kafka's maybeTransition: the leader of our epoch until now unknown (Unattached,
@@ -820,7 +852,7 @@ impl KraftCore {
             })
             .collect();
         offsets.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = offsets[majority(self.voters.len()) - 1];
+        let candidate = offsets[self.quorum() - 1];
         let covers_epoch = if mutant!(self.cfg, KraftHwAtEpochStart) {
             candidate >= self.epoch_start
         } else {
@@ -851,9 +883,10 @@ impl KraftCore {
         high_watermark: Option<u64>,
         out: &mut Output<Message>,
     ) {
-        out.reset_election_timer = true;
+        out.reset_election_timer = !mutant!(self.cfg, KraftNoTimerResetOnFetchResponse);
         out.fetch_again = true;
-        if position != (self.end_offset(), self.last_epoch()) {
+        let answers_now = position == (self.end_offset(), self.last_epoch());
+        if !answers_now && !mutant!(self.cfg, KraftAppendsStaleResponse) {
             // Answers a position we no longer have (duplicate or reordered response).
             return;
         }
@@ -892,7 +925,8 @@ impl KraftCore {
     }
 
     fn check_quorum(&mut self, out: &mut Output<Message>) {
-        if self.fetched_since_check.len() + 1 >= majority(self.voters.len()) {
+        if self.fetched_since_check.len() + 1 >= self.quorum() || mutant!(self.cfg, KraftNoResign)
+        {
             self.fetched_since_check.clear();
             return;
         }
@@ -959,6 +993,9 @@ impl Core for KraftCore {
         self.step_input(input, &mut out);
         let voted_for = if mutant!(self.cfg, KraftVoteNotPersisted) {
             None
+        } else if mutant!(self.cfg, KraftVotePersistedAfterSend) {
+            // The vote of this step is written with the next step's state.
+            (self.epoch == before.epoch).then_some(before.voted_for).flatten()
         } else {
             self.voted_for
         };
@@ -992,6 +1029,11 @@ impl Core for KraftCore {
 
     fn timers(&self) -> &'static [Timer] {
         match self.role {
+            Role::Leader if mutant!(self.cfg, KraftLeaderKeepsFetchTimer) => &[
+                Timer::BeginQuorumEpochTimeout,
+                Timer::CheckQuorumTimeout,
+                Timer::FetchTimeout,
+            ],
             Role::Leader => LEADER_TIMERS,
             Role::Follower => FOLLOWER_TIMERS,
             _ => OTHER_TIMERS,

@@ -254,6 +254,14 @@ impl RaftCore {
         self.commit
     }
 
+    /// Votes (replicas) that make a majority of the voters.
+    fn quorum(&self) -> usize {
+        if mutant!(self.cfg, RaftQuorumRoundsDown) {
+            return self.voters.len().div_ceil(2);
+        }
+        majority(self.voters.len())
+    }
+
     fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
         let me = self.id;
         self.voters.iter().copied().filter(move |&v| v != me)
@@ -295,6 +303,13 @@ impl RaftCore {
             if !self.voters.contains(from) || *from == self.id {
                 return;
             }
+            let response = matches!(
+                msg,
+                Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. }
+            );
+            if msg.term() > self.term && response && mutant!(self.cfg, RaftIgnoresNewerResponse) {
+                return;
+            }
             if msg.term() > self.term {
                 self.become_follower(msg.term());
             } else if msg.term() < self.term {
@@ -310,12 +325,44 @@ impl RaftCore {
 
     /// A message of an older term: refuse a vote or an AppendEntries, ignore a response.
     fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
+        if let Some(handled) = self.step_stale_mutant(from, msg, out) {
+            return handled;
+        }
         match msg {
             Message::RequestVote { .. } => self.answer_vote(from, false, out),
-            Message::AppendEntries { prev_log_index, .. } => {
-                self.reject_append(from, *prev_log_index, out)
-            }
+            Message::AppendEntries {
+                prev_log_index,
+                term,
+                ..
+            } => self.reject_append(from, *prev_log_index, Some(*term), out),
             Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {}
+        }
+    }
+
+    /// Injected bugs that handle a message of an older term as a current one.
+    fn step_stale_mutant(
+        &mut self,
+        from: NodeId,
+        msg: &Message,
+        out: &mut Output<Message>,
+    ) -> Option<()> {
+        match msg {
+            Message::RequestVoteResponse { granted: true, .. }
+                if self.role == Role::Candidate && mutant!(self.cfg, RaftCountsStaleVote) =>
+            {
+                self.votes.insert(from);
+                if self.votes.len() >= self.quorum() {
+                    self.become_leader(out);
+                }
+                Some(())
+            }
+            Message::AppendEntries { .. }
+                if self.role == Role::Follower && mutant!(self.cfg, RaftAcceptsStaleAppend) =>
+            {
+                self.step_common(from, msg.clone(), out);
+                Some(())
+            }
+            _ => None,
         }
     }
 
@@ -342,11 +389,15 @@ impl RaftCore {
             } => {
                 if granted {
                     self.votes.insert(from);
-                    if self.votes.len() >= majority(self.voters.len()) {
+                    if self.votes.len() >= self.quorum() {
                         self.become_leader(out);
                     }
                 }
             }
+            Input::Receive {
+                msg: Message::AppendEntries { .. },
+                ..
+            } if mutant!(self.cfg, RaftCandidateIgnoresAppend) => {}
             Input::Receive {
                 from,
                 msg: msg @ Message::AppendEntries { .. },
@@ -434,7 +485,7 @@ impl RaftCore {
         self.leader = None;
         self.votes = BTreeSet::from([self.id]);
         out.reset_election_timer = true;
-        if self.votes.len() >= majority(self.voters.len()) {
+        if self.votes.len() >= self.quorum() {
             self.become_leader(out);
             return;
         }
@@ -507,7 +558,11 @@ impl RaftCore {
     }
 
     fn broadcast_append(&mut self, out: &mut Output<Message>) {
-        for p in self.peers().collect::<Vec<_>>() {
+        let mut peers: Vec<NodeId> = self.peers().collect();
+        if mutant!(self.cfg, RaftHeartbeatSkipsPeer) {
+            peers.pop();
+        }
+        for p in peers {
             self.send_append(p, out);
         }
     }
@@ -538,12 +593,22 @@ impl RaftCore {
     /// `prev_log_index` and within this log. It must be below `prev_log_index`, or a leader
     /// whose nextIndex ran ahead (pipelining) backs off to the refused position again and
     /// again (issue 16's idle-repair bug).
-    fn reject_append(&self, to: NodeId, prev_log_index: u64, out: &mut Output<Message>) {
+    fn reject_append(
+        &self,
+        to: NodeId,
+        prev_log_index: u64,
+        stale_term: Option<u64>,
+        out: &mut Output<Message>,
+    ) {
         let hint = self.last_index().min(prev_log_index.saturating_sub(1));
+        let term = match stale_term {
+            Some(t) if mutant!(self.cfg, RaftRefusalWithStaleTerm) => t,
+            _ => self.term,
+        };
         out.send.push((
             to,
             Message::AppendEntriesResponse {
-                term: self.term,
+                term,
                 success: false,
                 match_index: 0,
                 last_log_index: self.cfg.reject_hint.then_some(hint),
@@ -555,9 +620,9 @@ impl RaftCore {
     fn on_append(&mut self, from: NodeId, a: Append, out: &mut Output<Message>) {
         debug_assert_eq!(self.role, Role::Follower);
         self.leader = Some(from);
-        out.reset_election_timer = true;
+        out.reset_election_timer = !mutant!(self.cfg, RaftNoTimerResetOnAppend);
         if self.term_at(a.prev_log_index) != Some(a.prev_log_term) {
-            return self.reject_append(from, a.prev_log_index, out);
+            return self.reject_append(from, a.prev_log_index, None, out);
         }
         let n = a.entries.len() as u64;
         if mutant!(self.cfg, RaftTruncateOnDuplicateAppend) && !a.entries.is_empty() {
@@ -576,10 +641,16 @@ impl RaftCore {
             }
         }
         let last_new = a.prev_log_index + n;
+        // Only entries up to the last new one are known to match the leader's.
+        let known = if mutant!(self.cfg, RaftCommitToLastIndex) {
+            self.last_index()
+        } else {
+            last_new
+        };
         if mutant!(self.cfg, RaftCommitRegress) {
-            self.commit = a.leader_commit.min(last_new);
+            self.commit = a.leader_commit.min(known);
         } else if a.leader_commit > self.commit {
-            self.commit = self.commit.max(a.leader_commit.min(last_new));
+            self.commit = self.commit.max(a.leader_commit.min(known));
         }
         out.send.push((
             from,
@@ -596,7 +667,11 @@ impl RaftCore {
     fn on_append_response(&mut self, from: NodeId, success: bool, matched: u64, hint: Option<u64>) {
         if success {
             let m = self.match_index.entry(from).or_insert(0);
-            *m = (*m).max(matched);
+            *m = if mutant!(self.cfg, RaftMatchIndexRegress) {
+                matched
+            } else {
+                (*m).max(matched)
+            };
             let after = *m + 1;
             let next = self.next_index.entry(from).or_insert(1);
             *next = if self.cfg.pipeline {
@@ -619,14 +694,16 @@ impl RaftCore {
                 // Entries up to matchIndex are known to match: never resend them.
                 n = n.max(matched + 1);
             }
-            *next = n;
+            if !mutant!(self.cfg, RaftNoBackoff) {
+                *next = n;
+            }
         }
     }
 
     /// Highest N with a majority of matchIndex >= N (self counts with its last index) and
     /// log[N].term == currentTerm.
     fn advance_commit(&mut self) {
-        let need = majority(self.voters.len());
+        let need = self.quorum();
         let mut n = self.last_index();
         while n > self.commit {
             let t = self.term_at(n).unwrap_or(0);
@@ -685,6 +762,9 @@ impl Core for RaftCore {
         self.step_input(input, &mut out);
         let voted_for = if mutant!(self.cfg, RaftVoteNotPersisted) {
             None
+        } else if mutant!(self.cfg, RaftVotePersistedAfterSend) {
+            // The vote of this step is written with the next step's state.
+            (self.term == before.term).then_some(before.voted_for).flatten()
         } else {
             self.voted_for
         };
@@ -717,7 +797,9 @@ impl Core for RaftCore {
     }
 
     fn timers(&self) -> &'static [Timer] {
-        if self.role == Role::Leader {
+        if self.role == Role::Leader && mutant!(self.cfg, RaftLeaderKeepsElectionTimer) {
+            &[Timer::HeartbeatTimeout, Timer::ElectionTimeout]
+        } else if self.role == Role::Leader {
             LEADER_TIMERS
         } else {
             OTHER_TIMERS
