@@ -16,8 +16,8 @@ pub struct ConformArgs {
     /// raft or kraft.
     pub variant: String,
     /// Depth (in actions) of the state graphs of the exhaustive source: `D` for all, or
-    /// `NAME=D,NAME=D` per graph (defaults: faults 9, replication 15, elections 12, mixed 14,
-    /// four-servers 10, five-servers 9; 0 leaves a graph out).
+    /// `NAME=D,NAME=D` per graph (defaults: four-servers 12, five-servers 10, faults 9,
+    /// replication 15, elections 12, mixed 15; 0 leaves a graph out).
     #[arg(long)]
     pub depth: Option<String>,
     /// Threads replaying the exhaustive covers (default: every core).
