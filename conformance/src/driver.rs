@@ -156,6 +156,28 @@ fn show_log(log: &[LogEntry]) -> String {
     format!("[{}]", cells.join(", "))
 }
 
+impl fmt::Display for NodeState {
+    /// One line: term, role, vote, log, commit, known leader (where tracked), details.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "term {}, {:?}, votedFor {}, log {}, commit {}",
+            self.term,
+            self.role,
+            show_opt(self.voted_for),
+            show_log(&self.log),
+            self.commit
+        )?;
+        if let Some(l) = self.leader {
+            write!(f, ", leader {}", show_opt(l))?;
+        }
+        for (k, v) in &self.detail {
+            write!(f, ", {k} {v}")?;
+        }
+        Ok(())
+    }
+}
+
 impl NodeState {
     /// Compares `actual` with `self` (the expected state) field by field, in the order
     /// term, role, votedFor, log, commit, leader, then the detail fields both report.

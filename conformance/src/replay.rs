@@ -33,6 +33,49 @@ pub struct Divergence {
     pub prefix: Trace,
     /// Set when the diverging action is a known difference between model and implementation.
     pub known: Option<String>,
+    /// What explains the difference (replay only).
+    pub context: Option<Context>,
+}
+
+/// What a report shows beside the first difference.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Context {
+    /// A message the model delivers (drops, duplicates) and the implementation never sent:
+    /// the step at which the model sent it, and what the implementation sent at that step.
+    pub sent_at: Option<usize>,
+    pub impl_sent_then: Vec<String>,
+    /// Every node's abstract state after the diverging step, model and implementation.
+    pub model_states: Vec<String>,
+    pub impl_states: Vec<String>,
+    /// The implementation's messages in flight (copies).
+    pub impl_in_flight: Vec<String>,
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(j) = self.sent_at {
+            writeln!(
+                f,
+                "  sent at:  step {j}, where the model sends it; the implementation sent there:"
+            )?;
+            if self.impl_sent_then.is_empty() {
+                writeln!(f, "              nothing")?;
+            }
+            for m in &self.impl_sent_then {
+                writeln!(f, "              {m}")?;
+            }
+        }
+        writeln!(f, "  state after the step (model / implementation):")?;
+        for (i, (m, a)) in self.model_states.iter().zip(&self.impl_states).enumerate() {
+            writeln!(f, "    S{i} model: {m}")?;
+            writeln!(f, "    S{i} impl:  {a}")?;
+        }
+        writeln!(f, "  implementation's messages in flight:")?;
+        for m in &self.impl_in_flight {
+            writeln!(f, "    {m}")?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Divergence {
@@ -46,6 +89,9 @@ impl fmt::Display for Divergence {
         writeln!(f, "  actual:   {}   (implementation)", self.actual)?;
         if let Some(k) = &self.known {
             writeln!(f, "  known difference: {k}")?;
+        }
+        if let Some(c) = &self.context {
+            write!(f, "{c}")?;
         }
         writeln!(f, "  trace up to the divergence ({} steps):", self.step)?;
         write!(f, "{}", self.prefix.render())
@@ -62,6 +108,7 @@ pub struct DivergenceJson {
     pub expected: String,
     pub actual: String,
     pub known: Option<String>,
+    pub context: Option<Context>,
     pub prefix_itf: Value,
 }
 
@@ -75,6 +122,7 @@ impl Divergence {
             expected: self.expected.clone(),
             actual: self.actual.clone(),
             known: self.known.clone(),
+            context: self.context.clone(),
             prefix_itf: self.prefix.to_itf(),
         }
     }
@@ -502,9 +550,17 @@ pub struct Replayed {
     pub late: usize,
 }
 
+/// Where a replay stopped: the step, the failure, a known difference, a late delivery.
+struct Stop {
+    step: usize,
+    failure: StepFailure,
+    known: Option<&'static str>,
+    late: Option<String>,
+}
+
 /// Replays a sequence of model actions from the model's initial state. Every action must be
 /// one the model can take (sources produce only such; ITF files are checked against the model
-/// first). Stops at the first divergence.
+/// first). Stops at the first divergence, which is reported with its [`Context`].
 pub fn replay<P, N>(
     spec: &P,
     actions: &[P::Action],
@@ -520,49 +576,158 @@ where
         .next()
         .expect("one initial state");
     let mut h = Harness::new(spec.bounds().servers, make);
-    let diverge = |step: usize, f: StepFailure, known: Option<&str>| {
-        let label = if step == 0 {
-            "initial state".to_string()
-        } else {
-            spec.format_action(&actions[step - 1])
-        };
-        let prefix = Trace::from_actions(spec, &actions[..step])
-            .expect("a replayed prefix is a model trace");
-        Box::new(Divergence {
-            step,
-            action: label,
-            node: f.node,
-            field: f.field,
-            expected: f.expected,
-            actual: f.actual,
-            prefix,
-            known: known.map(str::to_string),
-        })
+    match run_steps(spec, actions, &mut h, &mut state) {
+        Ok(late) => Ok(Replayed {
+            steps: actions.len(),
+            late,
+        }),
+        Err(stop) => Err(divergence(spec, actions, make, &h, &state, stop)),
+    }
+}
+
+/// Feeds `actions` to the harness, comparing after each, then the late deliveries. On a
+/// divergence `state` is the model's state after the diverging step.
+fn run_steps<P, N>(
+    spec: &P,
+    actions: &[P::Action],
+    h: &mut Harness<N>,
+    state: &mut P::State,
+) -> Result<usize, Stop>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let stop = |step, failure, known| Stop {
+        step,
+        failure,
+        known,
+        late: None,
     };
-    compare_all(spec, &state, &h).map_err(|f| diverge(0, f, None))?;
+    compare_all(spec, state, h).map_err(|f| stop(0, f, None))?;
     for (i, a) in actions.iter().enumerate() {
         let next = spec
-            .next_state(&state, a.clone())
+            .next_state(state, a.clone())
             .expect("replayed actions are model actions");
-        let known = || spec.known_difference(&state, a);
+        let known = spec.known_difference(state, a);
         h.begin_step();
-        apply_step::<P, N>(&mut h, &spec.model_step(a)).map_err(|f| diverge(i + 1, f, known()))?;
-        compare_all(spec, &next, &h).map_err(|f| diverge(i + 1, f, known()))?;
+        let before = std::mem::replace(state, next);
+        apply_step::<P, N>(h, &spec.model_step(a)).map_err(|f| stop(i + 1, f, known))?;
+        compare_all(spec, state, h).map_err(|f| stop(i + 1, f, known))?;
         let last = i + 1 == actions.len();
-        check_timers(spec, &state, Some(a), &next, &h, last)
-            .map_err(|f| diverge(i + 1, f, known()))?;
-        state = next;
+        check_timers(spec, &before, Some(a), state, h, last).map_err(|f| stop(i + 1, f, known))?;
     }
-    let late = deliver_late(spec, &mut state, &mut h).map_err(|(what, f)| {
-        let mut d = diverge(actions.len(), f, None);
-        d.action = format!(
-            "late delivery of {what} (sent by the implementation, dropped or discarded by the model), after step {}",
-            actions.len()
-        );
-        d
-    })?;
-    Ok(Replayed {
-        steps: actions.len(),
-        late,
+    deliver_late(spec, state, h).map_err(|(what, failure)| Stop {
+        step: actions.len(),
+        failure,
+        known: None,
+        late: Some(what),
     })
+}
+
+/// The report of a replay that stopped: the first difference, the trace up to it, and what
+/// explains it ([`Context`]).
+fn divergence<P, N>(
+    spec: &P,
+    actions: &[P::Action],
+    make: &dyn Fn(NodeId, u8) -> N,
+    h: &Harness<N>,
+    state: &P::State,
+    stop: Stop,
+) -> Box<Divergence>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let step = stop.step;
+    let action = match &stop.late {
+        Some(what) => format!(
+            "late delivery of {what} (sent by the implementation, dropped or discarded by the model), after step {step}"
+        ),
+        None if step == 0 => "initial state".to_string(),
+        None => spec.format_action(&actions[step - 1]),
+    };
+    let prefix =
+        Trace::from_actions(spec, &actions[..step]).expect("a replayed prefix is a model trace");
+    let mut context = Context {
+        model_states: spec
+            .node_states(state)
+            .iter()
+            .map(|n| n.to_string())
+            .collect(),
+        impl_states: node_states(h).iter().map(|n| n.to_string()).collect(),
+        impl_in_flight: h
+            .in_flight()
+            .map(|(m, c)| match c {
+                1 => P::describe(m),
+                c => format!("{} x{c}", P::describe(m)),
+            })
+            .collect(),
+        ..Context::default()
+    };
+    let missing = match (step, &stop.late) {
+        (1.., None) if stop.failure.field == "message" => match spec.model_step(&actions[step - 1])
+        {
+            ModelStep::Deliver(m) | ModelStep::Drop(m) | ModelStep::Duplicate(m) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(m) = missing {
+        if let Some(j) = sending_step(spec, &actions[..step], &m) {
+            context.sent_at = Some(j);
+            context.impl_sent_then = impl_sent_at(spec, &actions[..j], make);
+        }
+    }
+    Box::new(Divergence {
+        step,
+        action,
+        node: stop.failure.node,
+        field: stop.failure.field,
+        expected: stop.failure.expected,
+        actual: stop.failure.actual,
+        prefix,
+        known: stop.known.map(str::to_string),
+        context: Some(context),
+    })
+}
+
+/// The last step (1-based) at which the model put a copy of `m` on its network.
+fn sending_step<P: Protocol>(spec: &P, actions: &[P::Action], m: &P::Msg) -> Option<usize> {
+    let mut st = spec.init_states().into_iter().next()?;
+    let copies = |st: &P::State| {
+        spec.in_flight(st)
+            .iter()
+            .find(|(x, _)| x == m)
+            .map_or(0, |(_, c)| *c)
+    };
+    let mut found = None;
+    for (i, a) in actions.iter().enumerate() {
+        let next = spec.next_state(&st, a.clone())?;
+        let sent = !matches!(spec.model_step(a), ModelStep::Duplicate(_));
+        if sent && copies(&next) > copies(&st) {
+            found = Some(i + 1);
+        }
+        st = next;
+    }
+    found
+}
+
+/// What the implementation sent at the last of `actions` (replayed on fresh nodes).
+fn impl_sent_at<P, N>(
+    spec: &P,
+    actions: &[P::Action],
+    make: &dyn Fn(NodeId, u8) -> N,
+) -> Vec<String>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let mut h = Harness::new(spec.bounds().servers, make);
+    for a in actions {
+        h.begin_step();
+        if apply_step::<P, N>(&mut h, &spec.model_step(a)).is_err() {
+            break;
+        }
+    }
+    h.sent_now.iter().map(P::describe).collect()
 }

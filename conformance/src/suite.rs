@@ -6,10 +6,10 @@ use crate::protocol::Protocol;
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::search::{minimize, proptest_search};
 use crate::sources::{build_graph, guided_walk, trace_hash, CoverPath, Rng, WalkCoverage};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use raftspec_model::Bounds;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One state graph of the exhaustive source.
@@ -104,10 +104,9 @@ where
     N: Node<Abstract = P::Msg>,
 {
     let start = Instant::now();
+    // Counts are of what ran: a source after a divergence reports nothing.
     let mut rep = SuiteReport {
-        walks: opts.walks,
         walk_len: opts.walk_len,
-        proptest_cases: opts.proptest_cases,
         ..Default::default()
     };
     let mut seen: HashSet<u64> = HashSet::new();
@@ -118,6 +117,7 @@ where
     // second and proptest shrinks its trace; then the exhaustive cover.
     // (e) proptest, shrinking on failure
     if opts.proptest_cases > 0 {
+        rep.proptest_cases = opts.proptest_cases;
         match proptest_search(
             walk_spec,
             opts.proptest_cases,
@@ -145,6 +145,7 @@ where
     let mut cov = WalkCoverage::default();
     for _ in 0..opts.walks {
         let actions = guided_walk(walk_spec, opts.walk_len, &mut rng, &mut cov);
+        rep.walks += 1;
         rep.replays += 1;
         seen.insert(trace_hash(&actions));
         rep.walk_states = cov.states.len();

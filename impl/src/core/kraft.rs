@@ -507,7 +507,8 @@ impl KraftCore {
         debug_assert!(self.leader.is_some_and(|l| l != self.id));
         match input {
             Input::Timer(Timer::ElectionTimeout) => self.start_election(out),
-            Input::Timer(Timer::FetchTimeout) if mutant!(self.cfg, KraftFetchTimerSendsNothing) => {}
+            Input::Timer(Timer::FetchTimeout) if mutant!(self.cfg, KraftFetchTimerSendsNothing) => {
+            }
             Input::Timer(Timer::FetchTimeout) => self.send_fetch(out),
             Input::Timer(_) => {}
             Input::Propose(_) => self.refuse_proposal(out),
@@ -925,8 +926,7 @@ impl KraftCore {
     }
 
     fn check_quorum(&mut self, out: &mut Output<Message>) {
-        if self.fetched_since_check.len() + 1 >= self.quorum() || mutant!(self.cfg, KraftNoResign)
-        {
+        if self.fetched_since_check.len() + 1 >= self.quorum() || mutant!(self.cfg, KraftNoResign) {
             self.fetched_since_check.clear();
             return;
         }
@@ -995,7 +995,9 @@ impl Core for KraftCore {
             None
         } else if mutant!(self.cfg, KraftVotePersistedAfterSend) {
             // The vote of this step is written with the next step's state.
-            (self.epoch == before.epoch).then_some(before.voted_for).flatten()
+            (self.epoch == before.epoch)
+                .then_some(before.voted_for)
+                .flatten()
         } else {
             self.voted_for
         };

@@ -103,16 +103,34 @@ const NAMES: &[(&str, Mutant)] = &[
     ("raft:quorum-rounds-down", Mutant::RaftQuorumRoundsDown),
     ("raft:counts-stale-vote", Mutant::RaftCountsStaleVote),
     ("raft:commit-to-last-index", Mutant::RaftCommitToLastIndex),
-    ("raft:no-timer-reset-on-append", Mutant::RaftNoTimerResetOnAppend),
+    (
+        "raft:no-timer-reset-on-append",
+        Mutant::RaftNoTimerResetOnAppend,
+    ),
     ("raft:heartbeat-skips-peer", Mutant::RaftHeartbeatSkipsPeer),
-    ("raft:candidate-ignores-append", Mutant::RaftCandidateIgnoresAppend),
+    (
+        "raft:candidate-ignores-append",
+        Mutant::RaftCandidateIgnoresAppend,
+    ),
     ("raft:accepts-stale-append", Mutant::RaftAcceptsStaleAppend),
-    ("raft:ignores-newer-response", Mutant::RaftIgnoresNewerResponse),
+    (
+        "raft:ignores-newer-response",
+        Mutant::RaftIgnoresNewerResponse,
+    ),
     ("raft:no-backoff", Mutant::RaftNoBackoff),
     ("raft:match-index-regress", Mutant::RaftMatchIndexRegress),
-    ("raft:vote-persisted-after-send", Mutant::RaftVotePersistedAfterSend),
-    ("raft:leader-keeps-election-timer", Mutant::RaftLeaderKeepsElectionTimer),
-    ("raft:refusal-with-stale-term", Mutant::RaftRefusalWithStaleTerm),
+    (
+        "raft:vote-persisted-after-send",
+        Mutant::RaftVotePersistedAfterSend,
+    ),
+    (
+        "raft:leader-keeps-election-timer",
+        Mutant::RaftLeaderKeepsElectionTimer,
+    ),
+    (
+        "raft:refusal-with-stale-term",
+        Mutant::RaftRefusalWithStaleTerm,
+    ),
     ("kraft:hw-at-epoch-start", Mutant::KraftHwAtEpochStart),
     ("kraft:accept-stale-fetch", Mutant::KraftAcceptStaleFetch),
     ("kraft:vote-no-log-check", Mutant::KraftVoteNoLogCheck),
@@ -128,16 +146,40 @@ const NAMES: &[(&str, Mutant)] = &[
     ("kraft:double-vote", Mutant::KraftDoubleVote),
     ("kraft:quorum-rounds-down", Mutant::KraftQuorumRoundsDown),
     ("kraft:counts-stale-vote", Mutant::KraftCountsStaleVote),
-    ("kraft:accepts-stale-begin-epoch", Mutant::KraftAcceptsStaleBeginEpoch),
+    (
+        "kraft:accepts-stale-begin-epoch",
+        Mutant::KraftAcceptsStaleBeginEpoch,
+    ),
     ("kraft:no-resign", Mutant::KraftNoResign),
-    ("kraft:no-timer-reset-on-fetch-response", Mutant::KraftNoTimerResetOnFetchResponse),
+    (
+        "kraft:no-timer-reset-on-fetch-response",
+        Mutant::KraftNoTimerResetOnFetchResponse,
+    ),
     ("kraft:ignores-end-epoch", Mutant::KraftIgnoresEndEpoch),
-    ("kraft:no-leader-change-record", Mutant::KraftNoLeaderChangeRecord),
-    ("kraft:fetch-timer-sends-nothing", Mutant::KraftFetchTimerSendsNothing),
-    ("kraft:vote-persisted-after-send", Mutant::KraftVotePersistedAfterSend),
-    ("kraft:leader-keeps-fetch-timer", Mutant::KraftLeaderKeepsFetchTimer),
-    ("kraft:candidate-ignores-begin-epoch", Mutant::KraftCandidateIgnoresBeginEpoch),
-    ("kraft:appends-stale-response", Mutant::KraftAppendsStaleResponse),
+    (
+        "kraft:no-leader-change-record",
+        Mutant::KraftNoLeaderChangeRecord,
+    ),
+    (
+        "kraft:fetch-timer-sends-nothing",
+        Mutant::KraftFetchTimerSendsNothing,
+    ),
+    (
+        "kraft:vote-persisted-after-send",
+        Mutant::KraftVotePersistedAfterSend,
+    ),
+    (
+        "kraft:leader-keeps-fetch-timer",
+        Mutant::KraftLeaderKeepsFetchTimer,
+    ),
+    (
+        "kraft:candidate-ignores-begin-epoch",
+        Mutant::KraftCandidateIgnoresBeginEpoch,
+    ),
+    (
+        "kraft:appends-stale-response",
+        Mutant::KraftAppendsStaleResponse,
+    ),
 ];
 
 impl Mutant {

@@ -764,7 +764,9 @@ impl Core for RaftCore {
             None
         } else if mutant!(self.cfg, RaftVotePersistedAfterSend) {
             // The vote of this step is written with the next step's state.
-            (self.term == before.term).then_some(before.voted_for).flatten()
+            (self.term == before.term)
+                .then_some(before.voted_for)
+                .flatten()
         } else {
             self.voted_for
         };
