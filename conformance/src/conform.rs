@@ -152,6 +152,28 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
         proptest_len: 60,
         include_known_differences: false,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        marks: marks_of(variant),
+    }
+}
+
+/// The coverage marks of a variant's core (instrumented build only).
+fn marks_of(variant: Variant) -> Option<fn() -> Vec<(&'static str, u64)>> {
+    #[cfg(feature = "mutants")]
+    {
+        fn of(prefix: &str) -> Vec<(&'static str, u64)> {
+            let mut all = raftspec_impl::core::cov::snapshot();
+            all.retain(|(n, _)| n.starts_with(prefix));
+            all
+        }
+        Some(match variant {
+            Variant::Raft => || of("raft:"),
+            Variant::Kraft => || of("kraft:"),
+        })
+    }
+    #[cfg(not(feature = "mutants"))]
+    {
+        let _ = variant;
+        None
     }
 }
 

@@ -40,6 +40,51 @@ pub struct SuiteOptions {
     pub include_known_differences: bool,
     /// Threads replaying the paths of a cover (the result does not depend on it).
     pub threads: usize,
+    /// The implementation's coverage marks (rule branches) and their hits so far, if it
+    /// counts them: each source reports the rules it exercised.
+    #[serde(skip)]
+    pub marks: Option<fn() -> Vec<(&'static str, u64)>>,
+}
+
+/// The rule branches of the implementation one source exercised (coverage marks).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuleCoverage {
+    pub source: String,
+    pub hit: usize,
+    pub total: usize,
+    pub missed: Vec<&'static str>,
+}
+
+/// Counts the marks hit between `start` and now.
+struct MarkCounter {
+    read: Option<fn() -> Vec<(&'static str, u64)>>,
+    at_start: Vec<(&'static str, u64)>,
+}
+
+impl MarkCounter {
+    fn start(read: Option<fn() -> Vec<(&'static str, u64)>>) -> Self {
+        MarkCounter {
+            read,
+            at_start: read.map(|r| r()).unwrap_or_default(),
+        }
+    }
+
+    fn finish(self, source: &str, rep: &mut SuiteReport) {
+        let Some(read) = self.read else { return };
+        let now = read();
+        let missed: Vec<&'static str> = now
+            .iter()
+            .zip(&self.at_start)
+            .filter(|((_, n), (_, b))| n == b)
+            .map(|((name, _), _)| *name)
+            .collect();
+        rep.rules.push(RuleCoverage {
+            source: source.to_string(),
+            hit: now.len() - missed.len(),
+            total: now.len(),
+            missed,
+        });
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -65,6 +110,9 @@ pub struct SuiteReport {
     /// [`crate::sources::action_kind`]).
     pub walk_states: usize,
     pub walk_kinds: usize,
+    /// Rule branches of the implementation hit, per source and by all together (empty when
+    /// the implementation counts none: a build without the `mutants` feature).
+    pub rules: Vec<RuleCoverage>,
     /// Distinct traces replayed (all sources together).
     pub traces: usize,
     /// Traces replayed, counting repeats.
@@ -105,11 +153,31 @@ where
 {
     let start = Instant::now();
     // Counts are of what ran: a source after a divergence reports nothing.
-    let mut rep = SuiteReport {
+    let rep = SuiteReport {
         walk_len: opts.walk_len,
         ..Default::default()
     };
     let mut seen: HashSet<u64> = HashSet::new();
+    let all_marks = MarkCounter::start(opts.marks);
+    let rep = run_sources(make_spec, opts, make, progress, &mut seen, rep);
+    let mut rep = finish(rep, seen, start);
+    all_marks.finish("all sources", &mut rep);
+    rep
+}
+
+/// The sources in turn (see [`run_suite`]).
+fn run_sources<P, N>(
+    make_spec: &dyn Fn(&Bounds) -> P,
+    opts: &SuiteOptions,
+    make: &(dyn Fn(NodeId, u8) -> N + Sync),
+    progress: Progress<'_>,
+    seen: &mut HashSet<u64>,
+    mut rep: SuiteReport,
+) -> SuiteReport
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
     let walk_spec = make_spec(&opts.walk_bounds);
     let walk_spec = &walk_spec;
 
@@ -117,6 +185,7 @@ where
     // second and proptest shrinks its trace; then the exhaustive cover.
     // (e) proptest, shrinking on failure
     if opts.proptest_cases > 0 {
+        let marks = MarkCounter::start(opts.marks);
         rep.proptest_cases = opts.proptest_cases;
         match proptest_search(
             walk_spec,
@@ -135,14 +204,16 @@ where
                 rep.steps += s.steps;
                 seen.extend(s.hashes);
                 rep.diverged("proptest", d);
-                return finish(rep, seen, start);
+                return rep;
             }
         }
+        marks.finish("proptest", &mut rep);
         progress(&format!("proptest: {} cases", opts.proptest_cases));
     }
     // (b) random walks (weighted)
     let mut rng = Rng::new(opts.seed);
     let mut cov = WalkCoverage::default();
+    let marks = MarkCounter::start(opts.marks);
     for _ in 0..opts.walks {
         let actions = guided_walk(walk_spec, opts.walk_len, &mut rng, &mut cov);
         rep.walks += 1;
@@ -153,8 +224,11 @@ where
         rep.steps += actions.len();
         if let Err(d) = replay(walk_spec, &actions, make) {
             rep.diverged("walk", minimize(walk_spec, d, make));
-            return finish(rep, seen, start);
+            return rep;
         }
+    }
+    if opts.walks > 0 {
+        marks.finish("walks", &mut rep);
     }
     progress(&format!(
         "walks: {} of at most {} actions (seed {})",
@@ -164,6 +238,7 @@ where
     // (a) exhaustive: an edge cover of each state graph up to its depth
     for gc in &opts.graphs {
         let t = Instant::now();
+        let marks = MarkCounter::start(opts.marks);
         let spec = make_spec(&gc.bounds);
         let graph = build_graph(&spec, gc.depth);
         let cover = graph.edge_cover();
@@ -197,11 +272,11 @@ where
         rep.graphs.push(stats);
         if let Some(d) = diverged {
             rep.diverged(&format!("exhaustive {}", gc.name), d);
-            return finish(rep, seen, start);
+            return rep;
         }
+        marks.finish(&format!("exhaustive {}", gc.name), &mut rep);
     }
-
-    finish(rep, seen, start)
+    rep
 }
 
 fn finish(mut rep: SuiteReport, seen: HashSet<u64>, start: Instant) -> SuiteReport {

@@ -205,6 +205,20 @@ fn print_report(
         "proptest:   {} cases of at most {} actions",
         r.proptest_cases, opts.proptest_len
     );
+    if r.rules.is_empty() {
+        println!("rules:      not counted (coverage marks need a build with --features mutants)");
+    }
+    for c in &r.rules {
+        println!(
+            "rules:      {:<24} {}/{} rule branches of the core hit",
+            c.source, c.hit, c.total
+        );
+    }
+    if let Some(all) = r.rules.iter().find(|c| c.source == "all sources") {
+        for m in &all.missed {
+            println!("  never hit: {m}");
+        }
+    }
     if !opts.include_known_differences {
         for k in known_differences(variant) {
             println!("left out:   known difference: {k}");

@@ -323,6 +323,7 @@ impl KraftCore {
     }
 
     fn transition_to_follower(&mut self, epoch: u64, leader: NodeId, out: &mut Output<Message>) {
+        cov!(KraftBecomeFollower);
         if epoch != self.epoch {
             self.voted_for = None;
         }
@@ -388,6 +389,7 @@ impl KraftCore {
                 false
             }
             Message::Vote { .. } => {
+                cov!(KraftStaleVoteFenced);
                 let error = Some(ErrorCode::FencedLeaderEpoch);
                 self.answer_vote(from, false, error, out);
                 false
@@ -400,17 +402,22 @@ impl KraftCore {
                 if mutant!(self.cfg, KraftAcceptStaleFetch) {
                     return true;
                 }
+                cov!(KraftStaleFetchFenced);
                 let (fo, lfe) = (fetch_offset, last_fetched_epoch);
                 self.fetch_error(from, fo, lfe, ErrorCode::FencedLeaderEpoch, out);
                 false
             }
-            _ => false,
+            _ => {
+                cov!(KraftStaleIgnored);
+                false
+            }
         }
     }
 
     /// A message of a newer epoch moves the node there (module comment). True if the role's
     /// step function is to handle it next, in the new epoch.
     fn step_newer(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) -> bool {
+        cov!(KraftNewerEpoch);
         let epoch = msg.epoch();
         match *msg {
             Message::Vote { .. } => {
@@ -462,6 +469,7 @@ impl KraftCore {
             }
             Input::Timer(_) => {}
             Input::Propose(payload) => {
+                cov!(KraftPropose);
                 self.log.push(Entry::command(self.epoch, payload));
                 out.proposal = Some(Proposal::Accepted {
                     position: self.end_offset() - 1,
@@ -515,6 +523,7 @@ impl KraftCore {
             Input::Receive { from, msg } => match msg {
                 Message::Vote { .. } => self.answer_vote(from, false, None, out),
                 Message::BeginQuorumEpoch { leader, .. } if self.leader == Some(leader) => {
+                    cov!(KraftBeginEpochHeard);
                     out.reset_election_timer = true;
                 }
                 Message::EndQuorumEpoch {
@@ -570,6 +579,7 @@ impl KraftCore {
                     },
             } if leader.is_none_or(|l| l == self.id) => {
                 // A grant that names no other leader of this epoch.
+                cov!(KraftVoteCounted);
                 self.granted.insert(from);
                 if self.granted.len() >= self.quorum() {
                     self.become_leader(out);
@@ -644,6 +654,7 @@ impl KraftCore {
     }
 
     fn refuse_proposal(&self, out: &mut Output<Message>) {
+        cov!(KraftProposeRefused);
         out.proposal = Some(Proposal::NotLeader {
             leader: self.leader.filter(|&l| l != self.id),
         });
@@ -651,6 +662,7 @@ impl KraftCore {
 
     fn start_election(&mut self, out: &mut Output<Message>) {
         debug_assert_ne!(self.role, Role::Leader);
+        cov!(KraftElection);
         self.epoch += 1;
         self.voted_for = Some(self.id);
         self.leader = None;
@@ -678,7 +690,11 @@ impl KraftCore {
 
     /// A Vote of the current epoch that the role decided on.
     fn on_vote(&mut self, from: NodeId, granted: bool, out: &mut Output<Message>) {
+        if !granted {
+            cov!(KraftVoteRefused);
+        }
         if granted {
+            cov!(KraftVoteGranted);
             self.role = Role::Voted;
             self.voted_for = Some(from);
             self.granted.clear();
@@ -707,6 +723,7 @@ impl KraftCore {
 
     fn become_leader(&mut self, out: &mut Output<Message>) {
         debug_assert_eq!(self.role, Role::Candidate);
+        cov!(KraftBecomeLeader);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.granted.clear();
@@ -743,6 +760,7 @@ impl KraftCore {
         if leader == self.id || mutant!(self.cfg, KraftIgnoresEndEpoch) {
             return;
         }
+        cov!(KraftEndEpoch);
         // Kafka's maybeTransition: the leader of our epoch until now unknown (Unattached,
         // Voted, Candidate) makes us its Follower (conformance fix).
         if self.leader.is_none() {
@@ -759,6 +777,7 @@ impl KraftCore {
 
     fn send_fetch(&mut self, out: &mut Output<Message>) {
         if let Some(l) = self.leader {
+            cov!(KraftFetchSent);
             out.send.push((
                 l,
                 Message::Fetch {
@@ -788,6 +807,7 @@ impl KraftCore {
 
     /// A Fetch to a node that is not the leader.
     fn refuse_fetch(&self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
+        cov!(KraftFetchRefused);
         if let Message::Fetch {
             fetch_offset,
             last_fetched_epoch,
@@ -812,6 +832,11 @@ impl KraftCore {
             })
         };
         let mut records = Vec::new();
+        if diverging.is_some() {
+            cov!(KraftFetchDiverging);
+        } else {
+            cov!(KraftFetchRecords);
+        }
         if diverging.is_none() {
             self.end_offsets.insert(from, Some(fo));
             self.update_leader_hw();
@@ -860,6 +885,7 @@ impl KraftCore {
             candidate > self.epoch_start
         };
         if covers_epoch && candidate > self.hw {
+            cov!(KraftLeaderHw);
             self.hw = candidate;
         }
     }
@@ -888,11 +914,15 @@ impl KraftCore {
         out.fetch_again = true;
         let answers_now = position == (self.end_offset(), self.last_epoch());
         if !answers_now && !mutant!(self.cfg, KraftAppendsStaleResponse) {
+            cov!(KraftFetchOldPosition);
             // Answers a position we no longer have (duplicate or reordered response).
             return;
         }
         if let Some(d) = diverging {
             return self.truncate_diverging(from, d, out);
+        }
+        if !records.is_empty() {
+            cov!(KraftFetchAppended);
         }
         for e in records {
             self.log.push(e);
@@ -903,6 +933,9 @@ impl KraftCore {
             } else {
                 leader_hw.min(self.end_offset())
             };
+            if new > self.hw {
+                cov!(KraftFollowerHw);
+            }
             self.hw = self.hw.max(new);
         }
     }
@@ -921,16 +954,19 @@ impl KraftCore {
             });
             return;
         }
+        cov!(KraftTruncate);
         self.log
             .truncate(target as usize, self.hw, mutated!(self.cfg));
     }
 
     fn check_quorum(&mut self, out: &mut Output<Message>) {
         if self.fetched_since_check.len() + 1 >= self.quorum() || mutant!(self.cfg, KraftNoResign) {
+            cov!(KraftQuorumHeld);
             self.fetched_since_check.clear();
             return;
         }
         // Resign: ask the others to elect, most caught-up first.
+        cov!(KraftResign);
         self.role = Role::Resigned;
         let mut successors = self.others();
         successors.sort_by_key(|v| {

@@ -37,6 +37,16 @@ macro_rules! mutated {
     }};
 }
 
+/// `cov!(Name)`: counts a hit of coverage mark `Name` (feature `mutants` only).
+macro_rules! cov {
+    ($m:ident) => {{
+        #[cfg(feature = "mutants")]
+        $crate::core::cov::hit($crate::core::cov::Mark::$m);
+    }};
+}
+
+#[cfg(feature = "mutants")]
+pub mod cov;
 mod durable;
 pub mod kraft;
 #[cfg(feature = "mutants")]

@@ -312,6 +312,7 @@ impl RaftCore {
             }
             if msg.term() > self.term {
                 self.become_follower(msg.term());
+                cov!(RaftNewerTermStepDown);
             } else if msg.term() < self.term {
                 return self.step_stale(*from, msg, out);
             }
@@ -329,13 +330,21 @@ impl RaftCore {
             return handled;
         }
         match msg {
-            Message::RequestVote { .. } => self.answer_vote(from, false, out),
+            Message::RequestVote { .. } => {
+                cov!(RaftStaleRequestRefused);
+                self.answer_vote(from, false, out)
+            }
             Message::AppendEntries {
                 prev_log_index,
                 term,
                 ..
-            } => self.reject_append(from, *prev_log_index, Some(*term), out),
-            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {}
+            } => {
+                cov!(RaftStaleRequestRefused);
+                self.reject_append(from, *prev_log_index, Some(*term), out)
+            }
+            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {
+                cov!(RaftStaleResponseIgnored)
+            }
         }
     }
 
@@ -388,10 +397,13 @@ impl RaftCore {
                 msg: Message::RequestVoteResponse { granted, .. },
             } => {
                 if granted {
+                    cov!(RaftVoteCounted);
                     self.votes.insert(from);
                     if self.votes.len() >= self.quorum() {
                         self.become_leader(out);
                     }
+                } else {
+                    cov!(RaftVoteRefusalIgnored);
                 }
             }
             Input::Receive {
@@ -403,6 +415,7 @@ impl RaftCore {
                 msg: msg @ Message::AppendEntries { .. },
             } => {
                 // A leader of this term exists: follow it.
+                cov!(RaftCandidateStepsDown);
                 self.role = Role::Follower;
                 self.votes.clear();
                 self.step_common(from, msg, out);
@@ -415,9 +428,13 @@ impl RaftCore {
         debug_assert_eq!(self.role, Role::Leader);
         debug_assert_eq!(self.leader, Some(self.id));
         match input {
-            Input::Timer(Timer::HeartbeatTimeout) => self.broadcast_append(out),
+            Input::Timer(Timer::HeartbeatTimeout) => {
+                cov!(RaftHeartbeat);
+                self.broadcast_append(out)
+            }
             Input::Timer(_) => {}
             Input::Propose(payload) => {
+                cov!(RaftPropose);
                 let position = self.append_own(payload);
                 out.proposal = Some(Proposal::Accepted {
                     position,
@@ -472,6 +489,7 @@ impl RaftCore {
     }
 
     fn refuse_proposal(&self, out: &mut Output<Message>) {
+        cov!(RaftProposeRefused);
         out.proposal = Some(Proposal::NotLeader {
             leader: self.leader,
         });
@@ -479,6 +497,7 @@ impl RaftCore {
 
     /// Election timeout of a follower or candidate: a new term, a vote for self.
     fn campaign(&mut self, out: &mut Output<Message>) {
+        cov!(RaftCampaign);
         self.term += 1;
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
@@ -513,6 +532,11 @@ impl RaftCore {
             || self.voted_for == Some(from)
             || mutant!(self.cfg, RaftDoubleVote);
         let granted = free && log_ok;
+        match (free, log_ok) {
+            (true, true) => cov!(RaftVoteGranted),
+            (false, _) => cov!(RaftVoteRefusedVoted),
+            (true, false) => cov!(RaftVoteRefusedLog),
+        }
         if granted {
             self.voted_for = Some(from);
             out.reset_election_timer = true;
@@ -532,6 +556,7 @@ impl RaftCore {
 
     fn become_leader(&mut self, out: &mut Output<Message>) {
         debug_assert_eq!(self.role, Role::Candidate);
+        cov!(RaftBecomeLeader);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.votes.clear();
@@ -622,6 +647,7 @@ impl RaftCore {
         self.leader = Some(from);
         out.reset_election_timer = !mutant!(self.cfg, RaftNoTimerResetOnAppend);
         if self.term_at(a.prev_log_index) != Some(a.prev_log_term) {
+            cov!(RaftAppendRejected);
             return self.reject_append(from, a.prev_log_index, None, out);
         }
         let n = a.entries.len() as u64;
@@ -631,13 +657,17 @@ impl RaftCore {
         for (k, e) in a.entries.into_iter().enumerate() {
             let index = a.prev_log_index + 1 + k as u64;
             match self.term_at(index) {
-                Some(t) if t == e.term => {}
+                Some(t) if t == e.term => cov!(RaftAppendDuplicate),
                 Some(_) => {
+                    cov!(RaftAppendConflict);
                     // Conflict: the suffix from here on is not the leader's; drop it.
                     self.truncate(index as usize - 1);
                     self.log.push(e);
                 }
-                None => self.log.push(e),
+                None => {
+                    cov!(RaftAppendNew);
+                    self.log.push(e)
+                }
             }
         }
         let last_new = a.prev_log_index + n;
@@ -650,7 +680,11 @@ impl RaftCore {
         if mutant!(self.cfg, RaftCommitRegress) {
             self.commit = a.leader_commit.min(known);
         } else if a.leader_commit > self.commit {
+            let before = self.commit;
             self.commit = self.commit.max(a.leader_commit.min(known));
+            if self.commit > before {
+                cov!(RaftFollowerCommit);
+            }
         }
         out.send.push((
             from,
@@ -666,6 +700,7 @@ impl RaftCore {
     /// An AppendEntriesResponse of the current term, received as leader.
     fn on_append_response(&mut self, from: NodeId, success: bool, matched: u64, hint: Option<u64>) {
         if success {
+            cov!(RaftAckSuccess);
             let m = self.match_index.entry(from).or_insert(0);
             *m = if mutant!(self.cfg, RaftMatchIndexRegress) {
                 matched
@@ -681,6 +716,7 @@ impl RaftCore {
             };
             self.advance_commit();
         } else {
+            cov!(RaftAckBackoff);
             let matched = self.match_index.get(&from).copied().unwrap_or(0);
             let next = self.next_index.entry(from).or_insert(1);
             let mut n = next.saturating_sub(1).max(1);
@@ -710,10 +746,12 @@ impl RaftCore {
             if t == self.term || mutant!(self.cfg, RaftCommitAnyTerm) {
                 let acks = 1 + self.match_index.values().filter(|&&m| m >= n).count();
                 if acks >= need {
+                    cov!(RaftLeaderCommit);
                     self.commit = n;
                     return;
                 }
             } else if t < self.term {
+                cov!(RaftOlderTermNotCounted);
                 // Terms only grow along the log: nothing lower down is of the current term.
                 return;
             }
