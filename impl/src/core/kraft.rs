@@ -990,6 +990,14 @@ impl KraftCore {
         if mutated!(self.cfg) {
             return;
         }
+        // Persist before send: the step's `Persist` holds every epoch, vote and leader its
+        // messages may reflect, so a driver that writes it before sending never sends ahead.
+        let d = self.log.durable_hard_state();
+        debug_assert_eq!(
+            (d.term, d.voted_for, d.leader),
+            (self.epoch, self.voted_for, self.leader),
+            "the step's messages depend on state not in its Persist"
+        );
         debug_assert!(self.epoch >= before.epoch, "the epoch went back");
         debug_assert!(self.hw >= before.hw, "the high watermark went back");
         debug_assert!(

@@ -764,6 +764,16 @@ impl RaftCore {
         if mutated!(self.cfg) {
             return;
         }
+        // Persist before send: the step's `Persist` holds every term and vote its messages
+        // may reflect, so a driver that writes it before sending never sends ahead of disk.
+        debug_assert_eq!(
+            (
+                self.log.durable_hard_state().term,
+                self.log.durable_hard_state().voted_for
+            ),
+            (self.term, self.voted_for),
+            "the step's messages depend on a term or vote not in its Persist"
+        );
         debug_assert!(self.term >= before.term, "the term went back");
         debug_assert!(self.commit >= before.commit, "the commit index went back");
         debug_assert!(self.commit <= self.last_index(), "commit beyond the log");
