@@ -311,6 +311,7 @@ fn an_adapter_with_its_own_message_type_plugs_in() {
 #[cfg(feature = "mutants")]
 mod mutants {
     use super::*;
+    use raftspec_conformance::suite::SuiteOptions;
     use raftspec_impl::core::Mutant;
 
     #[test]
@@ -383,6 +384,27 @@ mod mutants {
         assert_eq!(prop_survivors, ["raft:commit-to-last-index"]);
     }
 
+    /// The models discard stale responses, so only the late delivery of what the
+    /// implementation sent and the model dropped or discarded reaches the stale-message
+    /// checks: both variants' stale-message mutants die there.
+    #[test]
+    fn late_deliveries_kill_the_stale_message_mutants() {
+        let opts = default_options(Variant::Raft);
+        for (variant, m) in [
+            (Variant::Raft, Mutant::RaftCountsStaleVote),
+            (Variant::Kraft, Mutant::KraftCountsStaleVote),
+            (Variant::Kraft, Mutant::KraftAcceptsStaleBeginEpoch),
+        ] {
+            let opts = SuiteOptions {
+                walk_bounds: default_options(variant).walk_bounds,
+                ..opts.clone()
+            };
+            let r = conform(variant, &opts, &Target::mutant(m), &mut |_| {}).unwrap();
+            let d = r.divergence.expect("killed");
+            assert!(d.action.starts_with("late delivery of"), "{m}: {d}");
+        }
+    }
+
     /// A buggy model and the implementation with the same bug injected agree on the bug's
     /// counterexample up to where the two injections differ.
     #[test]
@@ -397,4 +419,38 @@ mod mutants {
         let r = replay_trace(&t, &Target::correct()).unwrap();
         assert!(r.is_err());
     }
+}
+
+/// Replay checks every step's armed timers against `role_timers` and the model's enabled timer
+/// actions only at a trace's end; this keeps the two model-side views in step: along many
+/// walks, every timer action the model enables is among its server's role timers.
+#[test]
+fn role_timers_cover_every_enabled_timer_action() {
+    use raftspec_conformance::protocol::{ModelStep, Protocol};
+    use raftspec_model::kraft::KraftModel;
+    use stateright::Model;
+    fn check<P: Protocol>(spec: &P) -> usize {
+        let mut rng = Rng::new(7);
+        let mut checked = 0;
+        for _ in 0..200 {
+            let walk = random_walk(spec, 40, &mut rng);
+            let mut st = spec.init_states().remove(0);
+            for a in walk {
+                let mut enabled = Vec::new();
+                spec.actions(&st, &mut enabled);
+                for e in &enabled {
+                    if let ModelStep::Timer(s, t) = spec.model_step(e) {
+                        assert!(spec.role_timers(&st, s).contains(&t), "{t:?} of S{s}");
+                        checked += 1;
+                    }
+                }
+                st = spec.next_state(&st, a).unwrap();
+            }
+        }
+        checked
+    }
+    let raft = default_options(Variant::Raft).walk_bounds;
+    assert!(check(&RaftModel::new(raft, None)) > 1000);
+    let kraft = default_options(Variant::Kraft).walk_bounds;
+    assert!(check(&KraftModel::new(kraft, None)) > 1000);
 }
