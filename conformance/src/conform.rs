@@ -157,7 +157,7 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
 }
 
 /// The coverage marks of a variant's core (instrumented build only).
-fn marks_of(variant: Variant) -> Option<fn() -> Vec<(&'static str, u64)>> {
+fn marks_of(variant: Variant) -> Option<crate::suite::MarkReader> {
     #[cfg(feature = "mutants")]
     {
         fn of(prefix: &str) -> Vec<(&'static str, u64)> {

@@ -581,7 +581,7 @@ where
             steps: actions.len(),
             late,
         }),
-        Err(stop) => Err(divergence(spec, actions, make, &h, &state, stop)),
+        Err(stop) => Err(divergence(spec, actions, make, &h, &state, *stop)),
     }
 }
 
@@ -592,16 +592,18 @@ fn run_steps<P, N>(
     actions: &[P::Action],
     h: &mut Harness<N>,
     state: &mut P::State,
-) -> Result<usize, Stop>
+) -> Result<usize, Box<Stop>>
 where
     P: Protocol,
     N: Node<Abstract = P::Msg>,
 {
-    let stop = |step, failure, known| Stop {
-        step,
-        failure,
-        known,
-        late: None,
+    let stop = |step, failure, known| {
+        Box::new(Stop {
+            step,
+            failure,
+            known,
+            late: None,
+        })
     };
     compare_all(spec, state, h).map_err(|f| stop(0, f, None))?;
     for (i, a) in actions.iter().enumerate() {
@@ -616,11 +618,13 @@ where
         let last = i + 1 == actions.len();
         check_timers(spec, &before, Some(a), state, h, last).map_err(|f| stop(i + 1, f, known))?;
     }
-    deliver_late(spec, state, h).map_err(|(what, failure)| Stop {
-        step: actions.len(),
-        failure,
-        known: None,
-        late: Some(what),
+    deliver_late(spec, state, h).map_err(|(what, failure)| {
+        Box::new(Stop {
+            step: actions.len(),
+            failure,
+            known: None,
+            late: Some(what),
+        })
     })
 }
 

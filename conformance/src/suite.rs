@@ -43,8 +43,11 @@ pub struct SuiteOptions {
     /// The implementation's coverage marks (rule branches) and their hits so far, if it
     /// counts them: each source reports the rules it exercised.
     #[serde(skip)]
-    pub marks: Option<fn() -> Vec<(&'static str, u64)>>,
+    pub marks: Option<MarkReader>,
 }
+
+/// Reads the implementation's coverage marks: each rule branch's name and hits so far.
+pub type MarkReader = fn() -> Vec<(&'static str, u64)>;
 
 /// The rule branches of the implementation one source exercised (coverage marks).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -57,12 +60,12 @@ pub struct RuleCoverage {
 
 /// Counts the marks hit between `start` and now.
 struct MarkCounter {
-    read: Option<fn() -> Vec<(&'static str, u64)>>,
+    read: Option<MarkReader>,
     at_start: Vec<(&'static str, u64)>,
 }
 
 impl MarkCounter {
-    fn start(read: Option<fn() -> Vec<(&'static str, u64)>>) -> Self {
+    fn start(read: Option<MarkReader>) -> Self {
         MarkCounter {
             read,
             at_start: read.map(|r| r()).unwrap_or_default(),
@@ -310,7 +313,8 @@ where
     let threads = threads.clamp(1, 64);
     let first_bad = AtomicUsize::new(usize::MAX);
     // Per path: its actions replayed, or its divergence.
-    let results: Vec<Vec<(usize, Result<usize, Box<Divergence>>)>> = std::thread::scope(|sc| {
+    type PathResults = Vec<(usize, Result<usize, Box<Divergence>>)>;
+    let results: Vec<PathResults> = std::thread::scope(|sc| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let first_bad = &first_bad;

@@ -428,7 +428,6 @@ mod mutants {
 fn role_timers_cover_every_enabled_timer_action() {
     use raftspec_conformance::protocol::{ModelStep, Protocol};
     use raftspec_model::kraft::KraftModel;
-    use stateright::Model;
     fn check<P: Protocol>(spec: &P) -> usize {
         let mut rng = Rng::new(7);
         let mut checked = 0;

@@ -832,10 +832,9 @@ impl KraftCore {
             })
         };
         let mut records = Vec::new();
-        if diverging.is_some() {
-            cov!(KraftFetchDiverging);
-        } else {
-            cov!(KraftFetchRecords);
+        match diverging {
+            Some(_) => cov!(KraftFetchDiverging),
+            None => cov!(KraftFetchRecords),
         }
         if diverging.is_none() {
             self.end_offsets.insert(from, Some(fo));
@@ -985,6 +984,20 @@ impl KraftCore {
         out.reset_election_timer = true;
     }
 
+    /// The vote the step writes: its current vote (mutants: none, or the previous one).
+    fn vote_to_persist(&self, before: &Before) -> Option<NodeId> {
+        if mutant!(self.cfg, KraftVoteNotPersisted) {
+            return None;
+        }
+        if mutant!(self.cfg, KraftVotePersistedAfterSend) {
+            // The vote of this step is written with the next step's state.
+            return (self.epoch == before.epoch)
+                .then_some(before.voted_for)
+                .flatten();
+        }
+        self.voted_for
+    }
+
     /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
     fn check_step(&self, before: &Before) {
         if mutated!(self.cfg) {
@@ -1035,16 +1048,7 @@ impl Core for KraftCore {
         };
         self.log.begin_step();
         self.step_input(input, &mut out);
-        let voted_for = if mutant!(self.cfg, KraftVoteNotPersisted) {
-            None
-        } else if mutant!(self.cfg, KraftVotePersistedAfterSend) {
-            // The vote of this step is written with the next step's state.
-            (self.epoch == before.epoch)
-                .then_some(before.voted_for)
-                .flatten()
-        } else {
-            self.voted_for
-        };
+        let voted_for = self.vote_to_persist(&before);
         let hs = HardState {
             term: self.epoch,
             voted_for,

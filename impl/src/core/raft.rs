@@ -759,6 +759,20 @@ impl RaftCore {
         }
     }
 
+    /// The vote the step writes: its current vote (mutants: none, or the previous one).
+    fn vote_to_persist(&self, before: &Before) -> Option<NodeId> {
+        if mutant!(self.cfg, RaftVoteNotPersisted) {
+            return None;
+        }
+        if mutant!(self.cfg, RaftVotePersistedAfterSend) {
+            // The vote of this step is written with the next step's state.
+            return (self.term == before.term)
+                .then_some(before.voted_for)
+                .flatten();
+        }
+        self.voted_for
+    }
+
     /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
     fn check_step(&self, before: &Before) {
         if mutated!(self.cfg) {
@@ -808,16 +822,7 @@ impl Core for RaftCore {
         };
         self.log.begin_step();
         self.step_input(input, &mut out);
-        let voted_for = if mutant!(self.cfg, RaftVoteNotPersisted) {
-            None
-        } else if mutant!(self.cfg, RaftVotePersistedAfterSend) {
-            // The vote of this step is written with the next step's state.
-            (self.term == before.term)
-                .then_some(before.voted_for)
-                .flatten()
-        } else {
-            self.voted_for
-        };
+        let voted_for = self.vote_to_persist(&before);
         let hs = HardState {
             term: self.term,
             voted_for,
