@@ -292,7 +292,7 @@ fn converged(c: &LocalCluster, bound: Duration) {
         last = c
             .statuses()
             .into_iter()
-            .map(|(_, s)| (s["log_len"].as_u64(), s["committed"].as_u64()))
+            .map(|(_, s)| (s["log_end"].as_u64(), s["commit"].as_u64()))
             .collect();
         let len = last.first().map(|&(l, _)| l);
         if last.len() == 3

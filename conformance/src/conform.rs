@@ -145,6 +145,7 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
             values: 2,
             ..walk_bounds
         },
+        walk_servers: vec![3, 4, 5],
         walks: 3000,
         walk_len: 60,
         seed: 1,
@@ -206,6 +207,13 @@ pub fn conform(
     opts.walk_bounds
         .validate()
         .map_err(ConformError::WalkBounds)?;
+    for &servers in &opts.walk_servers {
+        let b = Bounds {
+            servers,
+            ..opts.walk_bounds.clone()
+        };
+        b.validate().map_err(ConformError::WalkBounds)?;
+    }
     match variant {
         Variant::Raft => {
             let known = opts.include_known_differences;

@@ -30,6 +30,9 @@ pub struct SuiteOptions {
     pub graphs: Vec<GraphConfig>,
     /// Random walks and proptest: bounds of the model they walk (larger than the graph's).
     pub walk_bounds: Bounds,
+    /// The walks cycle through these cluster sizes (the walk bounds with `servers` replaced);
+    /// proptest uses `walk_bounds` as they are.
+    pub walk_servers: Vec<u8>,
     pub walks: usize,
     pub walk_len: usize,
     pub seed: u64,
@@ -215,20 +218,41 @@ where
     }
     // (b) random walks (weighted)
     let mut rng = Rng::new(opts.seed);
-    let mut cov = WalkCoverage::default();
+    let sizes: Vec<u8> = match opts.walk_servers.as_slice() {
+        [] => vec![opts.walk_bounds.servers],
+        s => s.to_vec(),
+    };
+    let specs: Vec<P> = sizes
+        .iter()
+        .map(|&servers| {
+            make_spec(&Bounds {
+                servers,
+                ..opts.walk_bounds.clone()
+            })
+        })
+        .collect();
+    let mut covs = vec![WalkCoverage::default(); specs.len()];
     let marks = MarkCounter::start(opts.marks);
-    for _ in 0..opts.walks {
-        let actions = guided_walk(walk_spec, opts.walk_len, &mut rng, &mut cov);
+    for i in 0..opts.walks {
+        let (spec, cov) = (&specs[i % specs.len()], &mut covs[i % specs.len()]);
+        let actions = guided_walk(spec, opts.walk_len, &mut rng, cov);
         rep.walks += 1;
         rep.replays += 1;
         seen.insert(trace_hash(&actions));
-        rep.walk_states = cov.states.len();
-        rep.walk_kinds = cov.kinds.len();
         rep.steps += actions.len();
-        if let Err(d) = replay(walk_spec, &actions, make) {
-            rep.diverged("walk", minimize(walk_spec, d, make));
-            return rep;
+        if let Err(d) = replay(spec, &actions, make) {
+            rep.diverged("walk", minimize(spec, d, make));
+            break;
         }
+    }
+    rep.walk_states = covs.iter().map(|c| c.states.len()).sum();
+    rep.walk_kinds = covs
+        .iter()
+        .flat_map(|c| c.kinds.iter())
+        .collect::<HashSet<_>>()
+        .len();
+    if rep.divergence.is_some() {
+        return rep;
     }
     if opts.walks > 0 {
         marks.finish("walks", &mut rep);

@@ -198,8 +198,8 @@ fn print_report(
         println!("  bounds:   {b}");
     }
     println!(
-        "walks:      {} of at most {} actions, seed {}, coverage-guided: {} states, {} action kinds (bounds: {})",
-        r.walks, r.walk_len, opts.seed, r.walk_states, r.walk_kinds, opts.walk_bounds
+        "walks:      {} of at most {} actions, seed {}, on {:?} servers, coverage-guided: {} states, {} action kinds (bounds: {})",
+        r.walks, r.walk_len, opts.seed, opts.walk_servers, r.walk_states, r.walk_kinds, opts.walk_bounds
     );
     println!(
         "proptest:   {} cases of at most {} actions",
