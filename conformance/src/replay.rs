@@ -466,7 +466,7 @@ where
     }
     let must = action.and_then(|a| spec.must_reset_election_timer(before, a, after));
     if let Some(n) = must {
-        if !h.reset[n as usize] {
+        if h.nodes[n as usize].reports_timer_resets() && !h.reset[n as usize] {
             return Err(StepFailure {
                 node: Some(n),
                 field: "election timer".into(),
@@ -523,7 +523,7 @@ where
                 }));
             }
         }
-        if stale && h.reset[to as usize] {
+        if stale && h.reset[to as usize] && h.nodes[to as usize].reports_timer_resets() {
             return Err(fail(StepFailure {
                 node: Some(to),
                 field: "election timer".into(),
