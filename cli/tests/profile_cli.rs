@@ -17,7 +17,6 @@ fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
         "--json",
     ]);
     let all = json(&out);
-    assert_eq!(all["passed"], true, "{all}");
     let runs = all["results"].as_array().expect("deep has several runs");
     assert_eq!(runs.len(), 2);
     let r = &runs[0];

@@ -147,7 +147,7 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
         },
         walk_servers: vec![3, 4, 5],
         walks: 3000,
-        walk_len: 60,
+        walk_len: 80,
         seed: 1,
         proptest_cases: 300,
         proptest_len: 60,

@@ -331,8 +331,8 @@ mod mutants {
             let d = r
                 .divergence
                 .unwrap_or_else(|| panic!("mutant {m} survived {} traces", r.traces));
-            // Shrunk (1-minimal): never a whole 60-step walk.
-            assert!(d.step <= 40, "{m}: {d}");
+            // Shrunk (1-minimal): never a whole 80-step walk.
+            assert!(d.step <= 50, "{m}: {d}");
             assert!(is_model_trace(
                 &RaftModel::new(d.prefix.bounds.clone(), None),
                 &d.prefix
@@ -389,16 +389,16 @@ mod mutants {
         assert_eq!(walk_survivors, Vec::<&str>::new());
         // A follower committing past the last new entry needs a deep trace that proptest's
         // 300 cases rarely build (three entries, a stale suffix, a late AppendEntries): the
-        // coverage-guided walks of 60 actions kill it.
+        // coverage-guided walks of 80 actions kill it.
         assert_eq!(
             prop_survivors,
             ["raft:quorum-rounds-down", "raft:commit-to-last-index"]
         );
     }
 
-    /// The models discard stale responses, so only the late delivery of what the
-    /// implementation sent and the model dropped or discarded reaches the stale-message
-    /// checks: both variants' stale-message mutants die there.
+    /// The models keep stale messages in flight and deliver them like any other, so the
+    /// stale-message checks of the cores are exercised by ordinary steps (and by the late
+    /// delivery of what the model dropped): both variants' stale-message mutants die.
     #[test]
     fn late_deliveries_kill_the_stale_message_mutants() {
         let opts = default_options(Variant::Raft);
@@ -413,7 +413,7 @@ mod mutants {
             };
             let r = conform(variant, &opts, &Target::mutant(m), &mut |_| {}).unwrap();
             let d = r.divergence.expect("killed");
-            assert!(d.action.starts_with("late delivery of"), "{m}: {d}");
+            assert!(d.known.is_none(), "{m} is killed by a real difference: {d}");
         }
     }
 

@@ -113,11 +113,12 @@ impl SpecVisitor for ScoreRun<'_> {
     }
 }
 
-/// Checks one bug at each run of the profile in turn, until one finds it.
+/// Checks one bug at each run of the profile in turn, until one finds it: the last run first,
+/// as a profile lists its runs from the largest space to the smallest.
 fn score_row(row: &CatalogEntry, profile: Profile, threads: usize) -> Result<Scored> {
     let runs = profile.runs(row.variant);
     let mut tried = Vec::new();
-    for run in &runs {
+    for run in runs.iter().rev() {
         let bounds = run.bounds.clone();
         eprintln!(
             "scoring {} {} at {} (run {}): {bounds}",
