@@ -32,6 +32,16 @@ pub struct NodeArgs {
     /// Minimum election (KRaft: fetch) timeout in ms; the maximum is twice this.
     #[arg(long, default_value_t = 400)]
     pub election_ms: u64,
+    /// The cluster's id, recorded in the data directory and checked on every start
+    /// (default: derived from the mode and the peer list).
+    #[arg(long)]
+    pub cluster_id: Option<String>,
+    /// Rebuild this node from its peers after its data was lost: only on an empty or absent
+    /// --data-dir. The node neither votes nor campaigns until it has heard from every other
+    /// member and caught up with a leader, and never votes in a term it may have voted in
+    /// before (see specs/implementation.md, "Storage").
+    #[arg(long)]
+    pub rejoin_empty: bool,
 }
 
 pub fn run(a: NodeArgs) -> Result<Outcome> {
@@ -51,7 +61,16 @@ pub fn run(a: NodeArgs) -> Result<Outcome> {
         check_quorum: Duration::from_millis(a.election_ms * 3),
         ..Timing::default()
     };
+    let cluster = match a.cluster_id {
+        Some(c) if c.trim().is_empty() || c.len() > 256 => {
+            bail!("--cluster-id must be 1-256 characters")
+        }
+        Some(c) => c,
+        None => node::default_cluster_id(a.mode, &members),
+    };
     let cfg = NodeConfig {
+        cluster,
+        rejoin_empty: a.rejoin_empty,
         id: a.id,
         mode: a.mode,
         members,

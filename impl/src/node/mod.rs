@@ -160,6 +160,23 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     pub http: SocketAddr,
     pub timing: Timing,
+    /// The cluster's identity, checked against the data directory (and, with a secret,
+    /// bound into every peer frame's authentication).
+    pub cluster: String,
+    /// Rebuild this node from its peers on an empty data directory (see
+    /// [`crate::storage::Rejoin`] for the voting rule that keeps this safe).
+    pub rejoin_empty: bool,
+}
+
+/// The default cluster id: derived from the member list, so that a data directory is refused
+/// by a cluster with other members.
+pub fn default_cluster_id(mode: Mode, members: &BTreeMap<NodeId, Member>) -> String {
+    let peers: Vec<String> = members
+        .iter()
+        .map(|(id, m)| format!("{id}={}", m.peer))
+        .collect();
+    let canon = format!("{mode}:{}", peers.join(","));
+    format!("{mode}-{:08x}", crc32fast::hash(canon.as_bytes()))
 }
 
 /// Why a node stopped or could not start. `Usage` errors (bad configuration, a data directory
@@ -175,6 +192,36 @@ pub enum NodeError {
     Core(#[from] crate::core::Fatal),
     #[error("event channel closed")]
     ChannelClosed,
+}
+
+/// Open the node's storage; a damaged or foreign directory is a usage error that says what to
+/// do about it.
+fn open_storage(
+    cfg: &NodeConfig,
+) -> Result<
+    (
+        crate::storage::Storage,
+        crate::core::PersistentState,
+        crate::storage::Recovery,
+    ),
+    NodeError,
+> {
+    use crate::storage::{Identity, Storage, StorageError};
+    let ident = Identity {
+        mode: cfg.mode.as_str().to_string(),
+        id: cfg.id,
+        cluster: cfg.cluster.clone(),
+    };
+    Storage::open_dir(&cfg.data_dir, &ident, cfg.rejoin_empty).map_err(|e| match e {
+        StorageError::NotOurs(m) => NodeError::Usage(m),
+        StorageError::Corrupt(m) => NodeError::Usage(format!(
+            "refusing to start: {} is damaged: {m}. Nothing was changed. Restore the \
+             directory from a backup, or rebuild this node from its peers: move the \
+             directory away and start with --rejoin-empty",
+            cfg.data_dir.display()
+        )),
+        e => NodeError::Storage(e),
+    })
 }
 
 /// Run a node until a fatal error. Never returns `Ok` in normal operation.
@@ -194,13 +241,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for peers: {e}", me.peer)))?;
     let http = tiny_http::Server::http(cfg.http)
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
-    let (storage, persisted, recovery) =
-        crate::storage::Storage::open(&cfg.data_dir, cfg.mode.as_str(), cfg.id).map_err(
-            |e| match e {
-                crate::storage::StorageError::NotOurs(m) => NodeError::Usage(m),
-                e => NodeError::Storage(e),
-            },
-        )?;
+    let (storage, persisted, recovery) = open_storage(&cfg)?;
     eprintln!(
         "node {}: {} mode, data {} ({}), {} entries recovered{}, term {}, peers on {}, http on {}",
         cfg.id,
