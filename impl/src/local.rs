@@ -143,6 +143,11 @@ impl LocalCluster {
 
     /// Start node `i` (its output is appended to its log file).
     pub fn start(&mut self, i: usize) -> io::Result<()> {
+        self.start_with(i, &[])
+    }
+
+    /// Start node `i` with `extra` arguments after the common ones (e.g. `--rejoin-empty`).
+    pub fn start_with(&mut self, i: usize, extra: &[&str]) -> io::Result<()> {
         if self.children[i].is_some() {
             return Ok(());
         }
@@ -160,6 +165,7 @@ impl LocalCluster {
             .arg(&s.data_dir)
             .args(["--http", &s.http.to_string()])
             .args(&self.node_args)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);

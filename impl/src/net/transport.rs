@@ -22,8 +22,26 @@ use std::time::Duration;
 /// What travels on a connection.
 #[derive(Serialize, Deserialize)]
 enum Wire<M> {
-    Hello { from: NodeId, mode: String },
+    Hello {
+        from: NodeId,
+        mode: String,
+    },
     Msg(M),
+    /// "What is your current term?" (asked by a node rebuilt with `--rejoin-empty`).
+    TermProbe,
+    /// The sender's term, and whether it leads in it.
+    TermReply {
+        term: u64,
+        leader: bool,
+    },
+}
+
+/// What a transport hands to the node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incoming<M> {
+    Msg(M),
+    TermProbe,
+    TermReply { term: u64, leader: bool },
 }
 
 /// Counters for the benchmark and `/status`.
@@ -36,7 +54,10 @@ pub struct NetStats {
     pub dropped: AtomicU64,
 }
 
+/// Receives protocol messages only (term probes go unanswered).
 pub type Deliver<M> = Arc<dyn Fn(NodeId, M) + Send + Sync>;
+/// Receives everything a peer sends.
+pub type DeliverAll<M> = Arc<dyn Fn(NodeId, Incoming<M>) + Send + Sync>;
 
 pub struct Transport<M> {
     queues: BTreeMap<NodeId, SyncSender<Vec<u8>>>,
@@ -47,14 +68,30 @@ pub struct Transport<M> {
 const QUEUE: usize = 4096;
 
 impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
-    /// Start accepting on `listener` and connecting to every peer. Every decoded message is
-    /// handed to `deliver(from, msg)`.
+    /// Start accepting on `listener` and connecting to every peer. Every decoded protocol
+    /// message is handed to `deliver(from, msg)`.
     pub fn start(
         id: NodeId,
         mode: &str,
         listener: TcpListener,
         peers: &BTreeMap<NodeId, SocketAddr>,
         deliver: Deliver<M>,
+    ) -> Transport<M> {
+        let all: DeliverAll<M> = Arc::new(move |from, i| {
+            if let Incoming::Msg(m) = i {
+                deliver(from, m)
+            }
+        });
+        Transport::start_all(id, mode, listener, peers, all)
+    }
+
+    /// Like [`start`](Transport::start), handing over term probes and replies too.
+    pub fn start_all(
+        id: NodeId,
+        mode: &str,
+        listener: TcpListener,
+        peers: &BTreeMap<NodeId, SocketAddr>,
+        deliver: DeliverAll<M>,
     ) -> Transport<M> {
         let stats = Arc::new(NetStats::default());
         let known: Vec<NodeId> = peers.keys().copied().collect();
@@ -91,10 +128,24 @@ impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
 
     /// Queue `msg` for `to`; dropped if `to` is unknown or its queue is full.
     pub fn send(&self, to: NodeId, msg: &M) {
+        self.send_wire(to, &Wire::Msg(msg));
+    }
+
+    /// Ask `to` for its current term (answered with [`Incoming::TermReply`]).
+    pub fn probe_term(&self, to: NodeId) {
+        self.send_wire(to, &Wire::<&M>::TermProbe);
+    }
+
+    /// Answer a term probe.
+    pub fn reply_term(&self, to: NodeId, term: u64, leader: bool) {
+        self.send_wire(to, &Wire::<&M>::TermReply { term, leader });
+    }
+
+    fn send_wire(&self, to: NodeId, wire: &Wire<&M>) {
         let Some(q) = self.queues.get(&to) else {
             return;
         };
-        let bytes = frame::encode(&Wire::Msg(msg));
+        let bytes = frame::encode(wire);
         let n = bytes.len() as u64;
         match q.try_send(bytes) {
             Ok(()) => {
@@ -162,7 +213,7 @@ fn accept_loop<M: DeserializeOwned + Send + 'static>(
     mode: String,
     known: Vec<NodeId>,
     stats: Arc<NetStats>,
-    deliver: Deliver<M>,
+    deliver: DeliverAll<M>,
 ) {
     for conn in listener.incoming() {
         let Ok(stream) = conn else {
@@ -182,7 +233,7 @@ fn read_loop<M: DeserializeOwned>(
     mode: &str,
     known: &[NodeId],
     stats: &NetStats,
-    deliver: &(dyn Fn(NodeId, M) + Send + Sync),
+    deliver: &(dyn Fn(NodeId, Incoming<M>) + Send + Sync),
 ) {
     let peer_addr = stream
         .peer_addr()
@@ -205,19 +256,24 @@ fn read_loop<M: DeserializeOwned>(
             }
             from
         }
-        Ok(Some((Wire::Msg(_), _))) => return close(&"message before hello"),
+        Ok(Some((_, _))) => return close(&"message before hello"),
         Ok(None) => return,
         Err(e) => return close(&e),
     };
     let _ = stream.set_read_timeout(None);
     loop {
         match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME) {
-            Ok(Some((Wire::Msg(m), n))) => {
+            Ok(Some((wire, n))) => {
                 stats.msgs_received.fetch_add(1, Relaxed);
                 stats.bytes_received.fetch_add(n as u64, Relaxed);
-                deliver(from, m);
+                let incoming = match wire {
+                    Wire::Msg(m) => Incoming::Msg(m),
+                    Wire::TermProbe => Incoming::TermProbe,
+                    Wire::TermReply { term, leader } => Incoming::TermReply { term, leader },
+                    Wire::Hello { .. } => return close(&"second hello"),
+                };
+                deliver(from, incoming);
             }
-            Ok(Some((Wire::Hello { .. }, _))) => return close(&"second hello"),
             Ok(None) => return,
             Err(FrameError::Io(_)) => return, // peer went away
             Err(e) => return close(&e),

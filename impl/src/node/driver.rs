@@ -10,10 +10,11 @@
 //! So nothing leaves the node, and no client hears "ok", before the state it depends on is
 //! durable: a granted vote is on disk before the response, an entry before its ack.
 
+use super::gate::{Inspect, RejoinGate};
 use super::{Member, NodeConfig, NodeError};
 use crate::core::{Core, EntryData, Input, NodeId, Output, Proposal, Role, Timer};
 use crate::kv::{Command, Kv, Outcome};
-use crate::net::{NetStats, Transport};
+use crate::net::{Incoming, NetStats, Transport};
 use crate::storage::Storage;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,12 @@ pub enum Reply {
 
 pub enum Event<M> {
     Peer(NodeId, M),
+    TermProbe(NodeId),
+    TermReply {
+        from: NodeId,
+        term: u64,
+        leader: bool,
+    },
     Client(Command, Sender<Reply>),
 }
 
@@ -84,9 +91,15 @@ pub struct Driver<C: Core> {
     rng: u64,
     status: Arc<Mutex<Status>>,
     was_leader: bool,
+    /// Set on a node rebuilt with `--rejoin-empty` (its voting restriction).
+    gate: Option<RejoinGate>,
+    probe_at: Instant,
 }
 
-impl<C: Core> Driver<C> {
+impl<C: Core> Driver<C>
+where
+    C::Message: Inspect,
+{
     pub fn start(
         cfg: NodeConfig,
         core: C,
@@ -98,17 +111,24 @@ impl<C: Core> Driver<C> {
         let peers: BTreeMap<NodeId, SocketAddr> =
             cfg.members.iter().map(|(id, m)| (*id, m.peer)).collect();
         let deliver_tx = Mutex::new(tx.clone());
-        let transport = Transport::start(
+        let transport = Transport::start_all(
             cfg.id,
             cfg.mode.as_str(),
             peer_listener,
             &peers,
             Arc::new(move |from, m| {
                 // The driver outlives the transport; a send error only means shutdown.
-                let _ = deliver_tx.lock().map(|t| t.send(Event::Peer(from, m)));
+                let ev = match m {
+                    Incoming::Msg(m) => Event::Peer(from, m),
+                    Incoming::TermProbe => Event::TermProbe(from),
+                    Incoming::TermReply { term, leader } => Event::TermReply { from, term, leader },
+                };
+                let _ = deliver_tx.lock().map(|t| t.send(ev));
             }),
         );
         let now = Instant::now();
+        let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
+        let gate = RejoinGate::new(storage.rejoin(), cfg.id, &voters);
         let s = core.summary();
         let status = Arc::new(Mutex::new(Status {
             id: cfg.id,
@@ -152,6 +172,8 @@ impl<C: Core> Driver<C> {
             rng: seed | 1,
             status,
             was_leader: false,
+            gate,
+            probe_at: now,
             cfg,
         };
         d.reset_election(now);
@@ -238,7 +260,30 @@ impl<C: Core> Driver<C> {
         let now = Instant::now();
         for ev in events {
             match ev {
+                Event::TermProbe(from) => {
+                    let s = self.core.summary();
+                    self.transport
+                        .reply_term(from, s.term, s.role == Role::Leader);
+                }
+                Event::TermReply { from, term, leader } => {
+                    let Some(g) = &mut self.gate else { continue };
+                    g.heard_term(from, term);
+                    // A leader's answer counts as its announcement (KRaft's BeginQuorumEpoch,
+                    // which it does not resend to a voter that fetched before the wipe).
+                    let known = self.core.summary().leader.is_some();
+                    if let Some(msg) = leader
+                        .then(|| C::Message::announcement(term, from))
+                        .flatten()
+                    {
+                        if !known {
+                            self.step(Input::Receive { from, msg }, &mut outbox, now)?;
+                        }
+                    }
+                }
                 Event::Peer(from, msg) => {
+                    if !self.gate.as_mut().is_none_or(|g| g.admit(from, &msg)) {
+                        continue;
+                    }
                     if self.core.may_defer(from, &msg) {
                         self.parked
                             .push((now + self.cfg.timing.fetch_max_wait, from, msg));
@@ -263,6 +308,7 @@ impl<C: Core> Driver<C> {
             }
         }
         self.fire_timers(now, proposed, &mut outbox)?;
+        self.probe_unheard(now);
         // Long-polled fetches go back in as soon as there is something new to answer with.
         if !self.parked.is_empty() {
             let grew = self.core.log().len() > log_before;
@@ -275,10 +321,16 @@ impl<C: Core> Driver<C> {
             }
         }
         self.storage.sync().map_err(NodeError::Storage)?;
+        // Persist before send: every message below may depend on state applied above.
+        debug_assert!(
+            self.storage.is_synced(),
+            "sending before the state is durable"
+        );
         for (to, msg) in &outbox {
             self.transport.send(*to, msg);
         }
         self.apply_committed();
+        self.lift_abstention()?;
         self.after_batch();
         Ok(())
     }
@@ -330,7 +382,12 @@ impl<C: Core> Driver<C> {
             // A heartbeat replicates: send new proposals at once instead of waiting for it.
             let early = proposed && timer == Timer::HeartbeatTimeout;
             if self.deadline(timer) <= now || early {
-                if timer == Timer::ElectionTimeout {
+                let term = self.core.summary().term;
+                if timer == Timer::ElectionTimeout
+                    && !self.gate.as_ref().is_none_or(|g| g.may_campaign(term))
+                {
+                    self.rearm(timer, now); // a rebuilt node that may not vote yet
+                } else if timer == Timer::ElectionTimeout {
                     self.rearm(timer, now);
                     self.step(Input::Timer(timer), outbox, now)?;
                 } else {
@@ -338,6 +395,34 @@ impl<C: Core> Driver<C> {
                     self.rearm(timer, now);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A rebuilt node asks the members it has not heard from for their terms (followers do
+    /// not otherwise talk to each other), at the heartbeat period.
+    fn probe_unheard(&mut self, now: Instant) {
+        let Some(g) = &self.gate else { return };
+        if now < self.probe_at {
+            return;
+        }
+        self.probe_at = now + self.cfg.timing.heartbeat * 4;
+        for id in g.unheard() {
+            self.transport.probe_term(id);
+        }
+    }
+
+    /// A rebuilt node that has heard from everyone and caught up records its vote floor.
+    fn lift_abstention(&mut self) -> Result<(), NodeError> {
+        let committed = self.core.summary().committed;
+        if let Some(floor) = self.gate.as_mut().and_then(|g| g.ready(committed)) {
+            self.storage
+                .set_vote_floor(floor)
+                .map_err(NodeError::Storage)?;
+            eprintln!(
+                "node {}: rebuilt node caught up; votes again, in terms above {floor}",
+                self.cfg.id
+            );
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! one that touches them; transport threads and HTTP workers talk to it through one channel.
 
 pub mod driver;
+pub mod gate;
 pub mod http;
 
 use crate::core::NodeId;
@@ -261,6 +262,19 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         me.peer,
         cfg.http
     );
+    if let Some(r) = storage.rejoin() {
+        match r.vote_floor {
+            None => eprintln!(
+                "node {}: rebuilt with --rejoin-empty: neither votes nor campaigns until it has \
+                 heard from every member and caught up with a leader",
+                cfg.id
+            ),
+            Some(f) => eprintln!(
+                "node {}: rebuilt node: votes only in terms above {f}",
+                cfg.id
+            ),
+        }
+    }
     let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
     match cfg.mode {
         Mode::Raft => {

@@ -97,13 +97,17 @@ impl LogFile {
     }
 
     /// Open and recover: the entries, and how many bytes of a torn final append were cut.
-    pub fn open(disk: &mut dyn Disk, id: NodeId, cluster: &str) -> Result<(LogFile, Vec<Entry>, u64)> {
+    pub fn open(
+        disk: &mut dyn Disk,
+        id: NodeId,
+        cluster: &str,
+    ) -> Result<(LogFile, Vec<Entry>, u64)> {
         let data = disk.read(NAME)?.ok_or_else(|| {
             StorageError::Corrupt(format!("{NAME}: missing (it holds the entries)"))
         })?;
         let (synced, seq) = check_header(&data, id, cluster)?;
-        let scan = scan(&data, synced)
-            .map_err(|d| StorageError::Corrupt(format!("{NAME}: {d}")))?;
+        let scan =
+            scan(&data, synced).map_err(|d| StorageError::Corrupt(format!("{NAME}: {d}")))?;
         let torn = data.len() as u64 - scan.valid_len;
         let mut log = LogFile {
             offsets: scan.offsets,
@@ -221,8 +225,8 @@ fn check_header(data: &[u8], id: NodeId, cluster: &str) -> Result<(u64, u64)> {
             "{NAME} belongs to another cluster than {cluster:?}"
         )));
     }
-    let (synced, seq) =
-        read_slots(&data[..HEADER_LEN as usize]).ok_or_else(|| corrupt("both length slots damaged".into()))?;
+    let (synced, seq) = read_slots(&data[..HEADER_LEN as usize])
+        .ok_or_else(|| corrupt("both length slots damaged".into()))?;
     if synced < HEADER_LEN {
         return Err(corrupt(format!("synced length {synced} inside the header")));
     }

@@ -58,8 +58,8 @@ impl Marker {
                 "{MARKER}: format 1 (written by an older raftspec); this version reads format {FORMAT}"
             )));
         }
-        let m: Marker = sealed::unseal(&bytes)
-            .map_err(|e| StorageError::Corrupt(format!("{MARKER}: {e}")))?;
+        let m: Marker =
+            sealed::unseal(&bytes).map_err(|e| StorageError::Corrupt(format!("{MARKER}: {e}")))?;
         if m.format != FORMAT {
             return Err(StorageError::Corrupt(format!(
                 "{MARKER}: format {} (this version reads {FORMAT})",

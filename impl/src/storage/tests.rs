@@ -92,7 +92,10 @@ fn round_trip_on_a_real_directory() {
     drop(s);
     let (_, ps, rec) = Storage::open_dir(&t.0, &id, false).unwrap();
     assert!(!rec.created);
-    assert_eq!(ps.log, vec![es[0].clone(), es[1].clone(), Entry::command(9, "z")]);
+    assert_eq!(
+        ps.log,
+        vec![es[0].clone(), es[1].clone(), Entry::command(9, "z")]
+    );
     assert_eq!(ps.hard_state, hs);
 }
 
@@ -132,7 +135,10 @@ fn no_synced_entry_is_lost_by_a_crash_and_only_the_unsynced_tail_is_cut() {
         assert_eq!(ps.log[..], all[..ps.log.len()], "seed {seed}");
         torn_cuts += (rec.torn_bytes_cut > 0) as u32;
     }
-    assert!(torn_cuts > 10, "the crashes tore some appends ({torn_cuts})");
+    assert!(
+        torn_cuts > 10,
+        "the crashes tore some appends ({torn_cuts})"
+    );
 }
 
 /// The simulated disk has teeth: entries appended but never synced do not survive a crash.
@@ -155,7 +161,11 @@ fn a_log_cut_in_the_middle_is_refused_not_recovered() {
     d.put(LOG, full[..full.len() / 2].to_vec());
     let msg = refusal(&d);
     assert!(msg.contains("cut short") && msg.contains("synced"), "{msg}");
-    assert_eq!(d.get(LOG).unwrap().len(), full.len() / 2, "refusal changes nothing");
+    assert_eq!(
+        d.get(LOG).unwrap().len(),
+        full.len() / 2,
+        "refusal changes nothing"
+    );
     // Cut exactly at a record boundary: still fewer bytes than were synced.
     let (_, ps, _) = {
         let d = written(10);
@@ -189,8 +199,15 @@ fn damage_within_the_synced_log_is_refused() {
     bytes[at] ^= 0x01;
     d.put(LOG, bytes.clone());
     let msg = refusal(&d);
-    assert!(msg.contains("record 0") && msg.contains("checksum"), "{msg}");
-    assert_eq!(d.get(LOG).unwrap(), bytes, "refusal must not modify the log");
+    assert!(
+        msg.contains("record 0") && msg.contains("checksum"),
+        "{msg}"
+    );
+    assert_eq!(
+        d.get(LOG).unwrap(),
+        bytes,
+        "refusal must not modify the log"
+    );
     // The last synced record is protected too (the old format accepted this as "torn").
     let d = written(3);
     let mut bytes = d.get(LOG).unwrap();
@@ -243,7 +260,9 @@ fn directories_of_other_nodes_or_clusters_are_refused() {
     let t = TempDir::new("foreign");
     fs::create_dir_all(&t.0).unwrap();
     fs::write(t.0.join("notes.txt"), "mine").unwrap();
-    let err = Storage::open_dir(&t.0, &ident(0), false).err().expect("refuse");
+    let err = Storage::open_dir(&t.0, &ident(0), false)
+        .err()
+        .expect("refuse");
     assert!(matches!(err, StorageError::NotOurs(_)), "{err}");
     assert_eq!(fs::read_to_string(t.0.join("notes.txt")).unwrap(), "mine");
     let d = written(1);
@@ -265,7 +284,9 @@ fn directories_of_other_nodes_or_clusters_are_refused() {
 #[test]
 fn rejoin_empty_needs_an_empty_disk_and_keeps_its_vote_floor() {
     let d = written(1);
-    let err = Storage::open(Box::new(d.clone()), &ident(0), true).err().expect("refuse");
+    let err = Storage::open(Box::new(d.clone()), &ident(0), true)
+        .err()
+        .expect("refuse");
     assert!(err.to_string().contains("--rejoin-empty"), "{err}");
     let d = SimDisk::new();
     let (mut s, _, _) = Storage::open(Box::new(d.clone()), &ident(0), true).unwrap();
@@ -273,7 +294,12 @@ fn rejoin_empty_needs_an_empty_disk_and_keeps_its_vote_floor() {
     s.set_vote_floor(12).unwrap();
     drop(s);
     let (s, _, _) = open_sim(&d).unwrap();
-    assert_eq!(s.rejoin(), Some(Rejoin { vote_floor: Some(12) }));
+    assert_eq!(
+        s.rejoin(),
+        Some(Rejoin {
+            vote_floor: Some(12)
+        })
+    );
     let (s, _, _) = open_sim(&written(0)).unwrap();
     assert_eq!(s.rejoin(), None);
 }
