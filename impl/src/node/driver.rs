@@ -38,6 +38,9 @@ pub enum Reply {
     Lost,
 }
 
+/// Where a client request's answer goes (the HTTP task awaiting it).
+pub type ReplyTo = tokio::sync::oneshot::Sender<Reply>;
+
 pub enum Event<M> {
     Peer(NodeId, M),
     TermProbe(NodeId),
@@ -46,7 +49,7 @@ pub enum Event<M> {
         term: u64,
         leader: bool,
     },
-    Client(Command, Sender<Reply>),
+    Client(Command, ReplyTo),
 }
 
 /// What `/status` shows; refreshed after every batch.
@@ -68,6 +71,11 @@ pub struct Status {
     pub msgs_received: u64,
     pub bytes_received: u64,
     pub msgs_dropped: u64,
+    /// Peer connections closed for a bad or unauthenticated frame.
+    pub peer_frames_refused: u64,
+    /// HTTP connections refused over the connection limit, and requests refused with a 4xx.
+    pub http_connections_refused: u64,
+    pub http_requests_refused: u64,
     /// CPU time of this process (user + system), microseconds.
     pub cpu_us: u64,
 }
@@ -82,7 +90,7 @@ pub struct Driver<C: Core> {
     rx: Receiver<Event<C::Message>>,
     kv: Kv,
     applied: u64,
-    pending: HashMap<u64, (u64, Sender<Reply>)>,
+    pending: HashMap<u64, (u64, ReplyTo)>,
     parked: Vec<(Instant, NodeId, C::Message)>,
     election_at: Instant,
     heartbeat_at: Instant,
@@ -105,7 +113,7 @@ where
         core: C,
         storage: Storage,
         peer_listener: TcpListener,
-        http: tiny_http::Server,
+        http: TcpListener,
     ) -> Result<(), NodeError> {
         let (tx, rx) = channel::<Event<C::Message>>();
         let peers: BTreeMap<NodeId, SocketAddr> =
@@ -146,9 +154,19 @@ where
             msgs_received: 0,
             bytes_received: 0,
             msgs_dropped: 0,
+            peer_frames_refused: 0,
+            http_connections_refused: 0,
+            http_requests_refused: 0,
             cpu_us: 0,
         }));
-        super::http::serve(http, tx, status.clone(), cfg.members.clone());
+        super::http::serve(
+            http,
+            tx,
+            status.clone(),
+            cfg.members.clone(),
+            super::http::Limits::default(),
+        )
+        .map_err(|e| NodeError::Usage(format!("cannot serve HTTP: {e}")))?;
         let seed = now.elapsed().as_nanos() as u64
             ^ std::process::id() as u64
             ^ std::time::SystemTime::now()

@@ -240,7 +240,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
     })?;
     let peer_listener = std::net::TcpListener::bind(me.peer)
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for peers: {e}", me.peer)))?;
-    let http = tiny_http::Server::http(cfg.http)
+    let http = std::net::TcpListener::bind(cfg.http)
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
     let (storage, persisted, recovery) = open_storage(&cfg)?;
     eprintln!(
