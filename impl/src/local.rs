@@ -15,6 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const MANIFEST: &str = "cluster.json";
+/// The cluster's shared peer secret, generated once per cluster directory.
+pub const SECRET: &str = "secret";
 /// Default port base of `raftspec cluster`: peers on base+i, HTTP on base+100+i.
 pub const DEFAULT_PORT_BASE: u16 = 7100;
 
@@ -72,6 +74,25 @@ pub struct LocalCluster {
     pub die_with_parent: bool,
 }
 
+/// Write 32 random bytes (hex) to `path` unless it exists; readable by the owner only.
+fn ensure_secret(path: &Path) -> io::Result<()> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() {
+        return Ok(());
+    }
+    let mut raw = [0u8; 32];
+    fs::File::open("/dev/urandom")?.read_exact(&mut raw)?;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(hex.as_bytes())?;
+    f.sync_all()
+}
+
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -88,6 +109,7 @@ impl LocalCluster {
         port_base: Option<u16>,
     ) -> io::Result<LocalCluster> {
         fs::create_dir_all(dir)?;
+        ensure_secret(&dir.join(SECRET))?;
         let previous = Manifest::read(dir)
             .ok()
             .filter(|m| m.mode == mode.as_str() && m.nodes.len() == n);
@@ -164,6 +186,8 @@ impl LocalCluster {
             .arg("--data-dir")
             .arg(&s.data_dir)
             .args(["--http", &s.http.to_string()])
+            .arg("--secret-file")
+            .arg(self.dir.join(SECRET))
             .args(&self.node_args)
             .args(extra)
             .stdin(Stdio::null())

@@ -42,6 +42,27 @@ pub struct NodeArgs {
     /// before (see specs/implementation.md, "Storage").
     #[arg(long)]
     pub rejoin_empty: bool,
+    /// File holding the cluster's shared secret (at least 16 bytes; surrounding whitespace
+    /// is ignored). Every peer frame is authenticated with HMAC-SHA256 under it; frames from
+    /// nodes without it are refused and counted (`peer_frames_refused` in /status). Without
+    /// it, frames are keyed by the cluster id only, which keeps other clusters out but does
+    /// not authenticate.
+    #[arg(long)]
+    pub secret_file: Option<PathBuf>,
+}
+
+fn read_secret(path: &std::path::Path) -> Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow!("--secret-file {}: {e}", path.display()))?;
+    let secret = bytes.trim_ascii().to_vec();
+    if secret.len() < 16 {
+        bail!(
+            "--secret-file {}: the secret must be at least 16 bytes, found {}",
+            path.display(),
+            secret.len()
+        );
+    }
+    Ok(secret)
 }
 
 pub fn run(a: NodeArgs) -> Result<Outcome> {
@@ -68,7 +89,15 @@ pub fn run(a: NodeArgs) -> Result<Outcome> {
         Some(c) => c,
         None => node::default_cluster_id(a.mode, &members),
     };
+    let secret = a.secret_file.as_deref().map(read_secret).transpose()?;
+    if secret.is_none() {
+        eprintln!(
+            "node {}: no --secret-file: peers are not authenticated",
+            a.id
+        );
+    }
     let cfg = NodeConfig {
+        secret,
         cluster,
         rejoin_empty: a.rejoin_empty,
         id: a.id,

@@ -119,9 +119,11 @@ where
         let peers: BTreeMap<NodeId, SocketAddr> =
             cfg.members.iter().map(|(id, m)| (*id, m.peer)).collect();
         let deliver_tx = Mutex::new(tx.clone());
+        let key = crate::net::frame::FrameKey::new(&cfg.cluster, cfg.secret.as_deref());
         let transport = Transport::start_all(
             cfg.id,
             cfg.mode.as_str(),
+            key,
             peer_listener,
             &peers,
             Arc::new(move |from, m| {
@@ -521,6 +523,7 @@ where
             st.msgs_received = stats.msgs_received.load(Relaxed);
             st.bytes_received = stats.bytes_received.load(Relaxed);
             st.msgs_dropped = stats.dropped.load(Relaxed);
+            st.peer_frames_refused = stats.refused.load(Relaxed);
         }
     }
 }

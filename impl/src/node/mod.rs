@@ -167,6 +167,9 @@ pub struct NodeConfig {
     /// Rebuild this node from its peers on an empty data directory (see
     /// [`crate::storage::Rejoin`] for the voting rule that keeps this safe).
     pub rejoin_empty: bool,
+    /// The cluster's shared secret: every peer frame carries an HMAC-SHA256 under it (and
+    /// the cluster id). Without one, frames are keyed by the cluster id alone.
+    pub secret: Option<Vec<u8>>,
 }
 
 /// The default cluster id: derived from the member list, so that a data directory is refused
