@@ -289,6 +289,36 @@ fn usage_errors_exit_2_with_one_line() {
             "not a raftspec data directory",
         ),
         (vec!["cluster", "--mode", "raft", "--nodes", "0"], "--nodes"),
+        (
+            vec!["cluster", "--mode", "raft", "--port-base", "65530"],
+            "--port-base",
+        ),
+        (
+            vec!["kv", "get", "a", "--dir", &dir],
+            "no readable cluster.json",
+        ),
+        (
+            vec![
+                "node",
+                "--id",
+                "0",
+                "--mode",
+                "raft",
+                "--peers",
+                "0=127.0.0.1:0",
+                "--data-dir",
+                "x",
+                "--http",
+                "127.0.0.1:0",
+                "--secret-file",
+                "/nonexistent-secret",
+            ],
+            "--secret-file",
+        ),
+        (
+            vec!["check", "raft", "--trace-out", "/etc/passwd/traces"],
+            "not a directory",
+        ),
     ];
     for (args, want) in cases {
         let (code, err) = run(&args);

@@ -226,12 +226,12 @@ impl LocalCluster {
     }
 
     /// Nodes that exited on their own since the last call: (index, exit description).
-    pub fn reap_exited(&mut self) -> Vec<(usize, String)> {
+    pub fn reap_exited(&mut self) -> Vec<(usize, std::process::ExitStatus)> {
         let mut out = Vec::new();
         for (i, slot) in self.children.iter_mut().enumerate() {
             if let Some(c) = slot {
                 if let Ok(Some(status)) = c.try_wait() {
-                    out.push((i, status.to_string()));
+                    out.push((i, status));
                     *slot = None;
                 }
             }
