@@ -72,6 +72,10 @@ pub struct LocalCluster {
     pub node_args: Vec<String>,
     /// Ask each node to die with this process (Linux `PR_SET_PDEATHSIG`).
     pub die_with_parent: bool,
+    /// Per node, the `--peers` it is given instead of the real addresses (a fault-injecting
+    /// proxy's, say). Pass an explicit `--cluster-id` in `node_args` with it: the default id
+    /// is derived from the peer list.
+    pub peers_override: Vec<Option<String>>,
 }
 
 /// Write 32 random bytes (hex) to `path` unless it exists; readable by the owner only.
@@ -137,6 +141,7 @@ impl LocalCluster {
             nodes,
             node_args: Vec::new(),
             die_with_parent: false,
+            peers_override: vec![None; n],
         })
     }
 
@@ -182,7 +187,12 @@ impl LocalCluster {
         cmd.arg("node")
             .args(["--id", &s.id.to_string()])
             .args(["--mode", self.mode.as_str()])
-            .args(["--peers", &format_members(&self.members())])
+            .args([
+                "--peers",
+                &self.peers_override[i]
+                    .clone()
+                    .unwrap_or_else(|| format_members(&self.members())),
+            ])
             .arg("--data-dir")
             .arg(&s.data_dir)
             .args(["--http", &s.http.to_string()])

@@ -265,6 +265,9 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         me.peer,
         cfg.http
     );
+    if cfg.secret.is_none() {
+        eprintln!("node {}: no --secret-file: peers are not authenticated", cfg.id);
+    }
     if let Some(r) = storage.rejoin() {
         match r.vote_floor {
             None => eprintln!(
