@@ -90,12 +90,6 @@ pub fn run(a: NodeArgs) -> Result<Outcome> {
         None => node::default_cluster_id(a.mode, &members),
     };
     let secret = a.secret_file.as_deref().map(read_secret).transpose()?;
-    if secret.is_none() {
-        eprintln!(
-            "node {}: no --secret-file: peers are not authenticated",
-            a.id
-        );
-    }
     let cfg = NodeConfig {
         secret,
         cluster,

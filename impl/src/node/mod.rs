@@ -266,7 +266,10 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         cfg.http
     );
     if cfg.secret.is_none() {
-        eprintln!("node {}: no --secret-file: peers are not authenticated", cfg.id);
+        eprintln!(
+            "node {}: no --secret-file: peers are not authenticated",
+            cfg.id
+        );
     }
     if let Some(r) = storage.rejoin() {
         match r.vote_floor {
