@@ -80,6 +80,32 @@ pub struct Status {
     pub cpu_us: u64,
 }
 
+impl Status {
+    fn initial(cfg: &NodeConfig, s: &crate::core::Summary) -> Status {
+        Status {
+            id: cfg.id,
+            mode: cfg.mode.as_str(),
+            role: s.role,
+            term: s.term,
+            leader: s.leader,
+            leader_http: None,
+            log_end: s.log_len,
+            commit: s.committed,
+            applied: 0,
+            keys: 0,
+            msgs_sent: 0,
+            bytes_sent: 0,
+            msgs_received: 0,
+            bytes_received: 0,
+            msgs_dropped: 0,
+            peer_frames_refused: 0,
+            http_connections_refused: 0,
+            http_requests_refused: 0,
+            cpu_us: 0,
+        }
+    }
+}
+
 pub type Inbox<M> = Sender<Event<M>>;
 
 pub struct Driver<C: Core> {
@@ -140,27 +166,7 @@ where
         let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
         let gate = RejoinGate::new(storage.rejoin(), cfg.id, &voters);
         let s = core.summary();
-        let status = Arc::new(Mutex::new(Status {
-            id: cfg.id,
-            mode: cfg.mode.as_str(),
-            role: s.role,
-            term: s.term,
-            leader: s.leader,
-            leader_http: None,
-            log_end: s.log_len,
-            commit: s.committed,
-            applied: 0,
-            keys: 0,
-            msgs_sent: 0,
-            bytes_sent: 0,
-            msgs_received: 0,
-            bytes_received: 0,
-            msgs_dropped: 0,
-            peer_frames_refused: 0,
-            http_connections_refused: 0,
-            http_requests_refused: 0,
-            cpu_us: 0,
-        }));
+        let status = Arc::new(Mutex::new(Status::initial(&cfg, &s)));
         super::http::serve(
             http,
             tx,
@@ -279,53 +285,7 @@ where
         }
         let now = Instant::now();
         for ev in events {
-            match ev {
-                Event::TermProbe(from) => {
-                    let s = self.core.summary();
-                    self.transport
-                        .reply_term(from, s.term, s.role == Role::Leader);
-                }
-                Event::TermReply { from, term, leader } => {
-                    let Some(g) = &mut self.gate else { continue };
-                    g.heard_term(from, term);
-                    // A leader's answer counts as its announcement (KRaft's BeginQuorumEpoch,
-                    // which it does not resend to a voter that fetched before the wipe).
-                    let known = self.core.summary().leader.is_some();
-                    if let Some(msg) = leader
-                        .then(|| C::Message::announcement(term, from))
-                        .flatten()
-                    {
-                        if !known {
-                            self.step(Input::Receive { from, msg }, &mut outbox, now)?;
-                        }
-                    }
-                }
-                Event::Peer(from, msg) => {
-                    if !self.gate.as_mut().is_none_or(|g| g.admit(from, &msg)) {
-                        continue;
-                    }
-                    if self.core.may_defer(from, &msg) {
-                        self.parked
-                            .push((now + self.cfg.timing.fetch_max_wait, from, msg));
-                    } else {
-                        self.step(Input::Receive { from, msg }, &mut outbox, now)?;
-                    }
-                }
-                Event::Client(cmd, reply) => {
-                    let out = self.step(Input::Propose(cmd.encode()), &mut outbox, now)?;
-                    match out {
-                        Some(Proposal::Accepted { position, term }) => {
-                            proposed = true;
-                            self.pending.insert(position, (term, reply));
-                        }
-                        Some(Proposal::NotLeader { leader }) => {
-                            let http = leader.and_then(|l| self.http_of(l));
-                            let _ = reply.send(Reply::NotLeader { leader, http });
-                        }
-                        None => {}
-                    }
-                }
-            }
+            proposed |= self.handle(ev, &mut outbox, now)?;
         }
         self.fire_timers(now, proposed, &mut outbox)?;
         self.probe_unheard(now);
@@ -353,6 +313,65 @@ where
         self.lift_abstention()?;
         self.after_batch();
         Ok(())
+    }
+
+    /// Handle one queued event; true if it was a proposal the core accepted.
+    fn handle(
+        &mut self,
+        ev: Event<C::Message>,
+        outbox: &mut Vec<(NodeId, C::Message)>,
+        now: Instant,
+    ) -> Result<bool, NodeError> {
+        match ev {
+            Event::TermProbe(from) => {
+                let s = self.core.summary();
+                self.transport
+                    .reply_term(from, s.term, s.role == Role::Leader);
+            }
+            Event::TermReply { from, term, leader } => {
+                let Some(g) = &mut self.gate else {
+                    return Ok(false);
+                };
+                g.heard_term(from, term);
+                // A leader's answer counts as its announcement (KRaft's BeginQuorumEpoch,
+                // which it does not resend to a voter that fetched before the wipe).
+                let known = self.core.summary().leader.is_some();
+                if let Some(msg) = leader
+                    .then(|| C::Message::announcement(term, from))
+                    .flatten()
+                {
+                    if !known {
+                        self.step(Input::Receive { from, msg }, outbox, now)?;
+                    }
+                }
+            }
+            Event::Peer(from, msg) => {
+                if !self.gate.as_mut().is_none_or(|g| g.admit(from, &msg)) {
+                    return Ok(false);
+                }
+                if self.core.may_defer(from, &msg) {
+                    self.parked
+                        .push((now + self.cfg.timing.fetch_max_wait, from, msg));
+                } else {
+                    self.step(Input::Receive { from, msg }, outbox, now)?;
+                }
+            }
+            Event::Client(cmd, reply) => {
+                let out = self.step(Input::Propose(cmd.encode()), outbox, now)?;
+                match out {
+                    Some(Proposal::Accepted { position, term }) => {
+                        self.pending.insert(position, (term, reply));
+                        return Ok(true);
+                    }
+                    Some(Proposal::NotLeader { leader }) => {
+                        let http = leader.and_then(|l| self.http_of(l));
+                        let _ = reply.send(Reply::NotLeader { leader, http });
+                    }
+                    None => {}
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Step the core once, persist (without fsync) and queue its messages.
