@@ -106,3 +106,36 @@ fn peer_frames_from_outside_the_cluster_change_nothing() {
         "an authenticated frame is delivered (the test has teeth)"
     );
 }
+
+/// `raftspec chaos` end to end, briefly: faults injected, nothing acknowledged lost, histories
+/// linearizable; and its mistakes are usage errors.
+#[test]
+fn chaos_command_runs_and_reports() {
+    let out = std::process::Command::new(EXE)
+        .args(["chaos", "--mode", "raft", "--duration", "6s", "--seed", "3"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{err}");
+    assert!(text.contains("lost acknowledged writes: 0"), "{text}");
+    assert!(text.contains("result: PASS"), "{text}");
+    assert!(
+        text.contains("faults injected: {\""),
+        "no fault injected: {text}"
+    );
+    for (args, want) in [
+        (vec!["--duration", "5x"], "unknown unit"),
+        (vec!["--nodes", "9"], "--nodes"),
+        (vec!["--faults", "meteor"], "meteor"),
+    ] {
+        let out = std::process::Command::new(EXE)
+            .args(["chaos", "--mode", "raft"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
