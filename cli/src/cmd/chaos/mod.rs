@@ -127,7 +127,11 @@ fn run_nemesis(
     while Instant::now() < until {
         std::thread::sleep(Duration::from_millis(300 + n.rng.below(1200)));
         let fault = faults[round % faults.len()];
-        let leader = if round % 2 == 0 { c.leader() } else { None };
+        let leader = if round.is_multiple_of(2) {
+            c.leader()
+        } else {
+            None
+        };
         let victim = leader.unwrap_or_else(|| n.rng.below(c.nodes.len() as u64) as usize);
         let whom = if leader.is_some() { "leader" } else { "any" };
         round += 1;
