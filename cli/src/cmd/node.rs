@@ -49,6 +49,9 @@ pub struct NodeArgs {
     /// not authenticate.
     #[arg(long)]
     pub secret_file: Option<PathBuf>,
+    /// Fault injection for `raftspec chaos`: disk faults are read from DIR/node-ID/{full,slow}.
+    #[arg(long, hide = true)]
+    pub fault_dir: Option<PathBuf>,
 }
 
 fn read_secret(path: &std::path::Path) -> Result<Vec<u8>> {
@@ -91,6 +94,7 @@ pub fn run(a: NodeArgs) -> Result<Outcome> {
     };
     let secret = a.secret_file.as_deref().map(read_secret).transpose()?;
     let cfg = NodeConfig {
+        fault_dir: a.fault_dir.map(|d| d.join(format!("node-{}", a.id))),
         secret,
         cluster,
         rejoin_empty: a.rejoin_empty,

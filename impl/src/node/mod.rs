@@ -170,6 +170,8 @@ pub struct NodeConfig {
     /// The cluster's shared secret: every peer frame carries an HMAC-SHA256 under it (and
     /// the cluster id). Without one, frames are keyed by the cluster id alone.
     pub secret: Option<Vec<u8>>,
+    /// Chaos runs only: a directory whose `full` / `slow` files inject disk faults.
+    pub fault_dir: Option<PathBuf>,
 }
 
 /// The default cluster id: derived from the member list, so that a data directory is refused
@@ -210,13 +212,17 @@ fn open_storage(
     ),
     NodeError,
 > {
-    use crate::storage::{Identity, Storage, StorageError};
+    use crate::storage::{FsDisk, Identity, Storage, StorageError};
     let ident = Identity {
         mode: cfg.mode.as_str().to_string(),
         id: cfg.id,
         cluster: cfg.cluster.clone(),
     };
-    Storage::open_dir(&cfg.data_dir, &ident, cfg.rejoin_empty).map_err(|e| match e {
+    let opened = FsDisk::open(&cfg.data_dir).and_then(|d| {
+        let disk = d.with_faults(cfg.fault_dir.clone());
+        Storage::open(Box::new(disk), &ident, cfg.rejoin_empty)
+    });
+    opened.map_err(|e| match e {
         StorageError::NotOurs(m) => NodeError::Usage(m),
         StorageError::Corrupt(m) => NodeError::Usage(format!(
             "refusing to start: {} is damaged: {m}. Nothing was changed. Restore the \

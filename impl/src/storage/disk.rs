@@ -34,6 +34,9 @@ pub trait Disk: Send {
 pub struct FsDisk {
     dir: PathBuf,
     open: HashMap<String, File>,
+    /// Fault injection (chaos runs only): while `FAULTS/full` exists every write fails with
+    /// ENOSPC; while `FAULTS/slow` exists every sync first sleeps 100 ms.
+    faults: Option<PathBuf>,
 }
 
 impl FsDisk {
@@ -57,7 +60,35 @@ impl FsDisk {
         Ok(FsDisk {
             dir: dir.to_path_buf(),
             open: HashMap::new(),
+            faults: None,
         })
+    }
+
+    /// Watch `dir` for injected disk faults (see the `faults` field).
+    pub fn with_faults(mut self, dir: Option<PathBuf>) -> FsDisk {
+        self.faults = dir;
+        self
+    }
+
+    fn injected_full(&self, what: &str) -> Result<()> {
+        match &self.faults {
+            Some(f) if f.join("full").exists() => {
+                io(Err(std::io::Error::from_raw_os_error(libc::ENOSPC)), || {
+                    format!("{what} (injected disk-full fault)")
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn injected_slowness(&self) {
+        if self
+            .faults
+            .as_ref()
+            .is_some_and(|f| f.join("slow").exists())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -126,6 +157,8 @@ impl Disk for FsDisk {
     }
 
     fn write_atomic(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.injected_full(name)?;
+        self.injected_slowness();
         self.open.remove(name);
         let tmp = self.path(&format!("{name}.tmp"));
         let dst = self.path(name);
@@ -140,6 +173,7 @@ impl Disk for FsDisk {
     }
 
     fn write_at(&mut self, name: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        self.injected_full(name)?;
         let p = self.path(name);
         let f = self.file(name)?;
         io(f.seek(SeekFrom::Start(offset)), || {
@@ -155,6 +189,7 @@ impl Disk for FsDisk {
     }
 
     fn sync(&mut self, name: &str) -> Result<()> {
+        self.injected_slowness();
         let p = self.path(name);
         let f = self.file(name)?;
         io(f.sync_data(), || format!("fsync {}", p.display()))

@@ -1,6 +1,6 @@
 //! `raftspec chaos`: a Jepsen-style nemesis against a real local cluster on loopback. Clients
 //! write and read while faults (kill -9, SIGSTOP pauses, partitions through per-link proxies,
-//! one-way partitions, delays) hit random nodes, the leader half of the time; then everything
+//! one-way partitions, delays, a full or slow disk) hit random nodes, the leader half of the time; then everything
 //! heals, every acknowledged write is read back, and the register histories are checked for
 //! linearizability. Exit 0 if nothing acknowledged was lost and every history is
 //! linearizable, 1 otherwise.
@@ -38,7 +38,7 @@ pub struct ChaosArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "kill,pause,partition,one-way,delay"
+        default_value = "kill,pause,partition,one-way,delay,disk-full,disk-slow"
     )]
     pub faults: Vec<Fault>,
     /// Concurrent clients.
@@ -77,7 +77,10 @@ fn start_cluster(a: &ChaosArgs, dir: &std::path::Path) -> Result<(LocalCluster, 
         .with_context(|| format!("preparing {}", dir.display()))?;
     c.die_with_parent = true;
     let cluster_id = format!("chaos-{}-{}", a.mode, std::process::id());
+    let faults = dir.join("faults").to_string_lossy().into_owned();
     c.node_args = [
+        "--fault-dir",
+        &faults,
         "--heartbeat-ms",
         "50",
         "--election-ms",
@@ -172,7 +175,7 @@ pub fn run(a: ChaosArgs) -> Result<Outcome> {
         a.clients,
         a.duration
     );
-    println!("network faults go through per-link proxies; disk faults are not injected (see specs/implementation.md)");
+    println!("network faults go through per-link proxies, disk faults through the nodes' --fault-dir hooks");
     let stop = Arc::new(AtomicBool::new(false));
     let urls = c.urls();
     let clients: Vec<_> = (0..a.clients)
@@ -184,6 +187,7 @@ pub fn run(a: ChaosArgs) -> Result<Outcome> {
     let mut nemesis = Nemesis {
         links,
         rng: Rng(seed | 1),
+        fault_dir: dir.join("faults"),
     };
     let schedule = run_nemesis(&mut c, &mut nemesis, &a.faults, Instant::now() + a.duration);
     stop.store(true, Ordering::Relaxed);

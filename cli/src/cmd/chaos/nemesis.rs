@@ -17,11 +17,18 @@ pub enum Fault {
     OneWay,
     /// Delay everything a node sends by 100-300 ms.
     Delay,
+    /// Every write of the node fails with ENOSPC: it stops (refusing to acknowledge what it
+    /// cannot make durable) and is restarted once the disk has room again.
+    DiskFull,
+    /// Every fsync of the node takes 100 ms longer.
+    DiskSlow,
 }
 
 pub struct Nemesis {
     pub links: Vec<Link>,
     pub rng: Rng,
+    /// The nodes' `--fault-dir`: node i watches `fault_dir/node-i/{full,slow}`.
+    pub fault_dir: std::path::PathBuf,
 }
 
 fn signal(c: &LocalCluster, i: usize, sig: libc::c_int) {
@@ -34,6 +41,10 @@ fn signal(c: &LocalCluster, i: usize, sig: libc::c_int) {
 }
 
 impl Nemesis {
+    fn flag(&self, i: usize, name: &str) -> std::path::PathBuf {
+        self.fault_dir.join(format!("node-{i}")).join(name)
+    }
+
     pub fn inject(&mut self, c: &mut LocalCluster, f: Fault, victim: usize) {
         match f {
             Fault::Kill => c.kill(victim),
@@ -49,6 +60,14 @@ impl Nemesis {
                 for l in self.links.iter().filter(|l| l.from == victim) {
                     l.state.cut.store(true, Relaxed);
                 }
+            }
+            Fault::DiskFull | Fault::DiskSlow => {
+                let name = if f == Fault::DiskFull { "full" } else { "slow" };
+                let flag = self.flag(victim, name);
+                if let Some(d) = flag.parent() {
+                    let _ = std::fs::create_dir_all(d);
+                }
+                let _ = std::fs::write(flag, b"");
             }
             Fault::Delay => {
                 let ms = 100 + self.rng.below(200);
@@ -66,6 +85,9 @@ impl Nemesis {
             l.state.delay_ms.store(0, Relaxed);
         }
         for i in 0..c.nodes.len() {
+            for name in ["full", "slow"] {
+                let _ = std::fs::remove_file(self.flag(i, name));
+            }
             signal(c, i, libc::SIGCONT);
             if !c.is_running(i) {
                 c.kill(i); // reap, if it died
