@@ -81,29 +81,29 @@ proptest! {
 #[test]
 fn the_seed_corpus_is_valid() {
     let key = FrameKey::new("fuzz", Some(b"fuzz-secret-0123"));
-    let hello: &[u8] = include_bytes!("../../fuzz/corpus/frame/hello");
+    let hello: &[u8] = include_bytes!("../../fuzz/seeds/frame/hello");
     let (v, _) =
         frame::read_frame::<_, serde_json::Value>(&mut &hello[..], 1 << 16, &key, frame::HELLO, 0)
             .unwrap()
             .unwrap();
     assert_eq!(v["Hello"]["from"], 1);
-    let append: &[u8] = include_bytes!("../../fuzz/corpus/frame/append");
+    let append: &[u8] = include_bytes!("../../fuzz/seeds/frame/append");
     let (v, _) = frame::read_frame::<_, serde_json::Value>(&mut &append[..], 1 << 16, &key, 1, 0)
         .unwrap()
         .unwrap();
     let m: Message = serde_json::from_value(v["Msg"].clone()).unwrap();
     assert_eq!(m.term(), 3);
-    let log_bytes: &[u8] = include_bytes!("../../fuzz/corpus/log_recovery/two-records");
+    let log_bytes: &[u8] = include_bytes!("../../fuzz/seeds/log_recovery/two-records");
     let scan = log::scan(log_bytes, log_bytes.len() as u64).unwrap();
     assert_eq!(
         scan.entries,
         vec![Entry::command(1, "a"), Entry::command(2, "bb")]
     );
-    let torn: &[u8] = include_bytes!("../../fuzz/corpus/log_recovery/torn-tail");
+    let torn: &[u8] = include_bytes!("../../fuzz/seeds/log_recovery/torn-tail");
     assert_eq!(
         log::scan(torn, log_bytes.len() as u64).unwrap().valid_len,
         log_bytes.len() as u64
     );
-    let marker: &[u8] = include_bytes!("../../fuzz/corpus/sealed/marker");
+    let marker: &[u8] = include_bytes!("../../fuzz/seeds/sealed/marker");
     assert_eq!(sealed::unseal::<Marker>(marker).unwrap().cluster, "c");
 }
