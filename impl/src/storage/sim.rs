@@ -208,3 +208,91 @@ mod tests {
         assert!(seen.len() > 2, "torn crashes vary: {seen:?}");
     }
 }
+
+/// The real storage code of one node on a [`SimDisk`], for harnesses that step a core and
+/// want restarts to see only what was made durable: apply each step's `Persist`, `sync` where
+/// the node would (before sending), and `crash` to get what a restart recovers.
+pub struct SimStorage {
+    disk: SimDisk,
+    ident: super::Identity,
+    storage: Option<super::Storage>,
+}
+
+impl SimStorage {
+    /// A fresh node `id` (mode `raft` or `kraft`) on an empty simulated disk.
+    pub fn new(mode: &str, id: crate::core::NodeId) -> SimStorage {
+        let ident = super::Identity {
+            mode: mode.into(),
+            id,
+            cluster: "sim".into(),
+        };
+        let disk = SimDisk::new();
+        let (storage, _, _) = super::Storage::open(Box::new(disk.clone()), &ident, false)
+            .expect("a new simulated disk opens");
+        SimStorage {
+            disk,
+            ident,
+            storage: Some(storage),
+        }
+    }
+
+    fn open(&mut self) -> &mut super::Storage {
+        self.storage
+            .as_mut()
+            .expect("storage is open between crashes")
+    }
+
+    pub fn apply(&mut self, p: &crate::core::Persist) -> Result<()> {
+        self.open().apply(p)
+    }
+
+    pub fn sync(&mut self) -> Result<()> {
+        self.open().sync()
+    }
+
+    pub fn is_synced(&mut self) -> bool {
+        self.open().is_synced()
+    }
+
+    /// Lose power: forget as `how` says, recover, and return what a restarted core gets.
+    pub fn crash(&mut self, how: Crash) -> Result<crate::core::PersistentState> {
+        self.storage = None;
+        self.disk.crash(how);
+        let (s, state, _) = super::Storage::open(Box::new(self.disk.clone()), &self.ident, false)?;
+        self.storage = Some(s);
+        Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod sim_storage_tests {
+    use super::*;
+    use crate::core::{Entry, HardState, Persist};
+
+    #[test]
+    fn a_crash_returns_the_synced_state_only() {
+        let mut s = SimStorage::new("raft", 0);
+        let hs = HardState {
+            term: 2,
+            voted_for: Some(1),
+            leader: None,
+        };
+        s.apply(&Persist {
+            truncate_to: None,
+            append: vec![Entry::command(1, "a")],
+            hard_state: Some(hs.clone()),
+        })
+        .unwrap();
+        s.sync().unwrap();
+        s.apply(&Persist {
+            truncate_to: None,
+            append: vec![Entry::command(2, "never synced")],
+            hard_state: None,
+        })
+        .unwrap();
+        assert!(!s.is_synced());
+        let back = s.crash(Crash::SyncedOnly).unwrap();
+        assert_eq!(back.hard_state, hs, "the vote is durable at once");
+        assert_eq!(back.log, vec![Entry::command(1, "a")]);
+    }
+}
