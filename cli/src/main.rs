@@ -38,6 +38,8 @@ enum Command {
     Node(cmd::node::NodeArgs),
     /// Start a local cluster of node processes on loopback (foreground, Ctrl-C stops it).
     Cluster(cmd::cluster::ClusterArgs),
+    /// Jepsen-style faults (kill -9, pauses, partitions, delays) against a local cluster.
+    Chaos(cmd::chaos::ChaosArgs),
     /// Client for a running cluster: put, get, delete.
     Kv(cmd::kv::KvArgs),
     /// Benchmarks.
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
         Command::Graph(a) => cmd::graph::run(a),
         Command::Node(a) => cmd::node::run(a),
         Command::Cluster(a) => cmd::cluster::run(a),
+        Command::Chaos(a) => cmd::chaos::run(a),
         Command::Kv(a) => cmd::kv::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Conform(a) => cmd::conform::run(a),

@@ -14,3 +14,6 @@ pub mod local;
 pub mod net;
 pub mod node;
 pub mod storage;
+
+#[cfg(test)]
+mod fuzz_smoke;

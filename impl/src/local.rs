@@ -15,6 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const MANIFEST: &str = "cluster.json";
+/// The cluster's shared peer secret, generated once per cluster directory.
+pub const SECRET: &str = "secret";
 /// Default port base of `raftspec cluster`: peers on base+i, HTTP on base+100+i.
 pub const DEFAULT_PORT_BASE: u16 = 7100;
 
@@ -70,6 +72,29 @@ pub struct LocalCluster {
     pub node_args: Vec<String>,
     /// Ask each node to die with this process (Linux `PR_SET_PDEATHSIG`).
     pub die_with_parent: bool,
+    /// Per node, the `--peers` it is given instead of the real addresses (a fault-injecting
+    /// proxy's, say). Pass an explicit `--cluster-id` in `node_args` with it: the default id
+    /// is derived from the peer list.
+    pub peers_override: Vec<Option<String>>,
+}
+
+/// Write 32 random bytes (hex) to `path` unless it exists; readable by the owner only.
+fn ensure_secret(path: &Path) -> io::Result<()> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() {
+        return Ok(());
+    }
+    let mut raw = [0u8; 32];
+    fs::File::open("/dev/urandom")?.read_exact(&mut raw)?;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(hex.as_bytes())?;
+    f.sync_all()
 }
 
 fn free_port() -> io::Result<u16> {
@@ -88,6 +113,7 @@ impl LocalCluster {
         port_base: Option<u16>,
     ) -> io::Result<LocalCluster> {
         fs::create_dir_all(dir)?;
+        ensure_secret(&dir.join(SECRET))?;
         let previous = Manifest::read(dir)
             .ok()
             .filter(|m| m.mode == mode.as_str() && m.nodes.len() == n);
@@ -115,6 +141,7 @@ impl LocalCluster {
             nodes,
             node_args: Vec::new(),
             die_with_parent: false,
+            peers_override: vec![None; n],
         })
     }
 
@@ -143,6 +170,11 @@ impl LocalCluster {
 
     /// Start node `i` (its output is appended to its log file).
     pub fn start(&mut self, i: usize) -> io::Result<()> {
+        self.start_with(i, &[])
+    }
+
+    /// Start node `i` with `extra` arguments after the common ones (e.g. `--rejoin-empty`).
+    pub fn start_with(&mut self, i: usize, extra: &[&str]) -> io::Result<()> {
         if self.children[i].is_some() {
             return Ok(());
         }
@@ -155,11 +187,19 @@ impl LocalCluster {
         cmd.arg("node")
             .args(["--id", &s.id.to_string()])
             .args(["--mode", self.mode.as_str()])
-            .args(["--peers", &format_members(&self.members())])
+            .args([
+                "--peers",
+                &self.peers_override[i]
+                    .clone()
+                    .unwrap_or_else(|| format_members(&self.members())),
+            ])
             .arg("--data-dir")
             .arg(&s.data_dir)
             .args(["--http", &s.http.to_string()])
+            .arg("--secret-file")
+            .arg(self.dir.join(SECRET))
             .args(&self.node_args)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
@@ -196,12 +236,12 @@ impl LocalCluster {
     }
 
     /// Nodes that exited on their own since the last call: (index, exit description).
-    pub fn reap_exited(&mut self) -> Vec<(usize, String)> {
+    pub fn reap_exited(&mut self) -> Vec<(usize, std::process::ExitStatus)> {
         let mut out = Vec::new();
         for (i, slot) in self.children.iter_mut().enumerate() {
             if let Some(c) = slot {
                 if let Ok(Some(status)) = c.try_wait() {
-                    out.push((i, status.to_string()));
+                    out.push((i, status));
                     *slot = None;
                 }
             }

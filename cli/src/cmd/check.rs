@@ -78,6 +78,7 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
             dir.display()
         );
     }
+    check_trace_dir(&a.trace_out)?;
     // Resolve every variant's bounds before running anything: bad input fails fast.
     let mut plans = Vec::new();
     for v in variants {
@@ -250,6 +251,35 @@ impl SpecVisitor for Run<'_> {
         }
         Ok((report, written))
     }
+}
+
+/// Fail before the search, not after it, if counterexample traces could not be written to
+/// `dir`: it must be a writable directory, or creatable under one.
+fn check_trace_dir(dir: &Path) -> Result<()> {
+    let mut at = dir;
+    while !at.exists() {
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            _ => return Ok(()), // relative path under the current directory
+        }
+    }
+    anyhow::ensure!(
+        at.is_dir(),
+        "--trace-out {}: {} is not a directory",
+        dir.display(),
+        at.display()
+    );
+    let c = std::ffi::CString::new(at.as_os_str().as_encoded_bytes())
+        .map_err(|_| anyhow::anyhow!("--trace-out {}: bad path", dir.display()))?;
+    // SAFETY: access only reads the NUL-terminated path.
+    let writable = unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0;
+    anyhow::ensure!(
+        writable,
+        "--trace-out {}: {} is not writable",
+        dir.display(),
+        at.display()
+    );
+    Ok(())
 }
 
 fn write_trace(dir: &Path, t: &Trace) -> Result<PathBuf> {

@@ -29,6 +29,14 @@ pub fn run(a: ClusterArgs) -> Result<Outcome> {
     if !(1..=9).contains(&a.nodes) {
         bail!("--nodes must be between 1 and 9");
     }
+    // HTTP ports go up to PORT_BASE+100+nodes-1; they must not wrap past 65535.
+    let highest = a.port_base as u32 + 100 + a.nodes as u32 - 1;
+    if a.port_base != 0 && (a.port_base < 1024 || highest > u16::MAX as u32) {
+        bail!(
+            "--port-base must be 0 (free ports) or between 1024 and {}",
+            u16::MAX as u32 - 100 - (a.nodes as u32 - 1)
+        );
+    }
     let exe = std::env::current_exe().context("locating the raftspec binary")?;
     let base = (a.port_base != 0).then_some(a.port_base);
     let mut c = LocalCluster::new(&exe, a.mode, a.nodes, &a.dir, base)
@@ -61,14 +69,28 @@ pub fn run(a: ClusterArgs) -> Result<Outcome> {
         Some(l) => println!("leader: node {l}"),
         None => eprintln!("no leader yet after 10 s; see the node logs"),
     }
+    supervise(&mut c)
+}
+
+/// Restart nodes that crashed (killed by a signal), at most once a second each; a node that
+/// exited by itself (a refusal to start, say) stays down with its reason in its log.
+fn supervise(c: &mut LocalCluster) -> Result<Outcome> {
+    use std::os::unix::process::ExitStatusExt;
     loop {
-        std::thread::sleep(Duration::from_millis(500));
-        for (i, why) in c.reap_exited() {
-            eprintln!(
-                "node {i} exited ({why}); restart it with the command in {}",
-                a.dir.display()
-            );
-            c.write_manifest().ok();
+        std::thread::sleep(Duration::from_millis(1000));
+        for (i, status) in c.reap_exited() {
+            if let Some(sig) = status.signal() {
+                eprintln!("node {i} killed by signal {sig}; restarting it");
+                if let Err(e) = c.start(i) {
+                    eprintln!("node {i}: restart failed: {e}");
+                }
+            } else {
+                eprintln!(
+                    "node {i} exited ({status}); see {} and restart it with `raftspec node`",
+                    c.nodes[i].log.display()
+                );
+            }
         }
+        c.write_manifest().ok();
     }
 }

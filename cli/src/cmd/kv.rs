@@ -15,9 +15,9 @@ pub struct KvArgs {
     /// endpoints `raftspec cluster` uses by default.
     #[arg(long = "node", global = true)]
     pub nodes: Vec<String>,
-    /// Cluster directory whose cluster.json lists the endpoints.
-    #[arg(long, global = true, default_value = "raftspec-cluster")]
-    pub dir: PathBuf,
+    /// Cluster directory whose cluster.json lists the endpoints (default: raftspec-cluster).
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -33,7 +33,14 @@ pub enum KvOp {
 pub fn run(a: KvArgs) -> Result<Outcome> {
     let urls = if !a.nodes.is_empty() {
         a.nodes.clone()
-    } else if let Ok(m) = Manifest::read(&a.dir) {
+    } else if let Some(dir) = &a.dir {
+        // Asked for this directory: no guessing when it holds no cluster.
+        Manifest::read(dir)
+            .map_err(|e| {
+                anyhow::anyhow!("--dir {}: no readable cluster.json ({e})", dir.display())
+            })?
+            .urls()
+    } else if let Ok(m) = Manifest::read(std::path::Path::new("raftspec-cluster")) {
         m.urls()
     } else {
         default_urls(3)

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_engine;
 pub mod bugs;
+pub mod chaos;
 pub mod check;
 pub mod ci;
 pub mod cluster;

@@ -32,6 +32,40 @@ pub struct NodeArgs {
     /// Minimum election (KRaft: fetch) timeout in ms; the maximum is twice this.
     #[arg(long, default_value_t = 400)]
     pub election_ms: u64,
+    /// The cluster's id, recorded in the data directory and checked on every start
+    /// (default: derived from the mode and the peer list).
+    #[arg(long)]
+    pub cluster_id: Option<String>,
+    /// Rebuild this node from its peers after its data was lost: only on an empty or absent
+    /// --data-dir. The node neither votes nor campaigns until it has heard from every other
+    /// member and caught up with a leader, and never votes in a term it may have voted in
+    /// before (see specs/implementation.md, "Storage").
+    #[arg(long)]
+    pub rejoin_empty: bool,
+    /// File holding the cluster's shared secret (at least 16 bytes; surrounding whitespace
+    /// is ignored). Every peer frame is authenticated with HMAC-SHA256 under it; frames from
+    /// nodes without it are refused and counted (`peer_frames_refused` in /status). Without
+    /// it, frames are keyed by the cluster id only, which keeps other clusters out but does
+    /// not authenticate.
+    #[arg(long)]
+    pub secret_file: Option<PathBuf>,
+    /// Fault injection for `raftspec chaos`: disk faults are read from DIR/node-ID/{full,slow}.
+    #[arg(long, hide = true)]
+    pub fault_dir: Option<PathBuf>,
+}
+
+fn read_secret(path: &std::path::Path) -> Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow!("--secret-file {}: {e}", path.display()))?;
+    let secret = bytes.trim_ascii().to_vec();
+    if secret.len() < 16 {
+        bail!(
+            "--secret-file {}: the secret must be at least 16 bytes, found {}",
+            path.display(),
+            secret.len()
+        );
+    }
+    Ok(secret)
 }
 
 pub fn run(a: NodeArgs) -> Result<Outcome> {
@@ -51,7 +85,19 @@ pub fn run(a: NodeArgs) -> Result<Outcome> {
         check_quorum: Duration::from_millis(a.election_ms * 3),
         ..Timing::default()
     };
+    let cluster = match a.cluster_id {
+        Some(c) if c.trim().is_empty() || c.len() > 256 => {
+            bail!("--cluster-id must be 1-256 characters")
+        }
+        Some(c) => c,
+        None => node::default_cluster_id(a.mode, &members),
+    };
+    let secret = a.secret_file.as_deref().map(read_secret).transpose()?;
     let cfg = NodeConfig {
+        fault_dir: a.fault_dir.map(|d| d.join(format!("node-{}", a.id))),
+        secret,
+        cluster,
+        rejoin_empty: a.rejoin_empty,
         id: a.id,
         mode: a.mode,
         members,

@@ -4,4 +4,4 @@
 pub mod frame;
 pub mod transport;
 
-pub use transport::{NetStats, Transport};
+pub use transport::{Incoming, NetStats, Transport};

@@ -6,7 +6,7 @@
 //! dropped when its queue is full: consensus tolerates loss, and an unbounded queue would
 //! grow without limit while a peer is away.
 
-use super::frame::{self, FrameError, MAX_FRAME};
+use super::frame::{self, FrameError, FrameKey, HELLO, MAX_FRAME};
 use crate::core::NodeId;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,8 +22,41 @@ use std::time::Duration;
 /// What travels on a connection.
 #[derive(Serialize, Deserialize)]
 enum Wire<M> {
-    Hello { from: NodeId, mode: String },
+    Hello {
+        from: NodeId,
+        mode: String,
+    },
     Msg(M),
+    /// "What is your current term?" (asked by a node rebuilt with `--rejoin-empty`).
+    TermProbe,
+    /// The sender's term, and whether it leads in it.
+    TermReply {
+        term: u64,
+        leader: bool,
+    },
+}
+
+/// The bytes a node sends to open a connection to `to` (for tests and tools that talk to a
+/// node's peer port directly).
+pub fn hello_frame(from: NodeId, mode: &str, key: &FrameKey, to: NodeId) -> Vec<u8> {
+    let hello = Wire::<()>::Hello {
+        from,
+        mode: mode.to_string(),
+    };
+    frame::encode(&hello, key, HELLO, to)
+}
+
+/// The bytes of one protocol message from `from` to `to`, after [`hello_frame`].
+pub fn message_frame<M: Serialize>(msg: &M, key: &FrameKey, from: NodeId, to: NodeId) -> Vec<u8> {
+    frame::encode(&Wire::Msg(msg), key, from, to)
+}
+
+/// What a transport hands to the node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incoming<M> {
+    Msg(M),
+    TermProbe,
+    TermReply { term: u64, leader: bool },
 }
 
 /// Counters for the benchmark and `/status`.
@@ -34,11 +67,18 @@ pub struct NetStats {
     pub msgs_received: AtomicU64,
     pub bytes_received: AtomicU64,
     pub dropped: AtomicU64,
+    /// Connections closed for a frame that failed authentication or validation.
+    pub refused: AtomicU64,
 }
 
+/// Receives protocol messages only (term probes go unanswered).
 pub type Deliver<M> = Arc<dyn Fn(NodeId, M) + Send + Sync>;
+/// Receives everything a peer sends.
+pub type DeliverAll<M> = Arc<dyn Fn(NodeId, Incoming<M>) + Send + Sync>;
 
 pub struct Transport<M> {
+    id: NodeId,
+    key: FrameKey,
     queues: BTreeMap<NodeId, SyncSender<Vec<u8>>>,
     pub stats: Arc<NetStats>,
     _m: PhantomData<fn(M)>,
@@ -47,8 +87,8 @@ pub struct Transport<M> {
 const QUEUE: usize = 4096;
 
 impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
-    /// Start accepting on `listener` and connecting to every peer. Every decoded message is
-    /// handed to `deliver(from, msg)`.
+    /// Start accepting on `listener` and connecting to every peer. Every decoded protocol
+    /// message is handed to `deliver(from, msg)`.
     pub fn start(
         id: NodeId,
         mode: &str,
@@ -56,13 +96,40 @@ impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
         peers: &BTreeMap<NodeId, SocketAddr>,
         deliver: Deliver<M>,
     ) -> Transport<M> {
+        let all: DeliverAll<M> = Arc::new(move |from, i| {
+            if let Incoming::Msg(m) = i {
+                deliver(from, m)
+            }
+        });
+        // Callers without a cluster identity (the recorder) share a per-mode key.
+        let key = FrameKey::new(&format!("unnamed-{mode}"), None);
+        Transport::start_all(id, mode, key, listener, peers, all)
+    }
+
+    /// Like [`start`](Transport::start), with the cluster's frame key, handing over term
+    /// probes and replies too.
+    pub fn start_all(
+        id: NodeId,
+        mode: &str,
+        key: FrameKey,
+        listener: TcpListener,
+        peers: &BTreeMap<NodeId, SocketAddr>,
+        deliver: DeliverAll<M>,
+    ) -> Transport<M> {
         let stats = Arc::new(NetStats::default());
         let known: Vec<NodeId> = peers.keys().copied().collect();
         {
-            let (mode, stats, deliver) = (mode.to_string(), stats.clone(), deliver.clone());
+            let link = Link {
+                id,
+                mode: mode.to_string(),
+                key: key.clone(),
+                known,
+                stats: stats.clone(),
+            };
+            let deliver = deliver.clone();
             thread::Builder::new()
                 .name("accept".into())
-                .spawn(move || accept_loop(id, listener, mode, known, stats, deliver))
+                .spawn(move || accept_loop(listener, link, deliver))
                 .expect("spawn accept thread");
         }
         let mut queues = BTreeMap::new();
@@ -72,10 +139,15 @@ impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
             }
             let (tx, rx) = sync_channel(QUEUE);
             queues.insert(peer, tx);
-            let hello = frame::encode(&Wire::<M>::Hello {
-                from: id,
-                mode: mode.to_string(),
-            });
+            let hello = frame::encode(
+                &Wire::<M>::Hello {
+                    from: id,
+                    mode: mode.to_string(),
+                },
+                &key,
+                HELLO,
+                peer,
+            );
             let stats = stats.clone();
             thread::Builder::new()
                 .name(format!("send-{peer}"))
@@ -83,6 +155,8 @@ impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
                 .expect("spawn sender thread");
         }
         Transport {
+            id,
+            key,
             queues,
             stats,
             _m: PhantomData,
@@ -91,10 +165,24 @@ impl<M: Serialize + DeserializeOwned + Send + 'static> Transport<M> {
 
     /// Queue `msg` for `to`; dropped if `to` is unknown or its queue is full.
     pub fn send(&self, to: NodeId, msg: &M) {
+        self.send_wire(to, &Wire::Msg(msg));
+    }
+
+    /// Ask `to` for its current term (answered with [`Incoming::TermReply`]).
+    pub fn probe_term(&self, to: NodeId) {
+        self.send_wire(to, &Wire::<&M>::TermProbe);
+    }
+
+    /// Answer a term probe.
+    pub fn reply_term(&self, to: NodeId, term: u64, leader: bool) {
+        self.send_wire(to, &Wire::<&M>::TermReply { term, leader });
+    }
+
+    fn send_wire(&self, to: NodeId, wire: &Wire<&M>) {
         let Some(q) = self.queues.get(&to) else {
             return;
         };
-        let bytes = frame::encode(&Wire::Msg(msg));
+        let bytes = frame::encode(wire, &self.key, self.id, to);
         let n = bytes.len() as u64;
         match q.try_send(bytes) {
             Ok(()) => {
@@ -156,33 +244,36 @@ fn send_loop(
     }
 }
 
-fn accept_loop<M: DeserializeOwned + Send + 'static>(
+/// What the receiving side of every connection checks against.
+#[derive(Clone)]
+struct Link {
     id: NodeId,
-    listener: TcpListener,
     mode: String,
+    key: FrameKey,
     known: Vec<NodeId>,
     stats: Arc<NetStats>,
-    deliver: Deliver<M>,
+}
+
+fn accept_loop<M: DeserializeOwned + Send + 'static>(
+    listener: TcpListener,
+    link: Link,
+    deliver: DeliverAll<M>,
 ) {
     for conn in listener.incoming() {
         let Ok(stream) = conn else {
             continue;
         };
-        let (mode, known, stats, deliver) =
-            (mode.clone(), known.clone(), stats.clone(), deliver.clone());
+        let (link, deliver) = (link.clone(), deliver.clone());
         let _ = thread::Builder::new()
             .name("recv".into())
-            .spawn(move || read_loop(id, stream, &mode, &known, &stats, &*deliver));
+            .spawn(move || read_loop(stream, &link, &*deliver));
     }
 }
 
 fn read_loop<M: DeserializeOwned>(
-    id: NodeId,
     stream: TcpStream,
-    mode: &str,
-    known: &[NodeId],
-    stats: &NetStats,
-    deliver: &(dyn Fn(NodeId, M) + Send + Sync),
+    link: &Link,
+    deliver: &(dyn Fn(NodeId, Incoming<M>) + Send + Sync),
 ) {
     let peer_addr = stream
         .peer_addr()
@@ -193,31 +284,37 @@ fn read_loop<M: DeserializeOwned>(
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut r = BufReader::with_capacity(64 << 10, &stream);
     let close = |why: &dyn std::fmt::Display| {
+        link.stats.refused.fetch_add(1, Relaxed);
         eprintln!("transport: closing connection from {peer_addr}: {why}");
     };
-    let from = match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME) {
+    let from = match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME, &link.key, HELLO, link.id) {
         Ok(Some((Wire::Hello { from, mode: m }, _))) => {
-            if m != mode {
-                return close(&format!("peer runs {m} mode, this node runs {mode}"));
+            if m != link.mode {
+                return close(&format!("peer runs {m} mode, this node runs {}", link.mode));
             }
-            if from == id || !known.contains(&from) {
+            if from == link.id || !link.known.contains(&from) {
                 return close(&format!("unknown node id {from}"));
             }
             from
         }
-        Ok(Some((Wire::Msg(_), _))) => return close(&"message before hello"),
+        Ok(Some((_, _))) => return close(&"message before hello"),
         Ok(None) => return,
         Err(e) => return close(&e),
     };
     let _ = stream.set_read_timeout(None);
     loop {
-        match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME) {
-            Ok(Some((Wire::Msg(m), n))) => {
-                stats.msgs_received.fetch_add(1, Relaxed);
-                stats.bytes_received.fetch_add(n as u64, Relaxed);
-                deliver(from, m);
+        match frame::read_frame::<_, Wire<M>>(&mut r, MAX_FRAME, &link.key, from, link.id) {
+            Ok(Some((wire, n))) => {
+                link.stats.msgs_received.fetch_add(1, Relaxed);
+                link.stats.bytes_received.fetch_add(n as u64, Relaxed);
+                let incoming = match wire {
+                    Wire::Msg(m) => Incoming::Msg(m),
+                    Wire::TermProbe => Incoming::TermProbe,
+                    Wire::TermReply { term, leader } => Incoming::TermReply { term, leader },
+                    Wire::Hello { .. } => return close(&"second hello"),
+                };
+                deliver(from, incoming);
             }
-            Ok(Some((Wire::Hello { .. }, _))) => return close(&"second hello"),
             Ok(None) => return,
             Err(FrameError::Io(_)) => return, // peer went away
             Err(e) => return close(&e),
@@ -240,43 +337,68 @@ mod tests {
         }
     }
 
+    fn hello(from: NodeId) -> Wire<Msg> {
+        Wire::Hello {
+            from,
+            mode: "raft".into(),
+        }
+    }
+
+    /// Connect to `addr`, send `bytes`, and wait for the other side to close.
+    fn closed_after(addr: SocketAddr, bytes: &[u8]) -> bool {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(bytes).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 1];
+        s.read(&mut buf).unwrap_or(0) == 0
+    }
+
     #[test]
-    fn delivers_between_two_transports_and_survives_garbage() {
+    fn delivers_between_members_and_refuses_strangers() {
         let l0 = TcpListener::bind("127.0.0.1:0").unwrap();
         let l1 = TcpListener::bind("127.0.0.1:0").unwrap();
         let a1 = l1.local_addr().unwrap();
         let peers = BTreeMap::from([(0, l0.local_addr().unwrap()), (1, a1)]);
+        let key = FrameKey::new("c", Some(b"s3cret"));
         let (tx, rx) = channel();
         let tx = std::sync::Mutex::new(tx);
-        let t0 = Transport::<Msg>::start(0, "raft", l0, &peers, Arc::new(|_, _| {}));
-        let _t1 = Transport::<Msg>::start(
+        let t0 =
+            Transport::<Msg>::start_all(0, "raft", key.clone(), l0, &peers, Arc::new(|_, _| {}));
+        let t1 = Transport::<Msg>::start_all(
             1,
             "raft",
+            key.clone(),
             l1,
             &peers,
             Arc::new(move |from, m| tx.lock().unwrap().send((from, m)).unwrap()),
         );
         t0.send(1, &hb(1));
-        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), (0, hb(1)));
+        let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(got, (0, Incoming::Msg(hb(1))));
 
-        // A stranger sends an oversized frame: only that connection is closed.
-        let mut s = TcpStream::connect(a1).unwrap();
-        s.write_all(&[0xff, 0xff, 0xff, 0xff, 1]).unwrap();
-        let mut buf = [0u8; 1];
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "connection closed");
-        // A hello from an unknown id is refused as well.
-        let mut s = TcpStream::connect(a1).unwrap();
-        s.write_all(&frame::encode(&Wire::<Msg>::Hello {
-            from: 9,
-            mode: "raft".into(),
-        }))
-        .unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "connection closed");
+        // An oversized frame: only that connection is closed.
+        assert!(closed_after(a1, &[0xff, 0xff, 0xff, 0xff, 1]));
+        // A correctly keyed hello from an unknown id.
+        assert!(closed_after(a1, &frame::encode(&hello(9), &key, HELLO, 1)));
+        // A stranger without the secret claims to be node 0 and sends term 2^64-1.
+        let wrong = FrameKey::new("c", Some(b"guess"));
+        let mut attack = frame::encode(&hello(0), &wrong, HELLO, 1);
+        attack.extend(frame::encode(&Wire::Msg(hb(u64::MAX)), &wrong, 0, 1));
+        assert!(closed_after(a1, &attack));
+        // Node 0's own frames to node 1 replayed on a new connection but tagged for node 0's
+        // other link do not pass either.
+        let mut replay = frame::encode(&hello(0), &key, HELLO, 1);
+        replay.extend(frame::encode(&Wire::Msg(hb(u64::MAX)), &key, 0, 2));
+        assert!(closed_after(a1, &replay));
+        assert_eq!(t1.stats.refused.load(Relaxed), 4);
 
         t0.send(1, &hb(2));
-        assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), (0, hb(2)));
+        let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            got,
+            (0, Incoming::Msg(hb(2))),
+            "nothing of the strangers got through"
+        );
         assert!(t0.stats.bytes_sent.load(Relaxed) > 0);
     }
 }

@@ -10,10 +10,11 @@
 //! So nothing leaves the node, and no client hears "ok", before the state it depends on is
 //! durable: a granted vote is on disk before the response, an entry before its ack.
 
+use super::gate::{Inspect, RejoinGate};
 use super::{Member, NodeConfig, NodeError};
 use crate::core::{Core, EntryData, Input, NodeId, Output, Proposal, Role, Timer};
 use crate::kv::{Command, Kv, Outcome};
-use crate::net::{NetStats, Transport};
+use crate::net::{Incoming, NetStats, Transport};
 use crate::storage::Storage;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -37,9 +38,18 @@ pub enum Reply {
     Lost,
 }
 
+/// Where a client request's answer goes (the HTTP task awaiting it).
+pub type ReplyTo = tokio::sync::oneshot::Sender<Reply>;
+
 pub enum Event<M> {
     Peer(NodeId, M),
-    Client(Command, Sender<Reply>),
+    TermProbe(NodeId),
+    TermReply {
+        from: NodeId,
+        term: u64,
+        leader: bool,
+    },
+    Client(Command, ReplyTo),
 }
 
 /// What `/status` shows; refreshed after every batch.
@@ -61,56 +71,18 @@ pub struct Status {
     pub msgs_received: u64,
     pub bytes_received: u64,
     pub msgs_dropped: u64,
+    /// Peer connections closed for a bad or unauthenticated frame.
+    pub peer_frames_refused: u64,
+    /// HTTP connections refused over the connection limit, and requests refused with a 4xx.
+    pub http_connections_refused: u64,
+    pub http_requests_refused: u64,
     /// CPU time of this process (user + system), microseconds.
     pub cpu_us: u64,
 }
 
-pub type Inbox<M> = Sender<Event<M>>;
-
-pub struct Driver<C: Core> {
-    cfg: NodeConfig,
-    core: C,
-    storage: Storage,
-    transport: Transport<C::Message>,
-    rx: Receiver<Event<C::Message>>,
-    kv: Kv,
-    applied: u64,
-    pending: HashMap<u64, (u64, Sender<Reply>)>,
-    parked: Vec<(Instant, NodeId, C::Message)>,
-    election_at: Instant,
-    heartbeat_at: Instant,
-    fetch_at: Instant,
-    check_quorum_at: Instant,
-    rng: u64,
-    status: Arc<Mutex<Status>>,
-    was_leader: bool,
-}
-
-impl<C: Core> Driver<C> {
-    pub fn start(
-        cfg: NodeConfig,
-        core: C,
-        storage: Storage,
-        peer_listener: TcpListener,
-        http: tiny_http::Server,
-    ) -> Result<(), NodeError> {
-        let (tx, rx) = channel::<Event<C::Message>>();
-        let peers: BTreeMap<NodeId, SocketAddr> =
-            cfg.members.iter().map(|(id, m)| (*id, m.peer)).collect();
-        let deliver_tx = Mutex::new(tx.clone());
-        let transport = Transport::start(
-            cfg.id,
-            cfg.mode.as_str(),
-            peer_listener,
-            &peers,
-            Arc::new(move |from, m| {
-                // The driver outlives the transport; a send error only means shutdown.
-                let _ = deliver_tx.lock().map(|t| t.send(Event::Peer(from, m)));
-            }),
-        );
-        let now = Instant::now();
-        let s = core.summary();
-        let status = Arc::new(Mutex::new(Status {
+impl Status {
+    fn initial(cfg: &NodeConfig, s: &crate::core::Summary) -> Status {
+        Status {
             id: cfg.id,
             mode: cfg.mode.as_str(),
             role: s.role,
@@ -126,9 +98,83 @@ impl<C: Core> Driver<C> {
             msgs_received: 0,
             bytes_received: 0,
             msgs_dropped: 0,
+            peer_frames_refused: 0,
+            http_connections_refused: 0,
+            http_requests_refused: 0,
             cpu_us: 0,
-        }));
-        super::http::serve(http, tx, status.clone(), cfg.members.clone());
+        }
+    }
+}
+
+pub type Inbox<M> = Sender<Event<M>>;
+
+pub struct Driver<C: Core> {
+    cfg: NodeConfig,
+    core: C,
+    storage: Storage,
+    transport: Transport<C::Message>,
+    rx: Receiver<Event<C::Message>>,
+    kv: Kv,
+    applied: u64,
+    pending: HashMap<u64, (u64, ReplyTo)>,
+    parked: Vec<(Instant, NodeId, C::Message)>,
+    election_at: Instant,
+    heartbeat_at: Instant,
+    fetch_at: Instant,
+    check_quorum_at: Instant,
+    rng: u64,
+    status: Arc<Mutex<Status>>,
+    was_leader: bool,
+    /// Set on a node rebuilt with `--rejoin-empty` (its voting restriction).
+    gate: Option<RejoinGate>,
+    probe_at: Instant,
+}
+
+impl<C: Core> Driver<C>
+where
+    C::Message: Inspect,
+{
+    pub fn start(
+        cfg: NodeConfig,
+        core: C,
+        storage: Storage,
+        peer_listener: TcpListener,
+        http: TcpListener,
+    ) -> Result<(), NodeError> {
+        let (tx, rx) = channel::<Event<C::Message>>();
+        let peers: BTreeMap<NodeId, SocketAddr> =
+            cfg.members.iter().map(|(id, m)| (*id, m.peer)).collect();
+        let deliver_tx = Mutex::new(tx.clone());
+        let key = crate::net::frame::FrameKey::new(&cfg.cluster, cfg.secret.as_deref());
+        let transport = Transport::start_all(
+            cfg.id,
+            cfg.mode.as_str(),
+            key,
+            peer_listener,
+            &peers,
+            Arc::new(move |from, m| {
+                // The driver outlives the transport; a send error only means shutdown.
+                let ev = match m {
+                    Incoming::Msg(m) => Event::Peer(from, m),
+                    Incoming::TermProbe => Event::TermProbe(from),
+                    Incoming::TermReply { term, leader } => Event::TermReply { from, term, leader },
+                };
+                let _ = deliver_tx.lock().map(|t| t.send(ev));
+            }),
+        );
+        let now = Instant::now();
+        let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
+        let gate = RejoinGate::new(storage.rejoin(), cfg.id, &voters);
+        let s = core.summary();
+        let status = Arc::new(Mutex::new(Status::initial(&cfg, &s)));
+        super::http::serve(
+            http,
+            tx,
+            status.clone(),
+            cfg.members.clone(),
+            super::http::Limits::default(),
+        )
+        .map_err(|e| NodeError::Usage(format!("cannot serve HTTP: {e}")))?;
         let seed = now.elapsed().as_nanos() as u64
             ^ std::process::id() as u64
             ^ std::time::SystemTime::now()
@@ -152,6 +198,8 @@ impl<C: Core> Driver<C> {
             rng: seed | 1,
             status,
             was_leader: false,
+            gate,
+            probe_at: now,
             cfg,
         };
         d.reset_election(now);
@@ -237,32 +285,10 @@ impl<C: Core> Driver<C> {
         }
         let now = Instant::now();
         for ev in events {
-            match ev {
-                Event::Peer(from, msg) => {
-                    if self.core.may_defer(from, &msg) {
-                        self.parked
-                            .push((now + self.cfg.timing.fetch_max_wait, from, msg));
-                    } else {
-                        self.step(Input::Receive { from, msg }, &mut outbox, now)?;
-                    }
-                }
-                Event::Client(cmd, reply) => {
-                    let out = self.step(Input::Propose(cmd.encode()), &mut outbox, now)?;
-                    match out {
-                        Some(Proposal::Accepted { position, term }) => {
-                            proposed = true;
-                            self.pending.insert(position, (term, reply));
-                        }
-                        Some(Proposal::NotLeader { leader }) => {
-                            let http = leader.and_then(|l| self.http_of(l));
-                            let _ = reply.send(Reply::NotLeader { leader, http });
-                        }
-                        None => {}
-                    }
-                }
-            }
+            proposed |= self.handle(ev, &mut outbox, now)?;
         }
         self.fire_timers(now, proposed, &mut outbox)?;
+        self.probe_unheard(now);
         // Long-polled fetches go back in as soon as there is something new to answer with.
         if !self.parked.is_empty() {
             let grew = self.core.log().len() > log_before;
@@ -275,12 +301,77 @@ impl<C: Core> Driver<C> {
             }
         }
         self.storage.sync().map_err(NodeError::Storage)?;
+        // Persist before send: every message below may depend on state applied above.
+        debug_assert!(
+            self.storage.is_synced(),
+            "sending before the state is durable"
+        );
         for (to, msg) in &outbox {
             self.transport.send(*to, msg);
         }
         self.apply_committed();
+        self.lift_abstention()?;
         self.after_batch();
         Ok(())
+    }
+
+    /// Handle one queued event; true if it was a proposal the core accepted.
+    fn handle(
+        &mut self,
+        ev: Event<C::Message>,
+        outbox: &mut Vec<(NodeId, C::Message)>,
+        now: Instant,
+    ) -> Result<bool, NodeError> {
+        match ev {
+            Event::TermProbe(from) => {
+                let s = self.core.summary();
+                self.transport
+                    .reply_term(from, s.term, s.role == Role::Leader);
+            }
+            Event::TermReply { from, term, leader } => {
+                let Some(g) = &mut self.gate else {
+                    return Ok(false);
+                };
+                g.heard_term(from, term);
+                // A leader's answer counts as its announcement (KRaft's BeginQuorumEpoch,
+                // which it does not resend to a voter that fetched before the wipe).
+                let known = self.core.summary().leader.is_some();
+                if let Some(msg) = leader
+                    .then(|| C::Message::announcement(term, from))
+                    .flatten()
+                {
+                    if !known {
+                        self.step(Input::Receive { from, msg }, outbox, now)?;
+                    }
+                }
+            }
+            Event::Peer(from, msg) => {
+                if !self.gate.as_mut().is_none_or(|g| g.admit(from, &msg)) {
+                    return Ok(false);
+                }
+                if self.core.may_defer(from, &msg) {
+                    self.parked
+                        .push((now + self.cfg.timing.fetch_max_wait, from, msg));
+                } else {
+                    self.step(Input::Receive { from, msg }, outbox, now)?;
+                }
+            }
+            Event::Client(cmd, reply) => {
+                let out = self.step(Input::Propose(cmd.encode()), outbox, now)?;
+                match out {
+                    Some(Proposal::Accepted { position, term }) => {
+                        self.pending.insert(position, (term, reply));
+                        return Ok(true);
+                    }
+                    Some(Proposal::NotLeader { leader }) => {
+                        let http = leader.and_then(|l| self.http_of(l));
+                        let _ = reply.send(Reply::NotLeader { leader, http });
+                    }
+                    None => {}
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Step the core once, persist (without fsync) and queue its messages.
@@ -330,7 +421,12 @@ impl<C: Core> Driver<C> {
             // A heartbeat replicates: send new proposals at once instead of waiting for it.
             let early = proposed && timer == Timer::HeartbeatTimeout;
             if self.deadline(timer) <= now || early {
-                if timer == Timer::ElectionTimeout {
+                let term = self.core.summary().term;
+                if timer == Timer::ElectionTimeout
+                    && !self.gate.as_ref().is_none_or(|g| g.may_campaign(term))
+                {
+                    self.rearm(timer, now); // a rebuilt node that may not vote yet
+                } else if timer == Timer::ElectionTimeout {
                     self.rearm(timer, now);
                     self.step(Input::Timer(timer), outbox, now)?;
                 } else {
@@ -338,6 +434,34 @@ impl<C: Core> Driver<C> {
                     self.rearm(timer, now);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A rebuilt node asks the members it has not heard from for their terms (followers do
+    /// not otherwise talk to each other), at the heartbeat period.
+    fn probe_unheard(&mut self, now: Instant) {
+        let Some(g) = &self.gate else { return };
+        if now < self.probe_at {
+            return;
+        }
+        self.probe_at = now + self.cfg.timing.heartbeat * 4;
+        for id in g.unheard() {
+            self.transport.probe_term(id);
+        }
+    }
+
+    /// A rebuilt node that has heard from everyone and caught up records its vote floor.
+    fn lift_abstention(&mut self) -> Result<(), NodeError> {
+        let committed = self.core.summary().committed;
+        if let Some(floor) = self.gate.as_mut().and_then(|g| g.ready(committed)) {
+            self.storage
+                .set_vote_floor(floor)
+                .map_err(NodeError::Storage)?;
+            eprintln!(
+                "node {}: rebuilt node caught up; votes again, in terms above {floor}",
+                self.cfg.id
+            );
         }
         Ok(())
     }
@@ -418,6 +542,7 @@ impl<C: Core> Driver<C> {
             st.msgs_received = stats.msgs_received.load(Relaxed);
             st.bytes_received = stats.bytes_received.load(Relaxed);
             st.msgs_dropped = stats.dropped.load(Relaxed);
+            st.peer_frames_refused = stats.refused.load(Relaxed);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! one that touches them; transport threads and HTTP workers talk to it through one channel.
 
 pub mod driver;
+pub mod gate;
 pub mod http;
 
 use crate::core::NodeId;
@@ -160,6 +161,28 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     pub http: SocketAddr,
     pub timing: Timing,
+    /// The cluster's identity, checked against the data directory (and, with a secret,
+    /// bound into every peer frame's authentication).
+    pub cluster: String,
+    /// Rebuild this node from its peers on an empty data directory (see
+    /// [`crate::storage::Rejoin`] for the voting rule that keeps this safe).
+    pub rejoin_empty: bool,
+    /// The cluster's shared secret: every peer frame carries an HMAC-SHA256 under it (and
+    /// the cluster id). Without one, frames are keyed by the cluster id alone.
+    pub secret: Option<Vec<u8>>,
+    /// Chaos runs only: a directory whose `full` / `slow` files inject disk faults.
+    pub fault_dir: Option<PathBuf>,
+}
+
+/// The default cluster id: derived from the member list, so that a data directory is refused
+/// by a cluster with other members.
+pub fn default_cluster_id(mode: Mode, members: &BTreeMap<NodeId, Member>) -> String {
+    let peers: Vec<String> = members
+        .iter()
+        .map(|(id, m)| format!("{id}={}", m.peer))
+        .collect();
+    let canon = format!("{mode}:{}", peers.join(","));
+    format!("{mode}-{:08x}", crc32fast::hash(canon.as_bytes()))
 }
 
 /// Why a node stopped or could not start. `Usage` errors (bad configuration, a data directory
@@ -177,6 +200,40 @@ pub enum NodeError {
     ChannelClosed,
 }
 
+/// Open the node's storage; a damaged or foreign directory is a usage error that says what to
+/// do about it.
+fn open_storage(
+    cfg: &NodeConfig,
+) -> Result<
+    (
+        crate::storage::Storage,
+        crate::core::PersistentState,
+        crate::storage::Recovery,
+    ),
+    NodeError,
+> {
+    use crate::storage::{FsDisk, Identity, Storage, StorageError};
+    let ident = Identity {
+        mode: cfg.mode.as_str().to_string(),
+        id: cfg.id,
+        cluster: cfg.cluster.clone(),
+    };
+    let opened = FsDisk::open(&cfg.data_dir).and_then(|d| {
+        let disk = d.with_faults(cfg.fault_dir.clone());
+        Storage::open(Box::new(disk), &ident, cfg.rejoin_empty)
+    });
+    opened.map_err(|e| match e {
+        StorageError::NotOurs(m) => NodeError::Usage(m),
+        StorageError::Corrupt(m) => NodeError::Usage(format!(
+            "refusing to start: {} is damaged: {m}. Nothing was changed. Restore the \
+             directory from a backup, or rebuild this node from its peers: move the \
+             directory away and start with --rejoin-empty",
+            cfg.data_dir.display()
+        )),
+        e => NodeError::Storage(e),
+    })
+}
+
 /// Run a node until a fatal error. Never returns `Ok` in normal operation.
 pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
     let me = cfg.members.get(&cfg.id).ok_or_else(|| {
@@ -192,15 +249,9 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
     })?;
     let peer_listener = std::net::TcpListener::bind(me.peer)
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for peers: {e}", me.peer)))?;
-    let http = tiny_http::Server::http(cfg.http)
+    let http = std::net::TcpListener::bind(cfg.http)
         .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
-    let (storage, persisted, recovery) =
-        crate::storage::Storage::open(&cfg.data_dir, cfg.mode.as_str(), cfg.id).map_err(
-            |e| match e {
-                crate::storage::StorageError::NotOurs(m) => NodeError::Usage(m),
-                e => NodeError::Storage(e),
-            },
-        )?;
+    let (storage, persisted, recovery) = open_storage(&cfg)?;
     eprintln!(
         "node {}: {} mode, data {} ({}), {} entries recovered{}, term {}, peers on {}, http on {}",
         cfg.id,
@@ -220,6 +271,25 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
         me.peer,
         cfg.http
     );
+    if cfg.secret.is_none() {
+        eprintln!(
+            "node {}: no --secret-file: peers are not authenticated",
+            cfg.id
+        );
+    }
+    if let Some(r) = storage.rejoin() {
+        match r.vote_floor {
+            None => eprintln!(
+                "node {}: rebuilt with --rejoin-empty: neither votes nor campaigns until it has \
+                 heard from every member and caught up with a leader",
+                cfg.id
+            ),
+            Some(f) => eprintln!(
+                "node {}: rebuilt node: votes only in terms above {f}",
+                cfg.id
+            ),
+        }
+    }
     let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
     match cfg.mode {
         Mode::Raft => {

@@ -1,33 +1,45 @@
-//! Durable state of one node, in its data directory:
+//! Durable state of one node, in its data directory (format 2):
 //!
-//! - `raftspec-node.json`: the marker saying the directory is ours, for which mode and node id;
-//! - `log`: the append-only, checksummed entry log ([`log`]);
+//! - `raftspec-node.json`: whose directory this is (mode, node id, cluster id) ([`marker`]);
+//! - `log`: the append-only, checksummed entry log with its synced length ([`log`]);
 //! - `quorum-state`: term/epoch, vote and leader, replaced atomically ([`quorum`]).
 //!
-//! Every error surfaces as a [`StorageError`]; nothing is retried or ignored here.
+//! Every file is checksummed and carries its format. A missing or damaged file is a refusal
+//! ([`StorageError`]), never a reset: the only thing recovery drops is the unsynced end of the
+//! log (see [`log`]). The files are reached through the [`Disk`] trait: [`FsDisk`] on a real
+//! directory, [`SimDisk`] in memory with crashes that forget unsynced writes.
 
+pub mod disk;
 pub mod log;
+pub mod marker;
 pub mod quorum;
+pub mod sealed;
+pub mod sim;
+
+pub use disk::{Disk, FsDisk};
+pub use marker::Rejoin;
+pub use sim::{Crash, SimDisk};
 
 use crate::core::{Entry, HardState, NodeId, Persist, PersistentState};
-use serde::{Deserialize, Serialize};
-use std::fs;
+use marker::Marker;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const MARKER: &str = "raftspec-node.json";
-pub const LOG: &str = "log";
+pub const LOG: &str = log::NAME;
 pub const QUORUM_STATE: &str = "quorum-state";
+/// The on-disk format this version reads and writes.
+pub const FORMAT: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// An I/O call failed.
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
-    /// The data on disk is damaged somewhere other than a torn final record.
-    #[error("corrupt data: {0}")]
+    /// A file is missing or damaged (other than a torn final append).
+    #[error("damaged data: {0}")]
     Corrupt(String),
-    /// The directory exists and is not a data directory of this node.
+    /// The directory is not a data directory of this node (or of this cluster).
     #[error("{0}")]
     NotOurs(String),
 }
@@ -42,99 +54,86 @@ pub(crate) fn io<T>(r: io::Result<T>, context: impl FnOnce() -> String) -> Resul
     })
 }
 
-/// fsync a directory so a rename or a new file in it is durable.
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    let d = io(fs::File::open(dir), || {
-        format!("open directory {}", dir.display())
-    })?;
-    io(d.sync_all(), || {
-        format!("fsync directory {}", dir.display())
-    })
-}
-
-/// Write `bytes` to `dir/name` atomically: tmp file, fsync, rename, fsync dir.
-pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let tmp = dir.join(format!("{name}.tmp"));
-    let dst = dir.join(name);
-    let mut f = io(fs::File::create(&tmp), || {
-        format!("create {}", tmp.display())
-    })?;
-    io(f.write_all(bytes), || format!("write {}", tmp.display()))?;
-    io(f.sync_all(), || format!("fsync {}", tmp.display()))?;
-    drop(f);
-    io(fs::rename(&tmp, &dst), || {
-        format!("rename {} to {}", tmp.display(), dst.display())
-    })?;
-    sync_dir(dir)
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-struct Marker {
-    raftspec_node: u32,
-    mode: String,
-    id: NodeId,
+/// Who a data directory belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// `raft` or `kraft`.
+    pub mode: String,
+    pub id: NodeId,
+    pub cluster: String,
 }
 
 /// What recovery found, for the node's startup log line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovery {
     pub entries: u64,
-    /// Bytes of a torn final record that were cut off.
+    /// Bytes of a torn final append that were cut off.
     pub torn_bytes_cut: u64,
     pub created: bool,
 }
 
 /// The open storage of one node.
 pub struct Storage {
-    dir: PathBuf,
+    disk: Box<dyn Disk>,
     log: log::LogFile,
-    log_dirty: bool,
+    marker: Marker,
 }
 
 impl Storage {
-    /// Open (or create) the data directory of node `id` running `mode` (`raft` or `kraft`).
-    pub fn open(
+    /// Open the data directory `dir` (created if absent or empty).
+    pub fn open_dir(
         dir: &Path,
-        mode: &str,
-        id: NodeId,
+        ident: &Identity,
+        rejoin_empty: bool,
     ) -> Result<(Storage, PersistentState, Recovery)> {
-        let created = prepare_dir(dir, mode, id)?;
-        let hard_state = quorum::load(dir)?;
-        let (log, entries, torn) = log::LogFile::open(&dir.join(LOG))?;
+        Storage::open(Box::new(FsDisk::open(dir)?), ident, rejoin_empty)
+    }
+
+    /// Open (or initialise) the node state on `disk`. `rejoin_empty`: the operator rebuilds a
+    /// node whose state was lost; only allowed on an empty disk, and the node starts with the
+    /// voting restriction of [`Rejoin`].
+    pub fn open(
+        mut disk: Box<dyn Disk>,
+        ident: &Identity,
+        rejoin_empty: bool,
+    ) -> Result<(Storage, PersistentState, Recovery)> {
+        let (marker, created) = match Marker::load(&mut *disk)? {
+            Some(m) => {
+                m.check(ident, &disk.describe())?;
+                if rejoin_empty {
+                    return Err(StorageError::NotOurs(format!(
+                        "--rejoin-empty rebuilds a node from nothing, but {} holds node {}'s state; \
+                         start without --rejoin-empty, or empty the directory first",
+                        disk.describe(),
+                        m.id
+                    )));
+                }
+                (m, false)
+            }
+            None => (initialise(&mut *disk, ident, rejoin_empty)?, true),
+        };
+        let hard_state = quorum::load(&mut *disk)?;
+        let (log, entries, torn) = log::LogFile::open(&mut *disk, ident.id, &ident.cluster)?;
         let recovery = Recovery {
             entries: entries.len() as u64,
             torn_bytes_cut: torn,
             created,
         };
-        let storage = Storage {
-            dir: dir.to_path_buf(),
-            log,
-            log_dirty: false,
+        let storage = Storage { disk, log, marker };
+        let state = PersistentState {
+            hard_state,
+            log: entries,
         };
-        Ok((
-            storage,
-            PersistentState {
-                hard_state,
-                log: entries,
-            },
-            recovery,
-        ))
+        Ok((storage, state, recovery))
     }
 
-    /// Apply one step's persistence instructions (no fsync of the log yet: see [`sync`]).
-    /// The hard state is written atomically and durably right away.
-    ///
-    /// [`sync`]: Storage::sync
+    /// Apply one step's persistence instructions. The hard state and a truncation are durable
+    /// on return; appends wait for [`sync`](Storage::sync).
     pub fn apply(&mut self, p: &Persist) -> Result<()> {
         if let Some(n) = p.truncate_to {
-            self.log.truncate(n)?;
-            self.log_dirty = true;
+            self.log.truncate(&mut *self.disk, n)?;
         }
-        if !p.append.is_empty() {
-            self.log.append(&p.append)?;
-            self.log_dirty = true;
-        }
+        self.log.append(&mut *self.disk, &p.append)?;
         if let Some(hs) = &p.hard_state {
             self.save_hard_state(hs)?;
         }
@@ -142,105 +141,99 @@ impl Storage {
     }
 
     pub fn append(&mut self, entries: &[Entry]) -> Result<()> {
-        self.log.append(entries)?;
-        self.log_dirty = true;
-        Ok(())
+        self.log.append(&mut *self.disk, entries)
     }
 
     pub fn save_hard_state(&mut self, hs: &HardState) -> Result<()> {
-        quorum::save(&self.dir, hs)
+        quorum::save(&mut *self.disk, hs)
     }
 
     /// Make every applied change durable. Must be called before sending the messages or
     /// acknowledging the writes of the steps applied so far.
     pub fn sync(&mut self) -> Result<()> {
-        if self.log_dirty {
-            self.log.sync()?;
-            self.log_dirty = false;
-        }
+        self.log.sync(&mut *self.disk)
+    }
+
+    /// Whether everything applied so far is durable (for persist-before-send assertions).
+    pub fn is_synced(&self) -> bool {
+        !self.log.is_dirty()
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.log.entries()
+    }
+
+    /// The voting restriction of a rebuilt node, if this is one.
+    pub fn rejoin(&self) -> Option<Rejoin> {
+        self.marker.rejoin
+    }
+
+    /// Record durably that a rebuilt node may vote in terms above `floor`.
+    pub fn set_vote_floor(&mut self, floor: u64) -> Result<()> {
+        let mut m = self.marker.clone();
+        m.rejoin = Some(Rejoin {
+            vote_floor: Some(floor),
+        });
+        m.save(&mut *self.disk)?;
+        self.marker = m;
         Ok(())
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    pub fn describe(&self) -> String {
+        self.disk.describe()
     }
 }
 
-/// Make sure `dir` is our data directory for (mode, id); create it if it is new or empty.
-/// Returns whether it was created.
-fn prepare_dir(dir: &Path, mode: &str, id: NodeId) -> Result<bool> {
-    let marker_path = dir.join(MARKER);
-    if marker_path.exists() {
-        let bytes = io(fs::read(&marker_path), || {
-            format!("read {}", marker_path.display())
-        })?;
-        let m: Marker = serde_json::from_slice(&bytes).map_err(|e| {
-            StorageError::NotOurs(format!(
-                "{} is not a raftspec marker file ({e})",
-                marker_path.display()
-            ))
-        })?;
-        if m.mode != mode || m.id != id {
-            return Err(StorageError::NotOurs(format!(
-                "data directory {} belongs to node {} in {} mode, not node {id} in {mode} mode",
-                dir.display(),
-                m.id,
-                m.mode
-            )));
-        }
-        return Ok(false);
+/// The files a data directory may hold.
+fn is_ours(name: &str) -> bool {
+    let base = name.strip_suffix(".tmp").unwrap_or(name);
+    [MARKER, LOG, QUORUM_STATE].contains(&base)
+}
+
+/// Set up a new node on a disk without a marker. Refuses a disk holding anything but the
+/// leftovers of an interrupted initialisation: a marker that went missing from a used
+/// directory must not turn into a fresh, vote-less, empty node.
+fn initialise(disk: &mut dyn Disk, ident: &Identity, rejoin_empty: bool) -> Result<Marker> {
+    let files = disk.list()?;
+    if let Some(f) = files.iter().find(|f| !is_ours(f)) {
+        return Err(StorageError::NotOurs(format!(
+            "{} is not a raftspec data directory (no {MARKER}, and it holds {f:?})",
+            disk.describe()
+        )));
     }
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(StorageError::NotOurs(format!(
-                "{} exists and is not a directory",
-                dir.display()
-            )));
-        }
-        // An interrupted initialisation leaves only our own files; anything else is not ours.
-        let ours = [
-            LOG,
-            QUORUM_STATE,
-            "quorum-state.tmp",
-            "raftspec-node.json.tmp",
-        ];
-        for e in io(fs::read_dir(dir), || format!("list {}", dir.display()))? {
-            let e = io(e, || format!("list {}", dir.display()))?;
-            let name = e.file_name();
-            if !ours.iter().any(|o| name == *o) {
-                return Err(StorageError::NotOurs(format!(
-                    "{} is not a raftspec data directory (no {MARKER}, and it holds {:?})",
-                    dir.display(),
-                    name
-                )));
-            }
-        }
-        // Start clean: a half-initialised directory holds no acknowledged state.
-        for f in ours {
-            let p = dir.join(f);
-            if p.exists() {
-                io(fs::remove_file(&p), || format!("remove {}", p.display()))?;
-            }
-        }
-    } else {
-        io(fs::create_dir_all(dir), || {
-            format!("create {}", dir.display())
-        })?;
-        if let Some(parent) = dir.parent() {
-            if !parent.as_os_str().is_empty() {
-                sync_dir(parent)?;
-            }
+    if !interrupted_initialisation(disk)? {
+        return Err(StorageError::Corrupt(format!(
+            "{MARKER} is missing but {} holds node state ({}); refusing to start rather than \
+             forget it",
+            disk.describe(),
+            files.join(", ")
+        )));
+    }
+    for f in &files {
+        disk.remove(f)?;
+    }
+    // Marker last: until it exists, the directory holds nothing worth keeping.
+    quorum::save(disk, &HardState::default())?;
+    log::LogFile::create(disk, ident.id, &ident.cluster)?;
+    let m = Marker::new(ident, rejoin_empty.then(Rejoin::default));
+    m.save(disk)?;
+    Ok(m)
+}
+
+/// True iff the disk holds at most what initialisation writes before the marker: a default
+/// quorum state and an empty log.
+fn interrupted_initialisation(disk: &mut dyn Disk) -> Result<bool> {
+    if let Some(b) = disk.read(QUORUM_STATE)? {
+        let default = quorum::load(disk).ok() == Some(HardState::default());
+        if !default || b.is_empty() {
+            return Ok(false);
         }
     }
-    quorum::save(dir, &HardState::default())?;
-    log::LogFile::create(&dir.join(LOG))?;
-    let marker = Marker {
-        raftspec_node: 1,
-        mode: mode.to_string(),
-        id,
-    };
-    let bytes = serde_json::to_vec_pretty(&marker).expect("marker serialises");
-    write_atomic(dir, MARKER, &bytes)?;
+    if let Some(b) = disk.read(LOG)? {
+        if b.len() as u64 != log::HEADER_LEN {
+            return Ok(false);
+        }
+    }
     Ok(true)
 }
 

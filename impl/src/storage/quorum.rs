@@ -1,34 +1,37 @@
-//! The quorum-state file: term/epoch, vote and leader, replaced atomically.
-//!
-//! Content: one line of JSON, then one line with the crc32 of that JSON in hex. The file is
-//! written to `quorum-state.tmp`, fsynced, renamed over `quorum-state`, and the directory is
-//! fsynced, so it is always either the old or the new state; the checksum catches anything
-//! else (bit rot, a hand edit).
+//! The quorum-state file: term/epoch, vote and leader, replaced atomically, sealed
+//! ([`super::sealed`]) and versioned.
 
-use super::{io, write_atomic, Result, StorageError, QUORUM_STATE};
+use super::disk::Disk;
+use super::{sealed, Result, StorageError, FORMAT, QUORUM_STATE};
 use crate::core::HardState;
-use std::fs;
-use std::path::Path;
+use serde::{Deserialize, Serialize};
 
-pub fn save(dir: &Path, hs: &HardState) -> Result<()> {
-    let json = serde_json::to_string(hs).expect("hard state serialises");
-    let content = format!("{json}\n{:08x}\n", crc32fast::hash(json.as_bytes()));
-    write_atomic(dir, QUORUM_STATE, content.as_bytes())
+#[derive(Serialize, Deserialize)]
+struct QuorumFile {
+    format: u32,
+    hard_state: HardState,
 }
 
-pub fn load(dir: &Path) -> Result<HardState> {
-    let path = dir.join(QUORUM_STATE);
-    let text = io(fs::read_to_string(&path), || {
-        format!("read {}", path.display())
-    })?;
-    let corrupt = |m: &str| StorageError::Corrupt(format!("{}: {m}", path.display()));
-    let mut lines = text.lines();
-    let (Some(json), Some(crc), None) = (lines.next(), lines.next(), lines.next()) else {
-        return Err(corrupt("expected a JSON line and a checksum line"));
+pub fn save(disk: &mut dyn Disk, hs: &HardState) -> Result<()> {
+    let f = QuorumFile {
+        format: FORMAT,
+        hard_state: hs.clone(),
     };
-    let want = u32::from_str_radix(crc.trim(), 16).map_err(|_| corrupt("bad checksum line"))?;
-    if crc32fast::hash(json.as_bytes()) != want {
-        return Err(corrupt("checksum mismatch"));
+    disk.write_atomic(QUORUM_STATE, &sealed::seal(&f))
+}
+
+/// The saved hard state; a missing or damaged file is an error, never a default.
+pub fn load(disk: &mut dyn Disk) -> Result<HardState> {
+    let corrupt = |m: String| StorageError::Corrupt(format!("{QUORUM_STATE}: {m}"));
+    let bytes = disk
+        .read(QUORUM_STATE)?
+        .ok_or_else(|| corrupt("missing (it holds the term and the vote)".into()))?;
+    let f: QuorumFile = sealed::unseal(&bytes).map_err(corrupt)?;
+    if f.format != FORMAT {
+        return Err(corrupt(format!(
+            "format {} (this version reads {FORMAT})",
+            f.format
+        )));
     }
-    serde_json::from_str(json).map_err(|e| corrupt(&format!("bad JSON ({e})")))
+    Ok(f.hard_state)
 }

@@ -1,6 +1,7 @@
 use super::*;
 use crate::core::EntryData;
-use std::io::Write;
+use std::fs;
+use std::path::PathBuf;
 
 /// A fresh directory under the system temp dir, removed on drop.
 pub(crate) struct TempDir(pub PathBuf);
@@ -25,169 +26,280 @@ impl Drop for TempDir {
     }
 }
 
-fn entries(n: u64) -> Vec<Entry> {
-    (0..n)
-        .map(|i| Entry::command(1 + i / 2, format!("value-{i}")))
+fn ident(id: NodeId) -> Identity {
+    Identity {
+        mode: "raft".into(),
+        id,
+        cluster: "c1".into(),
+    }
+}
+
+fn entries(from: u64, n: u64) -> Vec<Entry> {
+    (from..from + n)
+        .map(|i| Entry::command(1 + i / 4, format!("value-{i}")))
         .collect()
 }
 
-fn write_some(dir: &Path, n: u64) {
-    let (mut s, ps, rec) = Storage::open(dir, "raft", 0).unwrap();
-    assert!(rec.created);
-    assert!(ps.log.is_empty());
-    s.append(&entries(n)).unwrap();
+fn open_sim(d: &SimDisk) -> Result<(Storage, PersistentState, Recovery)> {
+    Storage::open(Box::new(d.clone()), &ident(0), false)
+}
+
+/// A simulated disk holding `n` synced entries.
+fn written(n: u64) -> SimDisk {
+    let d = SimDisk::new();
+    let (mut s, ps, rec) = open_sim(&d).unwrap();
+    assert!(rec.created && ps.log.is_empty());
+    s.append(&entries(0, n)).unwrap();
     s.sync().unwrap();
+    d
+}
+
+fn refusal(d: &SimDisk) -> String {
+    match open_sim(d) {
+        Ok(_) => panic!("opened a damaged disk"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[test]
-fn round_trip_with_truncate_and_hard_state() {
-    let d = TempDir::new("rt");
-    let (mut s, _, _) = Storage::open(&d.0, "kraft", 3).unwrap();
-    let mut es = entries(5);
+fn round_trip_on_a_real_directory() {
+    let t = TempDir::new("rt");
+    let id = Identity {
+        mode: "kraft".into(),
+        id: 3,
+        cluster: "c".into(),
+    };
+    let (mut s, _, _) = Storage::open_dir(&t.0, &id, false).unwrap();
+    let mut es = entries(0, 5);
     es.push(Entry {
         term: 4,
         data: EntryData::LeaderChange { leader: 3 },
     });
-    s.apply(&Persist {
-        truncate_to: None,
-        append: es.clone(),
-        hard_state: None,
-    })
-    .unwrap();
+    s.append(&es).unwrap();
+    s.sync().unwrap();
+    let hs = HardState {
+        term: 9,
+        voted_for: Some(1),
+        leader: Some(2),
+    };
     s.apply(&Persist {
         truncate_to: Some(2),
         append: vec![Entry::command(9, "z")],
-        hard_state: Some(HardState {
-            term: 9,
-            voted_for: Some(1),
-            leader: Some(2),
-        }),
+        hard_state: Some(hs.clone()),
     })
     .unwrap();
     s.sync().unwrap();
     drop(s);
-    let (_, ps, rec) = Storage::open(&d.0, "kraft", 3).unwrap();
+    let (_, ps, rec) = Storage::open_dir(&t.0, &id, false).unwrap();
     assert!(!rec.created);
     assert_eq!(
         ps.log,
         vec![es[0].clone(), es[1].clone(), Entry::command(9, "z")]
     );
-    assert_eq!(
-        ps.hard_state,
-        HardState {
-            term: 9,
-            voted_for: Some(1),
-            leader: Some(2)
+    assert_eq!(ps.hard_state, hs);
+}
+
+/// Crashes at random points, each keeping a random prefix of the unsynced writes with the last
+/// one torn: every entry synced before the crash comes back, and nothing but appended entries.
+#[test]
+fn no_synced_entry_is_lost_by_a_crash_and_only_the_unsynced_tail_is_cut() {
+    let mut torn_cuts = 0;
+    for seed in 0..300u64 {
+        let d = SimDisk::new();
+        let (mut s, _, _) = open_sim(&d).unwrap();
+        let mut all = Vec::new();
+        let batches = 1 + seed % 5;
+        for b in 0..batches {
+            let es = entries(all.len() as u64, 1 + (seed + b) % 3);
+            s.append(&es).unwrap();
+            all.extend(es);
+            if seed % 7 == 3 && b == 1 {
+                s.apply(&Persist {
+                    truncate_to: Some(1),
+                    append: vec![],
+                    hard_state: None,
+                })
+                .unwrap();
+                all.truncate(1);
+            }
+            s.sync().unwrap();
         }
+        let synced = all.len();
+        let tail = entries(100, 1 + seed % 3);
+        s.append(&tail).unwrap();
+        all.extend(tail);
+        drop(s);
+        d.crash(Crash::Torn { seed });
+        let (_, ps, rec) = open_sim(&d).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert!(ps.log.len() >= synced, "seed {seed}: lost synced entries");
+        assert_eq!(ps.log[..], all[..ps.log.len()], "seed {seed}");
+        torn_cuts += (rec.torn_bytes_cut > 0) as u32;
+    }
+    assert!(
+        torn_cuts > 10,
+        "the crashes tore some appends ({torn_cuts})"
     );
 }
 
+/// The simulated disk has teeth: entries appended but never synced do not survive a crash.
 #[test]
-fn torn_final_record_is_cut_and_the_log_stays_usable() {
-    let d = TempDir::new("torn");
-    write_some(&d.0, 3);
-    // A crash in the middle of the fourth append: a header and half a body.
-    let mut rec = Vec::new();
-    encode(&Entry::command(7, "a-long-enough-payload"), &mut rec);
-    let mut f = fs::OpenOptions::new()
-        .append(true)
-        .open(d.0.join(LOG))
-        .unwrap();
-    f.write_all(&rec[..rec.len() - 5]).unwrap();
-    drop(f);
-    let (mut s, ps, r) = Storage::open(&d.0, "raft", 0).unwrap();
-    assert_eq!(ps.log, entries(3));
-    assert_eq!(r.torn_bytes_cut, rec.len() as u64 - 5);
-    s.append(&[Entry::command(8, "after")]).unwrap();
-    s.sync().unwrap();
+fn the_simulated_disk_catches_a_missing_sync() {
+    let d = written(2);
+    let (mut s, _, _) = open_sim(&d).unwrap();
+    s.append(&entries(2, 3)).unwrap();
+    assert!(!s.is_synced());
     drop(s);
-    let (_, ps, r) = Storage::open(&d.0, "raft", 0).unwrap();
-    assert_eq!(ps.log.len(), 4);
-    assert_eq!(r.torn_bytes_cut, 0);
-}
-
-fn encode(e: &Entry, buf: &mut Vec<u8>) {
-    // The same encoder the log uses, through a scratch log file.
-    let d = TempDir::new("enc");
-    fs::create_dir_all(&d.0).unwrap();
-    let p = d.0.join("l");
-    log::LogFile::create(&p).unwrap();
-    let (mut l, _, _) = log::LogFile::open(&p).unwrap();
-    l.append(std::slice::from_ref(e)).unwrap();
-    buf.extend_from_slice(&fs::read(&p).unwrap()[8..]);
+    d.crash(Crash::SyncedOnly);
+    let (_, ps, _) = open_sim(&d).unwrap();
+    assert_eq!(ps.log, entries(0, 2));
 }
 
 #[test]
-fn garbled_last_record_counts_as_torn() {
-    let d = TempDir::new("lastbad");
-    write_some(&d.0, 3);
-    let p = d.0.join(LOG);
-    let mut bytes = fs::read(&p).unwrap();
-    let n = bytes.len();
-    bytes[n - 1] ^= 0xff;
-    fs::write(&p, &bytes).unwrap();
-    let (_, ps, r) = Storage::open(&d.0, "raft", 0).unwrap();
-    assert_eq!(ps.log, entries(2));
-    assert!(r.torn_bytes_cut > 0);
+fn a_log_cut_in_the_middle_is_refused_not_recovered() {
+    let d = written(10);
+    let full = d.get(LOG).unwrap();
+    d.put(LOG, full[..full.len() / 2].to_vec());
+    let msg = refusal(&d);
+    assert!(msg.contains("cut short") && msg.contains("synced"), "{msg}");
+    assert_eq!(
+        d.get(LOG).unwrap().len(),
+        full.len() / 2,
+        "refusal changes nothing"
+    );
+    // Cut exactly at a record boundary: still fewer bytes than were synced.
+    let (_, ps, _) = {
+        let d = written(10);
+        let before = d.get(LOG).unwrap();
+        let scan = log::scan(&before, log::HEADER_LEN).unwrap();
+        d.put(LOG, before[..scan.offsets[5] as usize].to_vec());
+        assert!(refusal(&d).contains("cut short"));
+        open_sim(&written(1)).unwrap()
+    };
+    assert_eq!(ps.log.len(), 1);
 }
 
 #[test]
-fn corruption_in_the_middle_is_refused() {
-    let d = TempDir::new("mid");
-    write_some(&d.0, 3);
-    let p = d.0.join(LOG);
-    let mut bytes = fs::read(&p).unwrap();
-    // First record starts at 8; its body starts at 20. Flip a byte of its payload.
-    bytes[8 + 12 + 10] ^= 0x01;
-    fs::write(&p, &bytes).unwrap();
-    let before = fs::read(&p).unwrap();
-    let err = Storage::open(&d.0, "raft", 0).err().expect("must refuse");
-    let msg = err.to_string();
-    assert!(matches!(err, StorageError::Corrupt(_)), "{msg}");
+fn an_emptied_or_magic_only_log_is_refused() {
+    for content in [&b""[..], &b"RSPLOG02"[..], &b"RSPLOG01"[..]] {
+        let d = written(3);
+        d.put(LOG, content.to_vec());
+        let msg = refusal(&d);
+        assert!(msg.contains("log:"), "{content:?}: {msg}");
+    }
+    let d = written(3);
+    d.delete(LOG);
+    assert!(refusal(&d).contains("log: missing"));
+}
+
+#[test]
+fn damage_within_the_synced_log_is_refused() {
+    let d = written(3);
+    let mut bytes = d.get(LOG).unwrap();
+    let at = log::HEADER_LEN as usize + 12 + 10; // payload of the first record
+    bytes[at] ^= 0x01;
+    d.put(LOG, bytes.clone());
+    let msg = refusal(&d);
     assert!(
         msg.contains("record 0") && msg.contains("checksum"),
         "{msg}"
     );
     assert_eq!(
-        fs::read(&p).unwrap(),
-        before,
+        d.get(LOG).unwrap(),
+        bytes,
         "refusal must not modify the log"
     );
-    // A damaged length field in the middle is corruption too, not a torn tail.
-    let d2 = TempDir::new("midlen");
-    write_some(&d2.0, 3);
-    let p2 = d2.0.join(LOG);
-    let mut bytes = fs::read(&p2).unwrap();
-    bytes[8] = 0xfe;
-    fs::write(&p2, &bytes).unwrap();
-    let err = Storage::open(&d2.0, "raft", 0).err().expect("must refuse");
-    assert!(err.to_string().contains("header checksum"), "{err}");
+    // The last synced record is protected too (the old format accepted this as "torn").
+    let d = written(3);
+    let mut bytes = d.get(LOG).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 0xff;
+    d.put(LOG, bytes);
+    assert!(refusal(&d).contains("record 2"));
 }
 
 #[test]
-fn quorum_state_damage_is_refused() {
-    let d = TempDir::new("qs");
-    write_some(&d.0, 1);
-    let p = d.0.join(QUORUM_STATE);
-    let text = fs::read_to_string(&p)
+fn a_missing_marker_is_refused_unless_nothing_was_ever_written() {
+    let d = written(2);
+    d.delete(MARKER);
+    let msg = refusal(&d);
+    assert!(msg.contains("raftspec-node.json is missing"), "{msg}");
+    assert!(d.get(LOG).is_some(), "the log is kept");
+    // Initialisation interrupted before the marker: nothing acknowledged, start again.
+    let d = written(0);
+    d.delete(MARKER);
+    let (_, _, rec) = open_sim(&d).unwrap();
+    assert!(rec.created);
+    // A vote without entries is state too.
+    let d = written(0);
+    let (mut s, _, _) = open_sim(&d).unwrap();
+    s.save_hard_state(&HardState {
+        term: 3,
+        voted_for: Some(1),
+        leader: None,
+    })
+    .unwrap();
+    d.delete(MARKER);
+    assert!(refusal(&d).contains("missing"));
+}
+
+#[test]
+fn quorum_state_damage_or_loss_is_refused() {
+    let d = written(1);
+    let text = String::from_utf8(d.get(QUORUM_STATE).unwrap())
         .unwrap()
         .replace("\"term\":0", "\"term\":7");
-    fs::write(&p, text).unwrap();
-    let err = Storage::open(&d.0, "raft", 0).err().expect("must refuse");
-    assert!(err.to_string().contains("checksum mismatch"), "{err}");
+    d.put(QUORUM_STATE, text.into_bytes());
+    assert!(refusal(&d).contains("checksum mismatch"));
+    let d = written(1);
+    d.delete(QUORUM_STATE);
+    assert!(refusal(&d).contains("quorum-state: missing"));
 }
 
 #[test]
-fn foreign_directories_are_refused() {
-    let d = TempDir::new("foreign");
-    fs::create_dir_all(&d.0).unwrap();
-    fs::write(d.0.join("notes.txt"), "mine").unwrap();
-    let err = Storage::open(&d.0, "raft", 0).err().expect("must refuse");
+fn directories_of_other_nodes_or_clusters_are_refused() {
+    let t = TempDir::new("foreign");
+    fs::create_dir_all(&t.0).unwrap();
+    fs::write(t.0.join("notes.txt"), "mine").unwrap();
+    let err = Storage::open_dir(&t.0, &ident(0), false)
+        .err()
+        .expect("refuse");
     assert!(matches!(err, StorageError::NotOurs(_)), "{err}");
-    let d = TempDir::new("other-node");
-    write_some(&d.0, 0);
-    let err = Storage::open(&d.0, "raft", 1).err().expect("must refuse");
-    assert!(err.to_string().contains("belongs to node 0"), "{err}");
-    let err = Storage::open(&d.0, "kraft", 0).err().expect("must refuse");
-    assert!(err.to_string().contains("raft mode"), "{err}");
+    assert_eq!(fs::read_to_string(t.0.join("notes.txt")).unwrap(), "mine");
+    let d = written(1);
+    let other = |i: Identity| match Storage::open(Box::new(d.clone()), &i, false) {
+        Ok(_) => panic!("opened another node's disk"),
+        Err(e) => e.to_string(),
+    };
+    assert!(other(ident(1)).contains("belongs to node 0"));
+    let mut c = ident(0);
+    c.cluster = "c2".into();
+    assert!(other(c).contains("cluster"));
+    // A log copied in from another node is caught by the log's own identity.
+    let d1 = SimDisk::new();
+    Storage::open(Box::new(d1.clone()), &ident(1), false).unwrap();
+    d.put(LOG, d1.get(LOG).unwrap());
+    assert!(refusal(&d).contains("belongs to node 1"));
+}
+
+#[test]
+fn rejoin_empty_needs_an_empty_disk_and_keeps_its_vote_floor() {
+    let d = written(1);
+    let err = Storage::open(Box::new(d.clone()), &ident(0), true)
+        .err()
+        .expect("refuse");
+    assert!(err.to_string().contains("--rejoin-empty"), "{err}");
+    let d = SimDisk::new();
+    let (mut s, _, _) = Storage::open(Box::new(d.clone()), &ident(0), true).unwrap();
+    assert_eq!(s.rejoin(), Some(Rejoin { vote_floor: None }));
+    s.set_vote_floor(12).unwrap();
+    drop(s);
+    let (s, _, _) = open_sim(&d).unwrap();
+    assert_eq!(
+        s.rejoin(),
+        Some(Rejoin {
+            vote_floor: Some(12)
+        })
+    );
+    let (s, _, _) = open_sim(&written(0)).unwrap();
+    assert_eq!(s.rejoin(), None);
 }
