@@ -717,7 +717,14 @@ impl RaftCore {
             self.advance_commit();
         } else {
             cov!(RaftAckBackoff);
-            let matched = self.match_index.get(&from).copied().unwrap_or(0);
+            let mut matched = self.match_index.get(&from).copied().unwrap_or(0);
+            if let Some(h) = hint.filter(|&h| h < matched) {
+                // The follower's log ends below what it acknowledged: it lost its log and was
+                // rebuilt (`node --rejoin-empty`, which keeps it from voting until it caught
+                // up). Peer links deliver in order, so this is no stale refusal: start over.
+                matched = h;
+                self.match_index.insert(from, h);
+            }
             let next = self.next_index.entry(from).or_insert(1);
             let mut n = next.saturating_sub(1).max(1);
             match hint {
