@@ -17,10 +17,16 @@ pub enum Bug {
     CommitRegress,
     HwAtEpochStart,
     FollowerHwUnclamped,
+    // ---- Liveness bugs (model/src/liveness/catalog.rs): no safety property catches them.
+    CommitNeedsEntries,
+    RejectIgnored,
+    CandidateNoRetry,
+    DivergingRefetch,
+    HwOnlyWithRecords,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 13] = [
         Bug::Figure8,
         Bug::VoteNoLogCheck,
         Bug::VoteNotPersisted,
@@ -29,6 +35,12 @@ impl Bug {
         Bug::CommitRegress,
         Bug::HwAtEpochStart,
         Bug::FollowerHwUnclamped,
+        // Liveness bugs.
+        Bug::CommitNeedsEntries,
+        Bug::RejectIgnored,
+        Bug::CandidateNoRetry,
+        Bug::DivergingRefetch,
+        Bug::HwOnlyWithRecords,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +53,11 @@ impl Bug {
             Bug::CommitRegress => "commit-regress",
             Bug::HwAtEpochStart => "hw-at-epoch-start",
             Bug::FollowerHwUnclamped => "follower-hw-unclamped",
+            Bug::CommitNeedsEntries => "commit-needs-entries",
+            Bug::RejectIgnored => "reject-ignored",
+            Bug::CandidateNoRetry => "candidate-no-retry",
+            Bug::DivergingRefetch => "diverging-refetch",
+            Bug::HwOnlyWithRecords => "hw-only-with-records",
         }
     }
 

@@ -398,11 +398,14 @@ impl KraftModel {
                 if let Some(&e) = srv.log.get(fetch_offset as usize) {
                     records.push(e);
                 }
+                // (BUG hw-only-with-records, liveness: no HW on an empty response.)
+                let hw_withheld = self.has(Bug::HwOnlyWithRecords) && records.is_empty();
                 FetchResult::Records {
                     fetch_offset,
                     last_fetched_epoch,
                     records,
-                    high_watermark: (srv.hw > srv.epoch_start).then_some(srv.hw),
+                    high_watermark: (srv.hw > srv.epoch_start && !hw_withheld)
+                        .then_some(srv.hw),
                 }
             }
         };
@@ -516,8 +519,10 @@ impl KraftModel {
                 epoch: e,
                 end_offset,
             } => {
-                if (fetch_offset, last_fetched_epoch) != (srv.leo(), srv.last_epoch()) {
-                    return;
+                if (fetch_offset, last_fetched_epoch) != (srv.leo(), srv.last_epoch())
+                    || self.has(Bug::DivergingRefetch)
+                {
+                    return; // (BUG diverging-refetch, liveness: never truncates, refetches)
                 }
                 let (_, mine) = srv.end_offset_for_epoch(e);
                 let target = end_offset.min(mine);

@@ -1,0 +1,108 @@
+//! The liveness part of the bug catalog: bugs no safety property catches (the test suite
+//! checks that every safety property still holds with them), each found by a liveness
+//! property within the bounds listed here (measured; specs/raft.md and specs/kraft.md).
+
+use crate::bounds::{Bounds, NetworkSemantics};
+use crate::bugs::Bug;
+use crate::spec::Variant;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LivenessEntry {
+    pub bug: Bug,
+    pub variant: Variant,
+    /// The protocol rule the bug breaks.
+    pub rule: &'static str,
+    /// The liveness property the checker must report violated.
+    pub property: &'static str,
+    pub bounds: Bounds,
+}
+
+/// The bounds `check --liveness` uses when none are given: the state graph is kept in memory
+/// whole, so they leave out restarts (the safety defaults of Raft allow one); four messages in
+/// flight leave room for split votes.
+pub fn default_bounds(_variant: Variant) -> Bounds {
+    Bounds {
+        servers: 3,
+        max_term: 2,
+        max_log: 1,
+        values: 1,
+        max_restarts: 0,
+        network: NetworkSemantics {
+            drop: false,
+            reorder: true,
+            max_copies: 1,
+            max_in_flight: 4,
+            max_drops: None,
+        },
+    }
+}
+
+/// No client values: only elections matter.
+fn split_vote_bounds(v: Variant) -> Bounds {
+    let mut b = default_bounds(v);
+    b.max_log = 0;
+    b
+}
+
+pub fn catalog() -> Vec<LivenessEntry> {
+    let row = |bug, variant, rule, property, bounds| LivenessEntry {
+        bug,
+        variant,
+        rule,
+        property,
+        bounds,
+    };
+    use Variant::{Kraft, Raft};
+    vec![
+        row(
+            Bug::CommitNeedsEntries,
+            Raft,
+            "a follower advances commitIndex only on an AppendEntries that carries entries, so an idle cluster never tells it the last commit",
+            "FollowersLearnCommit",
+            default_bounds(Raft),
+        ),
+        row(
+            Bug::RejectIgnored,
+            Raft,
+            "a leader does not decrement nextIndex when AppendEntries is rejected (§5.3), so it re-sends the same probe forever",
+            "FollowersCatchUp",
+            default_bounds(Raft),
+        ),
+        row(
+            Bug::CandidateNoRetry,
+            Raft,
+            "a candidate does not restart its election timer (§5.2), so a split vote is never retried",
+            "LeaderElected",
+            split_vote_bounds(Raft),
+        ),
+        row(
+            Bug::DivergingRefetch,
+            Kraft,
+            "a follower ignores a DivergingEpoch answer instead of truncating, so it fetches the same offset forever",
+            "DivergenceResolved",
+            default_bounds(Kraft),
+        ),
+        row(
+            Bug::HwOnlyWithRecords,
+            Kraft,
+            "the leader sends its high watermark only in a Fetch response that carries records, so a caught-up follower never learns it",
+            "FollowersLearnCommit",
+            default_bounds(Kraft),
+        ),
+        row(
+            Bug::CandidateNoRetry,
+            Kraft,
+            "a candidate does not restart its election timer (KIP-595: it retries after a backoff), so a split vote is never retried",
+            "LeaderElected",
+            split_vote_bounds(Kraft),
+        ),
+    ]
+}
+
+/// The row for one liveness bug in one variant.
+pub fn entry(variant: Variant, bug: Bug) -> Option<LivenessEntry> {
+    catalog()
+        .into_iter()
+        .find(|r| r.variant == variant && r.bug == bug)
+}

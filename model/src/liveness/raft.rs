@@ -1,0 +1,113 @@
+//! Raft's fairness and liveness properties (specs/raft.md, "Liveness").
+//!
+//! The model is symmetric in its servers, so a property about "a leader" or "a follower" is
+//! stated for S0 (or about every server from S0's point of view): any violation by another
+//! server is a violation by S0 after renaming.
+
+use super::{class, LivenessProperty};
+use crate::raft::{Action, RaftModel, RaftState, Role, ServerId};
+use raftspec_engine::liveness::{Fair, Fairness, LeadsTo};
+
+/// No leader of `s`'s term or a later one exists: nothing resets `s`'s election timer, so it
+/// must fire (a leader's heartbeats keep its followers' timers from firing: stable leader).
+fn timer_must_fire(st: &RaftState, s: ServerId) -> bool {
+    let term = st.servers[s as usize].term;
+    !st.servers
+        .iter()
+        .any(|o| o.role == Role::Leader && o.term >= term)
+}
+
+impl Fair for RaftModel {
+    fn fairness(&self, st: &RaftState, action: &Action) -> Fairness {
+        match action {
+            Action::Deliver(m) => Fairness::Weak(class(0, m)),
+            Action::HeartbeatTimeout(s) => Fairness::Weak(class(1, s)),
+            Action::ElectionTimeout(s) if timer_must_fire(st, *s) => Fairness::Weak(class(2, s)),
+            Action::ElectionTimeout(_) | Action::ClientRequest(..) => Fairness::Unfair,
+            Action::Drop(_) | Action::Duplicate(_) | Action::Restart(_) => Fairness::Fault,
+        }
+    }
+
+    /// An election timeout the term bound forbids, where it would be fair.
+    fn cut_classes(&self, st: &RaftState, out: &mut Vec<u64>) {
+        for (s, srv) in st.servers.iter().enumerate() {
+            let s = s as ServerId;
+            if srv.role != Role::Leader
+                && srv.term >= self.bounds.max_term
+                && self.election_timer_runs(srv.role)
+                && timer_must_fire(st, s)
+            {
+                out.push(class(2, &s));
+            }
+        }
+    }
+}
+
+fn s0(st: &RaftState) -> &crate::raft::Server {
+    &st.servers[0]
+}
+
+fn some_leader(_: &RaftModel, st: &RaftState) -> bool {
+    st.servers.iter().any(|s| s.role == Role::Leader)
+}
+
+fn s0_leads(_: &RaftModel, st: &RaftState) -> bool {
+    s0(st).role == Role::Leader
+}
+
+/// S0 leads and holds an entry of its own term that it has not committed.
+fn s0_holds_uncommitted_value(_: &RaftModel, st: &RaftState) -> bool {
+    let l = s0(st);
+    l.role == Role::Leader
+        && l.log[l.commit_index as usize..]
+            .iter()
+            .any(|e| e.term == l.term)
+}
+
+fn s0_committed_all_or_replaced(_: &RaftModel, st: &RaftState) -> bool {
+    let l = s0(st);
+    l.role != Role::Leader || l.commit_index >= l.last_index()
+}
+
+fn logs_match_s0_or_replaced(_: &RaftModel, st: &RaftState) -> bool {
+    let l = s0(st);
+    l.role != Role::Leader || st.servers.iter().all(|s| s.log.starts_with(&l.log))
+}
+
+fn commits_known_or_replaced(_: &RaftModel, st: &RaftState) -> bool {
+    let l = s0(st);
+    l.role != Role::Leader || st.servers.iter().all(|s| s.commit_index >= l.commit_index)
+}
+
+pub(super) fn properties() -> Vec<LivenessProperty<RaftModel>> {
+    vec![
+        LivenessProperty {
+            claim: "eventually some server is leader",
+            leads_to: LeadsTo::eventually("LeaderElected", some_leader),
+        },
+        LivenessProperty {
+            claim: "a leader holding an uncommitted entry of its term commits it, or stops leading",
+            leads_to: LeadsTo::leads_to(
+                "ValueCommitted",
+                s0_holds_uncommitted_value,
+                s0_committed_all_or_replaced,
+            ),
+        },
+        LivenessProperty {
+            claim: "while a leader leads, every server's log comes to start with the leader's log",
+            leads_to: LeadsTo::leads_to(
+                "FollowersCatchUp",
+                s0_leads,
+                logs_match_s0_or_replaced,
+            ),
+        },
+        LivenessProperty {
+            claim: "while a leader leads, every server's commit index reaches the leader's",
+            leads_to: LeadsTo::leads_to(
+                "FollowersLearnCommit",
+                s0_leads,
+                commits_known_or_replaced,
+            ),
+        },
+    ]
+}
