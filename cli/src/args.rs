@@ -146,6 +146,11 @@ impl BoundsArgs {
             (None, Some(row)) => row.bounds,
             (None, None) => default_bounds(variant),
         };
+        self.resolve_on(base, variant)
+    }
+
+    /// Applies the bound flags given to `base` (a default chosen by the caller), validating.
+    pub fn resolve_on(&self, base: Bounds, variant: Variant) -> Result<Bounds> {
         let mut b = base;
         if let Some(v) = self.servers {
             b.servers = v;

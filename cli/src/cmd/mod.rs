@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_engine;
 pub mod bugs;
 pub mod check;
+pub mod check_liveness;
 pub mod ci;
 pub mod cluster;
 pub mod compare;

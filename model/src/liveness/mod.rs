@@ -37,17 +37,33 @@ pub struct LivenessProperty<M: stateright::Model> {
 /// A variant whose model has fairness and liveness properties.
 pub trait LiveSpec: Spec + Fair {
     fn liveness_properties(&self) -> Vec<LivenessProperty<Self>>;
+    /// The fairness assumed, in words: (weakly fair, unfair, faults).
+    fn fairness_summary(&self) -> [&'static str; 3];
 }
 
 impl LiveSpec for crate::raft::RaftModel {
     fn liveness_properties(&self) -> Vec<LivenessProperty<Self>> {
         raft::properties()
     }
+    fn fairness_summary(&self) -> [&'static str; 3] {
+        [
+            "delivery of each message, each leader's heartbeat, the election timeout of a server with no leader of its term or later",
+            "client requests, election timeouts while such a leader lives",
+            "drop, duplicate, restart (finitely many: never on a cycle)",
+        ]
+    }
 }
 
 impl LiveSpec for crate::kraft::KraftModel {
     fn liveness_properties(&self) -> Vec<LivenessProperty<Self>> {
         kraft::properties()
+    }
+    fn fairness_summary(&self) -> [&'static str; 3] {
+        [
+            "delivery of each message, each follower's fetch, the election timeout of a server not following a live leader",
+            "client requests, check-quorum resignations, a follower's timeout while its leader lives",
+            "drop, duplicate, restart (finitely many: never on a cycle)",
+        ]
     }
 }
 
@@ -99,6 +115,8 @@ pub struct LivenessResult {
 #[derive(Clone, Debug, Serialize)]
 pub struct LivenessReport {
     pub variant: Variant,
+    /// Weakly fair, unfair, faults (see [`LiveSpec::fairness_summary`]).
+    pub fairness: [&'static str; 3],
     pub bug: Option<String>,
     pub bounds: Bounds,
     pub states: usize,
@@ -236,6 +254,7 @@ pub fn check<S: LiveSpec>(spec: &S, limits: GraphLimits) -> Result<LivenessCheck
     Ok(LivenessCheck {
         report: LivenessReport {
             variant: spec.variant(),
+            fairness: spec.fairness_summary(),
             bug: spec.bug().map(|b| b.name().to_string()),
             bounds: spec.bounds().clone(),
             states: out.states,
