@@ -18,7 +18,10 @@ impl LiveVisitor for Live {
             replay_on_model(&spec, &l.trace).expect("a lasso is a behaviour of the model");
             let steps = &l.trace.steps;
             if !l.stutters {
-                assert_eq!(steps.last().map(|s| &s.state), Some(&steps[l.loop_start].state));
+                assert_eq!(
+                    steps.last().map(|s| &s.state),
+                    Some(&steps[l.loop_start].state)
+                );
             }
         }
         checked
@@ -80,10 +83,23 @@ fn expected_lasso(bug: Bug, v: Variant) -> (usize, usize) {
 fn each_liveness_bug_is_found_by_its_property() {
     for row in liveness::catalog() {
         let c = live(row.variant, row.bounds.clone(), Some(row.bug));
-        let p = c.report.property(row.property).expect("the row names a property");
-        assert!(!p.holds, "{} {}: {} should be violated", row.variant, row.bug, row.property);
+        let p = c
+            .report
+            .property(row.property)
+            .expect("the row names a property");
+        assert!(
+            !p.holds,
+            "{} {}: {} should be violated",
+            row.variant, row.bug, row.property
+        );
         let found = (p.prefix_steps.unwrap(), p.cycle_steps.unwrap());
-        assert_eq!(found, expected_lasso(row.bug, row.variant), "{} {}", row.variant, row.bug);
+        assert_eq!(
+            found,
+            expected_lasso(row.bug, row.variant),
+            "{} {}",
+            row.variant,
+            row.bug
+        );
     }
 }
 
@@ -92,7 +108,12 @@ fn no_safety_property_catches_a_liveness_bug() {
     for row in liveness::catalog() {
         let r = with_spec(row.variant, row.bounds.clone(), Some(row.bug), Safety);
         let violated: Vec<&str> = r.violated().map(|p| p.name.as_str()).collect();
-        assert!(r.complete && violated.is_empty(), "{} {}: {violated:?}", row.variant, row.bug);
+        assert!(
+            r.complete && violated.is_empty(),
+            "{} {}: {violated:?}",
+            row.variant,
+            row.bug
+        );
     }
 }
 

@@ -32,21 +32,53 @@ pub fn run(a: BugsArgs) -> Result<Outcome> {
         return score(&a);
     }
     let rows = catalog();
+    let live = raftspec_model::liveness::catalog();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        let mut all = Vec::new();
+        for r in &rows {
+            let mut v = serde_json::to_value(r)?;
+            v["kind"] = "safety".into();
+            all.push(v);
+        }
+        for r in &live {
+            let mut v = serde_json::to_value(r)?;
+            v["kind"] = "liveness".into();
+            all.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(Outcome::Pass);
     }
     for r in &rows {
-        println!("{} ({})", r.bug, r.variant);
-        println!("  rule broken:   {}", r.rule);
-        println!("  must violate:  {}", r.property);
-        println!("  reached with:  {}", r.bounds);
-        println!(
-            "  check it:      raftspec check {} --bug {}",
-            r.variant, r.bug
+        print_row(r.bug, r.variant, r.rule, r.property, &r.bounds, "");
+    }
+    println!();
+    println!("liveness bugs (no safety property catches them; `check --liveness` does):");
+    for r in &live {
+        print_row(
+            r.bug,
+            r.variant,
+            r.rule,
+            r.property,
+            &r.bounds,
+            " --liveness",
         );
     }
     Ok(Outcome::Pass)
+}
+
+fn print_row(
+    bug: raftspec_model::Bug,
+    variant: raftspec_model::Variant,
+    rule: &str,
+    property: &str,
+    bounds: &raftspec_model::Bounds,
+    flag: &str,
+) {
+    println!("{bug} ({variant})");
+    println!("  rule broken:   {rule}");
+    println!("  must violate:  {property}");
+    println!("  reached with:  {bounds}");
+    println!("  check it:      raftspec check {variant}{flag} --bug {bug}");
 }
 
 /// One catalog bug checked at a profile.

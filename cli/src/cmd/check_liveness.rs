@@ -13,12 +13,21 @@ use std::path::PathBuf;
 /// Flags that mean nothing to a liveness run: refused, not silently ignored.
 fn refuse_safety_only_flags(a: &CheckArgs) -> Result<()> {
     let bad = [
-        (a.symmetry, "--symmetry (liveness runs without symmetry: fairness is per concrete message)"),
+        (
+            a.symmetry,
+            "--symmetry (liveness runs without symmetry: fairness is per concrete message)",
+        ),
         (a.view, "--view"),
         (a.engine != "raftspec", "--engine"),
-        (a.memory_limit.is_some(), "--memory-limit (the liveness graph lives in memory)"),
+        (
+            a.memory_limit.is_some(),
+            "--memory-limit (the liveness graph lives in memory)",
+        ),
         (a.spill_dir.is_some(), "--spill-dir"),
-        (a.bounds.profile.is_some(), "--profile (liveness has its own default bounds)"),
+        (
+            a.bounds.profile.is_some(),
+            "--profile (liveness has its own default bounds)",
+        ),
     ];
     if let Some((_, flag)) = bad.iter().find(|(given, _)| *given) {
         anyhow::bail!("--liveness does not take {flag}");
@@ -97,7 +106,11 @@ impl LiveVisitor for Run<'_> {
             match &file {
                 Ok(f) => {
                     let name = lasso.trace.property.as_deref();
-                    if let Some(p) = report.properties.iter_mut().find(|p| Some(p.name.as_str()) == name) {
+                    if let Some(p) = report
+                        .properties
+                        .iter_mut()
+                        .find(|p| Some(p.name.as_str()) == name)
+                    {
                         p.trace = Some(f.display().to_string());
                     }
                 }
@@ -117,7 +130,10 @@ fn write_lasso(dir: &std::path::Path, l: &LassoTrace) -> Result<PathBuf> {
 }
 
 fn print_report(r: &LivenessReport, lassos: &[Written]) {
-    let bug = r.bug.as_ref().map_or("(no bug injected)".to_string(), |b| format!("with bug {b}"));
+    let bug = r
+        .bug
+        .as_ref()
+        .map_or("(no bug injected)".to_string(), |b| format!("with bug {b}"));
     println!("== {} {bug}: liveness", r.variant);
     println!("bounds:     {}", r.bounds);
     println!("fair:       {}", r.fairness[0]);
@@ -138,7 +154,10 @@ fn print_report(r: &LivenessReport, lassos: &[Written]) {
     for p in &r.properties {
         let verdict = match (p.holds, p.cycle_steps) {
             (true, _) => "holds".to_string(),
-            (false, Some(0)) => format!("VIOLATED: {} steps, then stuck", p.prefix_steps.unwrap_or(0)),
+            (false, Some(0)) => format!(
+                "VIOLATED: {} steps, then stuck",
+                p.prefix_steps.unwrap_or(0)
+            ),
             (false, c) => format!(
                 "VIOLATED: {} steps, then a cycle of {}",
                 p.prefix_steps.unwrap_or(0),
@@ -153,7 +172,10 @@ fn print_report(r: &LivenessReport, lassos: &[Written]) {
             "", p.premise_states, p.region_states, p.cycles, p.fair_cycles, p.largest_cycle, p.stuck_states, p.bound_ended
         );
         if p.holds && p.premise_states == 0 {
-            println!("  {:width$}       (vacuous: no reachable state starts the obligation)", "");
+            println!(
+                "  {:width$}       (vacuous: no reachable state starts the obligation)",
+                ""
+            );
         }
     }
     for w in lassos {
@@ -162,7 +184,12 @@ fn print_report(r: &LivenessReport, lassos: &[Written]) {
     if r.passed() {
         println!("result:     PASS: every liveness property holds under the fairness above");
     } else {
-        let failed: Vec<&str> = r.properties.iter().filter(|p| !p.holds).map(|p| p.name.as_str()).collect();
+        let failed: Vec<&str> = r
+            .properties
+            .iter()
+            .filter(|p| !p.holds)
+            .map(|p| p.name.as_str())
+            .collect();
         println!("result:     FAIL: violated [{}]", failed.join(", "));
     }
     println!();
@@ -178,14 +205,22 @@ fn print_lasso(r: &LivenessReport, w: &Written) {
         if l.stutters {
             format!("{steps} steps, then stuck")
         } else {
-            format!("{} steps, then steps {}..{} forever", l.loop_start, l.loop_start + 1, steps)
+            format!(
+                "{} steps, then steps {}..{} forever",
+                l.loop_start,
+                l.loop_start + 1,
+                steps
+            )
         }
     );
     print!("{}", l.render());
     let path = l.trace.path.as_deref().unwrap_or("");
     println!("  path:     {path}");
     match &w.file {
-        Ok(file) => println!("  trace:    {} (ITF, \"loop\" marks the cycle)", file.display()),
+        Ok(file) => println!(
+            "  trace:    {} (ITF, \"loop\" marks the cycle)",
+            file.display()
+        ),
         Err(e) => println!("  trace:    not written: {e}"),
     }
     println!(

@@ -195,7 +195,8 @@ fn fair_components<S>(g: &Graph<S>, r: &Region, stats: &mut RegionStats) -> Fair
     let mut fair = vec![false; comps.count as usize];
     let (mut all, mut here, mut taken) = (Vec::new(), Vec::new(), Vec::new());
     for (c, ms) in members.iter().enumerate() {
-        let inside = |e: usize| g.labels[e] != FAULT && comps.comp[g.targets[e] as usize] == c as u32;
+        let inside =
+            |e: usize| g.labels[e] != FAULT && comps.comp[g.targets[e] as usize] == c as u32;
         let nontrivial = ms.len() > 1 || g.edges(ms[0]).any(inside);
         if !nontrivial {
             continue;

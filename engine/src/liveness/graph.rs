@@ -85,12 +85,10 @@ impl<S> Graph<S> {
     /// The fair classes enabled in `u`, sorted: those of its edges and those the bounds cut.
     pub fn enabled(&self, u: u32, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(
-            self.edges(u)
-                .map(|e| self.labels[e])
-                .filter(|&l| l < FAULT),
+        out.extend(self.edges(u).map(|e| self.labels[e]).filter(|&l| l < FAULT));
+        out.extend_from_slice(
+            &self.cut[self.cut_start[u as usize]..self.cut_start[u as usize + 1]],
         );
-        out.extend_from_slice(&self.cut[self.cut_start[u as usize]..self.cut_start[u as usize + 1]]);
         out.sort_unstable();
         out.dedup();
     }
@@ -131,7 +129,10 @@ where
 {
     fn class(&mut self, key: u64) -> u32 {
         let next = self.classes.len() as u32;
-        debug_assert!(next < FAULT, "fair class ids stay below the reserved labels");
+        debug_assert!(
+            next < FAULT,
+            "fair class ids stay below the reserved labels"
+        );
         *self.classes.entry(key).or_insert(next)
     }
 
@@ -158,7 +159,12 @@ where
         Ok(id)
     }
 
-    fn expand(&mut self, u: u32, actions: &mut Vec<M::Action>, cut: &mut Vec<u64>) -> Result<(), GraphError> {
+    fn expand(
+        &mut self,
+        u: u32,
+        actions: &mut Vec<M::Action>,
+        cut: &mut Vec<u64>,
+    ) -> Result<(), GraphError> {
         let state = self.graph.states[u as usize].clone();
         actions.clear();
         self.model.actions(&state, actions);

@@ -95,7 +95,10 @@ pub(crate) fn fair_cycle<S>(g: &Graph<S>, comp: &[u32], c: u32, t: u32) -> Vec<u
             g.enabled(g.targets[e], &mut here);
             all.retain(|k| here.binary_search(k).is_ok());
         }
-        let Some(&k) = all.iter().find(|k| !cycle.iter().any(|&e| g.labels[e] == **k)) else {
+        let Some(&k) = all
+            .iter()
+            .find(|k| !cycle.iter().any(|&e| g.labels[e] == **k))
+        else {
             return cycle;
         };
         let detour = path_to(g, t, &ok, |e| g.labels[e] == k).or_else(|| {
@@ -115,7 +118,13 @@ pub(crate) fn fair_cycle<S>(g: &Graph<S>, comp: &[u32], c: u32, t: u32) -> Vec<u
 }
 
 /// An action from `from` to the state with fingerprint `to` (with this label, if given).
-fn action_to<M>(model: &M, g: &Graph<M::State>, from: &M::State, to: u64, label: Option<u32>) -> M::Action
+fn action_to<M>(
+    model: &M,
+    g: &Graph<M::State>,
+    from: &M::State,
+    to: u64,
+    label: Option<u32>,
+) -> M::Action
 where
     M: Fair,
     M::State: Hash,

@@ -81,7 +81,7 @@ impl<M: Model> LeadsTo<M> {
     }
 
     /// `premise leads-to goal`.
-    pub fn leads_to(name: &'static str, premise: Predicate<M>, goal: Predicate<M>) -> Self {
+    pub fn new(name: &'static str, premise: Predicate<M>, goal: Predicate<M>) -> Self {
         LeadsTo {
             name,
             premise: Premise::State(premise),

@@ -74,7 +74,10 @@ fn run(m: &Toy, p: LeadsTo<Toy>) -> PropertyVerdict<u8, usize> {
 fn assert_valid(m: &Toy, l: &Lasso<u8, usize>, goal: fn(&Toy, &u8) -> bool) {
     assert_eq!(l.states.len(), l.actions.len() + 1);
     for (i, &a) in l.actions.iter().enumerate() {
-        assert_eq!(m.edges[a].0, l.states[i], "action {i} starts where the path is");
+        assert_eq!(
+            m.edges[a].0, l.states[i],
+            "action {i} starts where the path is"
+        );
         assert_eq!(m.edges[a].1, l.states[i + 1]);
     }
     assert!(l.states[l.loop_start..].iter().all(|s| !goal(m, s)));
@@ -98,7 +101,9 @@ fn assert_valid(m: &Toy, l: &Lasso<u8, usize>, goal: fn(&Toy, &u8) -> bool) {
     let cycle = &l.actions[l.loop_start..];
     assert!(cycle.iter().all(|&a| m.edges[a].2 != Fairness::Fault));
     for k in enabled(l.states[l.loop_start]) {
-        let always = l.states[l.loop_start..].iter().all(|&s| enabled(s).contains(&k));
+        let always = l.states[l.loop_start..]
+            .iter()
+            .all(|&s| enabled(s).contains(&k));
         assert!(!always || cycle.iter().any(|&a| class_of(a) == Some(k)));
     }
 }
@@ -183,13 +188,13 @@ fn leads_to_starts_at_the_premise() {
     // 1 and 2 cycle fairly; 3 (the goal) is reachable only by an unfair step.
     let m = toy(&[(0, 1, A), (1, 2, A), (2, 1, B), (2, 3, U)]);
     let is_3 = |_: &Toy, s: &u8| *s == 3;
-    let v = run(&m, LeadsTo::leads_to("OneLeadsTo3", is_1, is_3));
+    let v = run(&m, LeadsTo::new("OneLeadsTo3", is_1, is_3));
     assert_eq!(v.stats.premise_states, 1);
     let l = v.lasso.as_ref().expect("violated");
     assert_eq!((l.loop_start, l.cycle_len()), (1, 2));
     assert_valid(&m, l, is_3);
     // A premise that implies the goal starts no obligation.
-    let v = run(&m, LeadsTo::leads_to("Vacuous", is_1, is_1));
+    let v = run(&m, LeadsTo::new("Vacuous", is_1, is_1));
     assert!(v.holds());
     assert_eq!(v.stats.premise_states, 0);
 }

@@ -404,8 +404,7 @@ impl KraftModel {
                     fetch_offset,
                     last_fetched_epoch,
                     records,
-                    high_watermark: (srv.hw > srv.epoch_start && !hw_withheld)
-                        .then_some(srv.hw),
+                    high_watermark: (srv.hw > srv.epoch_start && !hw_withheld).then_some(srv.hw),
                 }
             }
         };

@@ -112,7 +112,7 @@ pub(super) fn properties() -> Vec<LivenessProperty<KraftModel>> {
         },
         LivenessProperty {
             claim: "a leader holding an uncommitted record of its epoch commits it, or stops leading",
-            leads_to: LeadsTo::leads_to(
+            leads_to: LeadsTo::new(
                 "ValueCommitted",
                 s0_holds_uncommitted_value,
                 s0_committed_all_or_replaced,
@@ -120,7 +120,7 @@ pub(super) fn properties() -> Vec<LivenessProperty<KraftModel>> {
         },
         LivenessProperty {
             claim: "while a leader leads, every server's log becomes equal to the leader's",
-            leads_to: LeadsTo::leads_to(
+            leads_to: LeadsTo::new(
                 "FollowersCatchUp",
                 s0_leads,
                 logs_match_s0_or_replaced,
@@ -128,7 +128,7 @@ pub(super) fn properties() -> Vec<LivenessProperty<KraftModel>> {
         },
         LivenessProperty {
             claim: "while a leader leads, every server's HW reaches the leader's",
-            leads_to: LeadsTo::leads_to(
+            leads_to: LeadsTo::new(
                 "FollowersLearnCommit",
                 s0_leads,
                 hw_known_or_replaced,
@@ -136,7 +136,7 @@ pub(super) fn properties() -> Vec<LivenessProperty<KraftModel>> {
         },
         LivenessProperty {
             claim: "a follower told DivergingEpoch gets back on its leader's log (fetches successfully)",
-            leads_to: LeadsTo::leads_to(
+            leads_to: LeadsTo::new(
                 "DivergenceResolved",
                 s0_told_diverging,
                 s0_on_leaders_log,

@@ -175,7 +175,11 @@ impl LassoTrace {
         }
         for i in 1..steps.len() {
             let label = steps[i].action.as_ref().map_or("?", |a| a.label.as_str());
-            let bar = if !self.stutters && i > self.loop_start { "│ " } else { "" };
+            let bar = if !self.stutters && i > self.loop_start {
+                "│ "
+            } else {
+                ""
+            };
             out.push_str(&format!("  {bar}{i}. {label}\n"));
             for change in diff(&steps[i - 1].state, &steps[i].state) {
                 out.push_str(&format!("  {bar}     {change}\n"));
@@ -204,11 +208,7 @@ pub struct LivenessCheck {
     pub lassos: Vec<LassoTrace>,
 }
 
-fn lasso_trace<S: LiveSpec>(
-    spec: &S,
-    name: &str,
-    l: &Lasso<S::State, S::Action>,
-) -> LassoTrace {
+fn lasso_trace<S: LiveSpec>(spec: &S, name: &str, l: &Lasso<S::State, S::Action>) -> LassoTrace {
     let mut trace =
         Trace::from_actions(spec, &l.actions).expect("a lasso is a behaviour of the model");
     trace.property = Some(name.to_string());

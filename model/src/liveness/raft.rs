@@ -87,7 +87,7 @@ pub(super) fn properties() -> Vec<LivenessProperty<RaftModel>> {
         },
         LivenessProperty {
             claim: "a leader holding an uncommitted entry of its term commits it, or stops leading",
-            leads_to: LeadsTo::leads_to(
+            leads_to: LeadsTo::new(
                 "ValueCommitted",
                 s0_holds_uncommitted_value,
                 s0_committed_all_or_replaced,
@@ -95,19 +95,11 @@ pub(super) fn properties() -> Vec<LivenessProperty<RaftModel>> {
         },
         LivenessProperty {
             claim: "while a leader leads, every server's log comes to start with the leader's log",
-            leads_to: LeadsTo::leads_to(
-                "FollowersCatchUp",
-                s0_leads,
-                logs_match_s0_or_replaced,
-            ),
+            leads_to: LeadsTo::new("FollowersCatchUp", s0_leads, logs_match_s0_or_replaced),
         },
         LivenessProperty {
             claim: "while a leader leads, every server's commit index reaches the leader's",
-            leads_to: LeadsTo::leads_to(
-                "FollowersLearnCommit",
-                s0_leads,
-                commits_known_or_replaced,
-            ),
+            leads_to: LeadsTo::new("FollowersLearnCommit", s0_leads, commits_known_or_replaced),
         },
     ]
 }
