@@ -4,7 +4,7 @@
 
 use raftspec_engine::liveness::GraphLimits;
 use raftspec_model::check::{check, CheckOptions, CheckReport, Stop};
-use raftspec_model::liveness::{self, LiveSpec, LiveVisitor, LivenessCheck};
+use raftspec_model::liveness::{self, LassoTrace, LiveSpec, LiveVisitor, LivenessCheck};
 use raftspec_model::spec::{with_spec, Spec, SpecVisitor};
 use raftspec_model::trace::replay_on_model;
 use raftspec_model::{Bounds, Bug, Variant};
@@ -140,4 +140,15 @@ fn a_lasso_is_written_as_itf_with_its_loop() {
     assert_eq!(itf.loop_index, Some(l.loop_start as u64 + 1));
     assert_eq!(itf.states.len(), l.trace.steps.len());
     assert!(l.render().contains("cycle: from here"));
+    assert!(l.svg().contains(r#"class="lasso""#));
+    // Read back: the loop (and a stuck end) survive the file.
+    let stuck_row = liveness::entry(Variant::Raft, Bug::CandidateNoRetry).unwrap();
+    let stuck = live(stuck_row.variant, stuck_row.bounds, Some(stuck_row.bug));
+    for l in [l, &stuck.lassos[0]] {
+        let back = LassoTrace::from_itf(&l.to_itf_string())
+            .unwrap()
+            .expect("has a loop");
+        assert_eq!((back.loop_start, back.stutters), (l.loop_start, l.stutters));
+    }
+    assert!(stuck.lassos[0].stutters);
 }

@@ -159,11 +159,81 @@ impl LassoTrace {
             self.loop_start + 1
         };
         doc["loop"] = serde_json::json!(next);
+        // A one-step cycle and a stuck end both loop to the last state: say which.
+        doc["#meta"]["lasso"] = serde_json::json!(if self.stutters { "stuck" } else { "cycle" });
         doc
     }
 
     pub fn to_itf_string(&self) -> String {
         serde_json::to_string_pretty(&self.to_itf()).expect("trace serializes")
+    }
+
+    /// Reads a lasso back from ITF: None when the document has no `loop`.
+    pub fn from_itf(text: &str) -> Result<Option<LassoTrace>, crate::trace::TraceError> {
+        let trace = Trace::from_itf(text)?;
+        let doc: Value = serde_json::from_str(text).expect("Trace::from_itf parsed it");
+        let Some(next) = doc.get("loop").and_then(Value::as_u64) else {
+            return Ok(None);
+        };
+        let last = trace.steps.len() - 1;
+        let bad = || crate::trace::TraceError(format!("\"loop\" {next} is not a state index"));
+        let next = usize::try_from(next).map_err(|_| bad())?;
+        if next > last {
+            return Err(bad());
+        }
+        let stutters = match doc["#meta"].get("lasso").and_then(Value::as_str) {
+            Some("stuck") => true,
+            Some(_) => false,
+            None => {
+                next == last
+                    && trace.steps.get(last.wrapping_sub(1)).map(|s| &s.state)
+                        != Some(&trace.steps[last].state)
+            }
+        };
+        let lasso = if next == 0 || stutters {
+            LassoTrace {
+                trace,
+                loop_start: last,
+                stutters: true,
+            }
+        } else {
+            LassoTrace {
+                trace,
+                loop_start: next - 1,
+                stutters: false,
+            }
+        };
+        Ok(Some(lasso))
+    }
+
+    /// The message sequence diagram with the cycle (or the stuck state) marked.
+    pub fn svg(&self) -> String {
+        let drawn = crate::svg::render(&self.trace);
+        let last = self.trace.steps.len() - 1;
+        let (first, label) = if self.stutters {
+            (
+                last,
+                "stuck: no fair step enabled, stays here forever".to_string(),
+            )
+        } else {
+            (
+                self.loop_start + 1,
+                format!(
+                    "cycle: steps {}..{last} repeat forever",
+                    self.loop_start + 1
+                ),
+            )
+        };
+        let (top, bottom) = crate::svg::step_band(first, last);
+        let overlay = format!(
+            r##"<g class="lasso"><rect x="1" y="{top:.1}" width="5" height="{:.1}" fill="#d9480f"/><text x="9" y="{:.1}" fill="#d9480f" font-size="10">{label}</text></g></svg>"##,
+            bottom - top,
+            top - 2.0
+        );
+        match drawn.rfind("</svg>") {
+            Some(i) => format!("{}{overlay}", &drawn[..i]),
+            None => drawn,
+        }
     }
 
     /// Numbered steps with the cycle marked.
