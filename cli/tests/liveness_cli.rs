@@ -85,3 +85,14 @@ fn bugs_lists_the_liveness_bugs() {
     }
     assert!(text.contains("--liveness --bug diverging-refetch"));
 }
+
+#[test]
+fn a_graph_past_the_memory_limit_is_one_error_line() {
+    let out = raftspec(&["check", "kraft", "--liveness", "--memory-limit", "20M"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("error: the liveness graph passed 20 MiB"),
+        "{err}"
+    );
+}

@@ -20,10 +20,9 @@ fn refuse_safety_only_flags(a: &CheckArgs) -> Result<()> {
         (a.view, "--view"),
         (a.engine != "raftspec", "--engine"),
         (
-            a.memory_limit.is_some(),
-            "--memory-limit (the liveness graph lives in memory)",
+            a.spill_dir.is_some(),
+            "--spill-dir (the liveness graph lives in memory)",
         ),
-        (a.spill_dir.is_some(), "--spill-dir"),
         (
             a.bounds.profile.is_some(),
             "--profile (liveness has its own default bounds)",
@@ -57,6 +56,7 @@ pub fn run(a: &CheckArgs) -> Result<Outcome> {
             a.variant
         );
     }
+    let limits = limits(a)?;
     let plans = variants
         .into_iter()
         .map(|v| Ok((v, bounds_for(a, v, bug)?)))
@@ -66,7 +66,8 @@ pub fn run(a: &CheckArgs) -> Result<Outcome> {
         if !a.json {
             eprintln!("checking liveness of {v}: {bounds}");
         }
-        let (report, lassos) = liveness::with_live_spec(v, bounds, bug, Run { args: a })?;
+        let run = Run { args: a, limits };
+        let (report, lassos) = liveness::with_live_spec(v, bounds, bug, run)?;
         if !a.json {
             print_report(&report, &lassos);
         }
@@ -86,6 +87,16 @@ pub fn run(a: &CheckArgs) -> Result<Outcome> {
 
 struct Run<'a> {
     args: &'a CheckArgs,
+    limits: GraphLimits,
+}
+
+/// `--memory-limit` is where a liveness run gives up (its graph cannot spill to disk).
+fn limits(a: &CheckArgs) -> Result<GraphLimits> {
+    let mut limits = GraphLimits::default();
+    if let Some(s) = &a.memory_limit {
+        limits.max_memory = Some(super::check::parse_bytes(s).map_err(anyhow::Error::msg)?);
+    }
+    Ok(limits)
 }
 
 /// A lasso and where it was written (or why not: the verdict stands either way).
@@ -98,7 +109,7 @@ impl LiveVisitor for Run<'_> {
     type Output = Result<(LivenessReport, Vec<Written>)>;
 
     fn visit<S: LiveSpec>(self, spec: S) -> Self::Output {
-        let checked = liveness::check(&spec, GraphLimits::default())?;
+        let checked = liveness::check(&spec, self.limits)?;
         let mut report = checked.report;
         let mut written = Vec::new();
         for lasso in checked.lassos {

@@ -15,23 +15,44 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// Why the graph could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
-    #[error("the reachable graph has more than {0} states (raise the limit or lower the bounds)")]
+    #[error("the reachable graph has more than {0} states (lower the bounds)")]
     TooManyStates(usize),
+    #[error(
+        "the liveness graph passed {} MiB of memory at {states} states (the whole graph is kept \
+         in memory: lower the bounds)",
+        limit >> 20
+    )]
+    OutOfMemory { limit: u64, states: usize },
 }
 
 /// How large a graph may grow before the run gives up (the graph lives in memory).
 #[derive(Clone, Copy, Debug)]
 pub struct GraphLimits {
     pub max_states: usize,
+    /// Resident memory past which the run stops with an error rather than swap or be killed.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for GraphLimits {
+    /// Ids are u32 (two values reserved); memory up to three quarters of the machine's.
     fn default() -> Self {
         GraphLimits {
-            max_states: 50_000_000,
+            max_states: (u32::MAX - 2) as usize,
+            max_memory: total_memory_bytes().map(|t| t / 4 * 3),
         }
     }
 }
+
+/// The machine's memory (Linux `MemTotal`).
+fn total_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// States between two looks at the resident memory.
+const MEMORY_CHECK_EVERY: usize = 1 << 16;
 
 /// Keys are already 64-bit hashes.
 #[derive(Default)]
@@ -144,6 +165,20 @@ where
         }
     }
 
+    fn check_memory(&self) -> Result<(), GraphError> {
+        let (Some(limit), Some(now)) = (self.limits.max_memory, crate::memory::resident_bytes())
+        else {
+            return Ok(());
+        };
+        if now > limit {
+            return Err(GraphError::OutOfMemory {
+                limit,
+                states: self.graph.states.len(),
+            });
+        }
+        Ok(())
+    }
+
     /// The id of `state`, adding it (reached from `parent`) if new.
     fn id(&mut self, state: M::State, parent: u32) -> Result<u32, GraphError> {
         let g = &mut self.graph;
@@ -240,6 +275,9 @@ where
         }
         b.expand(u as u32, &mut actions, &mut cut)?;
         u += 1;
+        if u % MEMORY_CHECK_EVERY == 0 {
+            b.check_memory()?;
+        }
     }
     b.graph.max_depth = depth;
     b.graph.class_ids = std::mem::take(&mut b.classes);

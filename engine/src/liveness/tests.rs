@@ -217,3 +217,17 @@ fn the_reported_cycle_is_fair_even_when_the_shortest_one_is_not() {
     assert!(l.states.contains(&2));
     assert_valid(&m, l, is_3);
 }
+
+#[test]
+fn a_graph_past_its_limit_is_an_error_not_a_crash() {
+    let m = toy(&[(0, 1, A), (1, 2, A), (2, 0, A)]);
+    let limits = GraphLimits {
+        max_states: 2,
+        max_memory: None,
+    };
+    let p = [LeadsTo::eventually("Never", never)];
+    assert!(matches!(
+        check_liveness(&m, &p, limits),
+        Err(GraphError::TooManyStates(2))
+    ));
+}
