@@ -96,3 +96,14 @@ fn a_graph_past_the_memory_limit_is_one_error_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_liveness_bug_without_liveness_says_to_add_it() {
+    let out = raftspec(&["check", "raft", "--bug", "reject-ignored"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("is a liveness bug") && err.contains("--liveness"),
+        "{err}"
+    );
+}

@@ -62,7 +62,14 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
     let bug = parse_bug(a.bug.as_deref())?;
     let mut variants = parse_variants(&a.variant)?;
     if let Some(b) = bug {
+        let live = variants
+            .iter()
+            .any(|v| raftspec_model::liveness::entry(*v, b).is_some());
         variants.retain(|v| bugs::entry(*v, b).is_some());
+        anyhow::ensure!(
+            !(variants.is_empty() && live),
+            "bug {b} is a liveness bug (no safety property catches it): add --liveness"
+        );
         anyhow::ensure!(
             !variants.is_empty(),
             "bug {b} is not in the catalog of variant {}",
