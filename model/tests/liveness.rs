@@ -152,3 +152,63 @@ fn a_lasso_is_written_as_itf_with_its_loop() {
     }
     assert!(stuck.lassos[0].stutters);
 }
+
+/// The properties are stated for S0 because the models are symmetric in their servers; stated
+/// for S1 and S2 instead, every verdict is the same.
+#[test]
+fn properties_about_another_server_give_the_same_verdicts() {
+    use raftspec_model::kraft::KraftModel;
+    use raftspec_model::raft::RaftModel;
+    let verdicts =
+        |c: LivenessCheck| -> Vec<bool> { c.report.properties.iter().map(|p| p.holds).collect() };
+    let limits = GraphLimits::default;
+    for row in liveness::catalog() {
+        let (b, bug) = (row.bounds.clone(), Some(row.bug));
+        let [s0, s1, s2] = match row.variant {
+            Variant::Raft => {
+                let m = RaftModel::new(b, bug);
+                [
+                    liveness::check_properties(
+                        &m,
+                        liveness::raft::properties_about::<0>(),
+                        limits(),
+                    ),
+                    liveness::check_properties(
+                        &m,
+                        liveness::raft::properties_about::<1>(),
+                        limits(),
+                    ),
+                    liveness::check_properties(
+                        &m,
+                        liveness::raft::properties_about::<2>(),
+                        limits(),
+                    ),
+                ]
+            }
+            Variant::Kraft => {
+                let m = KraftModel::new(b, bug);
+                [
+                    liveness::check_properties(
+                        &m,
+                        liveness::kraft::properties_about::<0>(),
+                        limits(),
+                    ),
+                    liveness::check_properties(
+                        &m,
+                        liveness::kraft::properties_about::<1>(),
+                        limits(),
+                    ),
+                    liveness::check_properties(
+                        &m,
+                        liveness::kraft::properties_about::<2>(),
+                        limits(),
+                    ),
+                ]
+            }
+        }
+        .map(|c| verdicts(c.expect("fits")));
+        assert!(s0.contains(&false), "{} {}", row.variant, row.bug);
+        assert_eq!(s0, s1, "{} {}", row.variant, row.bug);
+        assert_eq!(s0, s2, "{} {}", row.variant, row.bug);
+    }
+}

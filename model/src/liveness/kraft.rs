@@ -48,63 +48,65 @@ impl Fair for KraftModel {
     }
 }
 
-fn s0(st: &KraftState) -> &Server {
-    &st.servers[0]
+/// The server a property is about (S0 in the checks; any other by symmetry).
+fn server<const S: usize>(st: &KraftState) -> &Server {
+    &st.servers[S]
 }
 
 fn some_leader(_: &KraftModel, st: &KraftState) -> bool {
     st.servers.iter().any(|s| s.role == Role::Leader)
 }
 
-fn s0_leads(_: &KraftModel, st: &KraftState) -> bool {
-    s0(st).role == Role::Leader
+fn leads<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
+    server::<S>(st).role == Role::Leader
 }
 
-/// S0 leads and holds a record of its own epoch above its HW.
-fn s0_holds_uncommitted_value(_: &KraftModel, st: &KraftState) -> bool {
-    let l = s0(st);
+/// Server S leads and holds a record of its own epoch above its HW.
+fn holds_uncommitted_value<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
+    let l = server::<S>(st);
     l.role == Role::Leader && l.log[l.hw as usize..].iter().any(|e| e.epoch == l.epoch)
 }
 
-fn s0_committed_all_or_replaced(_: &KraftModel, st: &KraftState) -> bool {
-    let l = s0(st);
+fn committed_all_or_replaced<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
+    let l = server::<S>(st);
     l.role != Role::Leader || l.hw >= l.leo()
 }
 
-fn logs_match_s0_or_replaced(_: &KraftModel, st: &KraftState) -> bool {
-    let l = s0(st);
+fn logs_match_or_replaced<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
+    let l = server::<S>(st);
     l.role != Role::Leader || st.servers.iter().all(|s| s.log == l.log)
 }
 
-fn hw_known_or_replaced(_: &KraftModel, st: &KraftState) -> bool {
-    let l = s0(st);
+fn hw_known_or_replaced<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
+    let l = server::<S>(st);
     l.role != Role::Leader || st.servers.iter().all(|s| s.hw >= l.hw)
 }
 
-/// A DivergingEpoch answer to S0 is in flight.
-fn s0_told_diverging(_: &KraftModel, st: &KraftState) -> bool {
+/// A DivergingEpoch answer to server S is in flight.
+fn told_diverging<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
     st.network.in_flight.iter().any(|(m, _)| {
         matches!(
             m,
             Msg::FetchResponse {
-                to: 0,
+                to,
                 result: FetchResult::DivergingEpoch { .. },
                 ..
-            }
+            } if *to as usize == S
         )
     })
 }
 
-/// S0's log is a prefix of its live leader's (its next fetch succeeds), or it has no live
+/// Server S's log is a prefix of its live leader's (its next fetch succeeds), or it has no live
 /// leader to fetch from.
-fn s0_on_leaders_log(_: &KraftModel, st: &KraftState) -> bool {
-    match live_leader(st, 0) {
-        Some(l) => l.log.starts_with(&s0(st).log),
+fn on_leaders_log<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
+    match live_leader(st, S as ServerId) {
+        Some(l) => l.log.starts_with(&server::<S>(st).log),
         None => true,
     }
 }
 
-pub(super) fn properties() -> Vec<LivenessProperty<KraftModel>> {
+/// The properties about server `S` (the checks use S0).
+pub fn properties_about<const S: usize>() -> Vec<LivenessProperty<KraftModel>> {
     vec![
         LivenessProperty {
             claim: "eventually some server is leader",
@@ -114,32 +116,32 @@ pub(super) fn properties() -> Vec<LivenessProperty<KraftModel>> {
             claim: "a leader holding an uncommitted record of its epoch commits it, or stops leading",
             leads_to: LeadsTo::new(
                 "ValueCommitted",
-                s0_holds_uncommitted_value,
-                s0_committed_all_or_replaced,
+                holds_uncommitted_value::<S>,
+                committed_all_or_replaced::<S>,
             ),
         },
         LivenessProperty {
             claim: "while a leader leads, every server's log becomes equal to the leader's",
             leads_to: LeadsTo::new(
                 "FollowersCatchUp",
-                s0_leads,
-                logs_match_s0_or_replaced,
+                leads::<S>,
+                logs_match_or_replaced::<S>,
             ),
         },
         LivenessProperty {
             claim: "while a leader leads, every server's HW reaches the leader's",
             leads_to: LeadsTo::new(
                 "FollowersLearnCommit",
-                s0_leads,
-                hw_known_or_replaced,
+                leads::<S>,
+                hw_known_or_replaced::<S>,
             ),
         },
         LivenessProperty {
             claim: "a follower told DivergingEpoch gets back on its leader's log (fetches successfully)",
             leads_to: LeadsTo::new(
                 "DivergenceResolved",
-                s0_told_diverging,
-                s0_on_leaders_log,
+                told_diverging::<S>,
+                on_leaders_log::<S>,
             ),
         },
     ]

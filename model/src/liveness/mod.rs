@@ -4,8 +4,8 @@
 //! ("Liveness") state exactly what each property claims.
 
 mod catalog;
-mod kraft;
-mod raft;
+pub mod kraft;
+pub mod raft;
 
 pub use catalog::{catalog, default_bounds, entry, LivenessEntry};
 
@@ -43,7 +43,7 @@ pub trait LiveSpec: Spec + Fair {
 
 impl LiveSpec for crate::raft::RaftModel {
     fn liveness_properties(&self) -> Vec<LivenessProperty<Self>> {
-        raft::properties()
+        raft::properties_about::<0>()
     }
     fn fairness_summary(&self) -> [&'static str; 3] {
         [
@@ -56,7 +56,7 @@ impl LiveSpec for crate::raft::RaftModel {
 
 impl LiveSpec for crate::kraft::KraftModel {
     fn liveness_properties(&self) -> Vec<LivenessProperty<Self>> {
-        kraft::properties()
+        kraft::properties_about::<0>()
     }
     fn fairness_summary(&self) -> [&'static str; 3] {
         [
@@ -291,8 +291,16 @@ fn lasso_trace<S: LiveSpec>(spec: &S, name: &str, l: &Lasso<S::State, S::Action>
 
 /// Builds the reachable graph within the spec's bounds and judges every liveness property.
 pub fn check<S: LiveSpec>(spec: &S, limits: GraphLimits) -> Result<LivenessCheck, GraphError> {
-    let (claims, leads): (Vec<&str>, Vec<LeadsTo<S>>) = spec
-        .liveness_properties()
+    check_properties(spec, spec.liveness_properties(), limits)
+}
+
+/// As [`check`], with these properties (e.g. about another server than S0).
+pub fn check_properties<S: LiveSpec>(
+    spec: &S,
+    properties: Vec<LivenessProperty<S>>,
+    limits: GraphLimits,
+) -> Result<LivenessCheck, GraphError> {
+    let (claims, leads): (Vec<&str>, Vec<LeadsTo<S>>) = properties
         .into_iter()
         .map(|p| (p.claim, p.leads_to))
         .unzip();

@@ -43,43 +43,45 @@ impl Fair for RaftModel {
     }
 }
 
-fn s0(st: &RaftState) -> &crate::raft::Server {
-    &st.servers[0]
+/// The server a property is about (S0 in the checks; any other by symmetry).
+fn server<const S: usize>(st: &RaftState) -> &crate::raft::Server {
+    &st.servers[S]
 }
 
 fn some_leader(_: &RaftModel, st: &RaftState) -> bool {
     st.servers.iter().any(|s| s.role == Role::Leader)
 }
 
-fn s0_leads(_: &RaftModel, st: &RaftState) -> bool {
-    s0(st).role == Role::Leader
+fn leads<const S: usize>(_: &RaftModel, st: &RaftState) -> bool {
+    server::<S>(st).role == Role::Leader
 }
 
-/// S0 leads and holds an entry of its own term that it has not committed.
-fn s0_holds_uncommitted_value(_: &RaftModel, st: &RaftState) -> bool {
-    let l = s0(st);
+/// Server S leads and holds an entry of its own term that it has not committed.
+fn holds_uncommitted_value<const S: usize>(_: &RaftModel, st: &RaftState) -> bool {
+    let l = server::<S>(st);
     l.role == Role::Leader
         && l.log[l.commit_index as usize..]
             .iter()
             .any(|e| e.term == l.term)
 }
 
-fn s0_committed_all_or_replaced(_: &RaftModel, st: &RaftState) -> bool {
-    let l = s0(st);
+fn committed_all_or_replaced<const S: usize>(_: &RaftModel, st: &RaftState) -> bool {
+    let l = server::<S>(st);
     l.role != Role::Leader || l.commit_index >= l.last_index()
 }
 
-fn logs_match_s0_or_replaced(_: &RaftModel, st: &RaftState) -> bool {
-    let l = s0(st);
+fn logs_match_or_replaced<const S: usize>(_: &RaftModel, st: &RaftState) -> bool {
+    let l = server::<S>(st);
     l.role != Role::Leader || st.servers.iter().all(|s| s.log.starts_with(&l.log))
 }
 
-fn commits_known_or_replaced(_: &RaftModel, st: &RaftState) -> bool {
-    let l = s0(st);
+fn commits_known_or_replaced<const S: usize>(_: &RaftModel, st: &RaftState) -> bool {
+    let l = server::<S>(st);
     l.role != Role::Leader || st.servers.iter().all(|s| s.commit_index >= l.commit_index)
 }
 
-pub(super) fn properties() -> Vec<LivenessProperty<RaftModel>> {
+/// The properties about server `S` (the checks use S0).
+pub fn properties_about<const S: usize>() -> Vec<LivenessProperty<RaftModel>> {
     vec![
         LivenessProperty {
             claim: "eventually some server is leader",
@@ -89,17 +91,21 @@ pub(super) fn properties() -> Vec<LivenessProperty<RaftModel>> {
             claim: "a leader holding an uncommitted entry of its term commits it, or stops leading",
             leads_to: LeadsTo::new(
                 "ValueCommitted",
-                s0_holds_uncommitted_value,
-                s0_committed_all_or_replaced,
+                holds_uncommitted_value::<S>,
+                committed_all_or_replaced::<S>,
             ),
         },
         LivenessProperty {
             claim: "while a leader leads, every server's log comes to start with the leader's log",
-            leads_to: LeadsTo::new("FollowersCatchUp", s0_leads, logs_match_s0_or_replaced),
+            leads_to: LeadsTo::new("FollowersCatchUp", leads::<S>, logs_match_or_replaced::<S>),
         },
         LivenessProperty {
             claim: "while a leader leads, every server's commit index reaches the leader's",
-            leads_to: LeadsTo::new("FollowersLearnCommit", s0_leads, commits_known_or_replaced),
+            leads_to: LeadsTo::new(
+                "FollowersLearnCommit",
+                leads::<S>,
+                commits_known_or_replaced::<S>,
+            ),
         },
     ]
 }
