@@ -2,7 +2,7 @@
 //! liveness catalog bug is found by its property with a lasso that replays on the model, and
 //! no safety property catches any of them.
 
-use raftspec_engine::liveness::GraphLimits;
+use raftspec_engine::liveness::LivenessOptions;
 use raftspec_model::check::{check, CheckOptions, CheckReport, Stop};
 use raftspec_model::liveness::{self, LassoTrace, LiveSpec, LiveVisitor, LivenessCheck};
 use raftspec_model::spec::{with_spec, Spec, SpecVisitor};
@@ -13,7 +13,7 @@ struct Live;
 impl LiveVisitor for Live {
     type Output = LivenessCheck;
     fn visit<S: LiveSpec>(self, spec: S) -> LivenessCheck {
-        let checked = liveness::check(&spec, GraphLimits::default()).expect("fits in memory");
+        let checked = liveness::check(&spec, LivenessOptions::default()).expect("fits in memory");
         for l in &checked.lassos {
             replay_on_model(&spec, &l.trace).expect("a lasso is a behaviour of the model");
             let steps = &l.trace.steps;
@@ -161,7 +161,7 @@ fn properties_about_another_server_give_the_same_verdicts() {
     use raftspec_model::raft::RaftModel;
     let verdicts =
         |c: LivenessCheck| -> Vec<bool> { c.report.properties.iter().map(|p| p.holds).collect() };
-    let limits = GraphLimits::default;
+    let limits = LivenessOptions::default;
     for row in liveness::catalog() {
         let (b, bug) = (row.bounds.clone(), Some(row.bug));
         let [s0, s1, s2] = match row.variant {

@@ -5,7 +5,7 @@ use super::check::{explore_command_for, trace_file, CheckArgs};
 use crate::args::{parse_bug, parse_variants};
 use crate::Outcome;
 use anyhow::{Context, Result};
-use raftspec_engine::liveness::GraphLimits;
+use raftspec_engine::liveness::{GraphLimits, GraphProgress, GraphProgressFn, LivenessOptions};
 use raftspec_model::liveness::{self, LassoTrace, LiveSpec, LiveVisitor, LivenessReport};
 use raftspec_model::{bugs, Bounds, Bug, Variant};
 use std::path::PathBuf;
@@ -109,7 +109,26 @@ impl LiveVisitor for Run<'_> {
     type Output = Result<(LivenessReport, Vec<Written>)>;
 
     fn visit<S: LiveSpec>(self, spec: S) -> Self::Output {
-        let checked = liveness::check(&spec, self.limits)?;
+        let mut line = |p: &GraphProgress| {
+            eprintln!(
+                "  … {} states, {} edges, {:.0} s, {:.0} MiB",
+                p.states,
+                p.edges,
+                p.seconds,
+                p.memory_bytes as f64 / (1 << 20) as f64
+            )
+        };
+        // A progress line on stderr about once a second (not with --json).
+        let progress: Option<GraphProgressFn<'_>> = if self.args.json {
+            None
+        } else {
+            Some(&mut line)
+        };
+        let opts = LivenessOptions {
+            limits: self.limits,
+            progress,
+        };
+        let checked = liveness::check(&spec, opts)?;
         let mut report = checked.report;
         let mut written = Vec::new();
         for lasso in checked.lassos {

@@ -1,7 +1,7 @@
 //! Judging one `P ~> Q` on the graph: the region of ¬Q states reachable from a P∧¬Q state,
 //! its strongly connected components, and which of them (or which stuck states) are fair.
 
-use super::graph::{self, Graph, GraphError, GraphLimits, FAULT};
+use super::graph::{self, Graph, GraphError, GraphLimits, GraphProgressFn, FAULT};
 use super::lasso::{self, Lasso};
 use super::scc::tarjan;
 use super::{Fair, LeadsTo, Premise};
@@ -60,11 +60,18 @@ pub struct LivenessOutcome<S, A> {
     pub properties: Vec<PropertyVerdict<S, A>>,
 }
 
+/// What a liveness run may use, and whom it tells how far it got.
+#[derive(Default)]
+pub struct LivenessOptions<'a> {
+    pub limits: GraphLimits,
+    pub progress: Option<GraphProgressFn<'a>>,
+}
+
 /// Builds the reachable graph of `model` and judges each property under the model's fairness.
 pub fn check_liveness<M>(
     model: &M,
     properties: &[LeadsTo<M>],
-    limits: GraphLimits,
+    opts: LivenessOptions<'_>,
 ) -> Result<LivenessOutcome<M::State, M::Action>, GraphError>
 where
     M: Fair,
@@ -73,7 +80,7 @@ where
 {
     let start = Instant::now();
     crate::memory::reset_peak();
-    let g = graph::build(model, limits)?;
+    let g = graph::build(model, opts.limits, opts.progress)?;
     let graph_seconds = start.elapsed().as_secs_f64();
     let verdicts = properties.iter().map(|p| judge(model, &g, p)).collect();
     Ok(LivenessOutcome {

@@ -51,8 +51,20 @@ fn total_memory_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// States between two looks at the resident memory.
-const MEMORY_CHECK_EVERY: usize = 1 << 16;
+/// States between two looks at the resident memory and the clock.
+const CHECK_EVERY: usize = 1 << 16;
+
+/// How far the graph has grown, for a progress line.
+#[derive(Clone, Debug)]
+pub struct GraphProgress {
+    pub states: usize,
+    pub edges: usize,
+    pub seconds: f64,
+    pub memory_bytes: u64,
+}
+
+/// Called about once a second while the graph is built.
+pub type GraphProgressFn<'a> = &'a mut dyn FnMut(&GraphProgress);
 
 /// Keys are already 64-bit hashes.
 #[derive(Default)]
@@ -236,7 +248,11 @@ where
 }
 
 /// Every state reachable within the model's boundary, breadth-first, with every edge.
-pub(crate) fn build<M>(model: &M, limits: GraphLimits) -> Result<Graph<M::State>, GraphError>
+pub(crate) fn build<M>(
+    model: &M,
+    limits: GraphLimits,
+    mut progress: Option<GraphProgressFn<'_>>,
+) -> Result<Graph<M::State>, GraphError>
 where
     M: Fair,
     M::State: Hash + Clone,
@@ -268,6 +284,8 @@ where
     let (mut actions, mut cut) = (Vec::new(), Vec::new());
     let (mut depth, mut level_end) = (0, b.graph.states.len());
     let mut u = 0;
+    let start = std::time::Instant::now();
+    let mut next_tick = 1.0;
     while u < b.graph.states.len() {
         if u == level_end {
             depth += 1;
@@ -275,8 +293,18 @@ where
         }
         b.expand(u as u32, &mut actions, &mut cut)?;
         u += 1;
-        if u % MEMORY_CHECK_EVERY == 0 {
+        if u % CHECK_EVERY == 0 {
             b.check_memory()?;
+            let seconds = start.elapsed().as_secs_f64();
+            if let Some(report) = progress.as_mut().filter(|_| seconds >= next_tick) {
+                next_tick = seconds + 1.0;
+                report(&GraphProgress {
+                    states: b.graph.states.len(),
+                    edges: b.graph.targets.len(),
+                    seconds,
+                    memory_bytes: crate::memory::resident_bytes().unwrap_or(0),
+                });
+            }
         }
     }
     b.graph.max_depth = depth;

@@ -24,8 +24,8 @@ mod graph;
 mod lasso;
 mod scc;
 
-pub use check::{check_liveness, LivenessOutcome, PropertyVerdict, RegionStats};
-pub use graph::{GraphError, GraphLimits};
+pub use check::{check_liveness, LivenessOptions, LivenessOutcome, PropertyVerdict, RegionStats};
+pub use graph::{GraphError, GraphLimits, GraphProgress, GraphProgressFn};
 pub use lasso::Lasso;
 
 use stateright::Model;

@@ -66,7 +66,7 @@ fn is_1(_: &Toy, s: &u8) -> bool {
 }
 
 fn run(m: &Toy, p: LeadsTo<Toy>) -> PropertyVerdict<u8, usize> {
-    let out = check_liveness(m, &[p], GraphLimits::default()).expect("small graph");
+    let out = check_liveness(m, &[p], LivenessOptions::default()).expect("small graph");
     out.properties.into_iter().next().expect("one property")
 }
 
@@ -221,13 +221,16 @@ fn the_reported_cycle_is_fair_even_when_the_shortest_one_is_not() {
 #[test]
 fn a_graph_past_its_limit_is_an_error_not_a_crash() {
     let m = toy(&[(0, 1, A), (1, 2, A), (2, 0, A)]);
-    let limits = GraphLimits {
-        max_states: 2,
-        max_memory: None,
+    let opts = LivenessOptions {
+        limits: GraphLimits {
+            max_states: 2,
+            max_memory: None,
+        },
+        progress: None,
     };
     let p = [LeadsTo::eventually("Never", never)];
     assert!(matches!(
-        check_liveness(&m, &p, limits),
+        check_liveness(&m, &p, opts),
         Err(GraphError::TooManyStates(2))
     ));
 }

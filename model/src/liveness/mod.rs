@@ -13,7 +13,9 @@ use crate::bounds::Bounds;
 use crate::bugs::Bug;
 use crate::spec::{Spec, Variant};
 use crate::trace::{diff, Trace};
-use raftspec_engine::liveness::{check_liveness, Fair, GraphError, GraphLimits, Lasso, LeadsTo};
+use raftspec_engine::liveness::{
+    check_liveness, Fair, GraphError, Lasso, LeadsTo, LivenessOptions,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::hash::{Hash, Hasher};
@@ -290,21 +292,24 @@ fn lasso_trace<S: LiveSpec>(spec: &S, name: &str, l: &Lasso<S::State, S::Action>
 }
 
 /// Builds the reachable graph within the spec's bounds and judges every liveness property.
-pub fn check<S: LiveSpec>(spec: &S, limits: GraphLimits) -> Result<LivenessCheck, GraphError> {
-    check_properties(spec, spec.liveness_properties(), limits)
+pub fn check<S: LiveSpec>(
+    spec: &S,
+    opts: LivenessOptions<'_>,
+) -> Result<LivenessCheck, GraphError> {
+    check_properties(spec, spec.liveness_properties(), opts)
 }
 
 /// As [`check`], with these properties (e.g. about another server than S0).
 pub fn check_properties<S: LiveSpec>(
     spec: &S,
     properties: Vec<LivenessProperty<S>>,
-    limits: GraphLimits,
+    opts: LivenessOptions<'_>,
 ) -> Result<LivenessCheck, GraphError> {
     let (claims, leads): (Vec<&str>, Vec<LeadsTo<S>>) = properties
         .into_iter()
         .map(|p| (p.claim, p.leads_to))
         .unzip();
-    let out = check_liveness(spec, &leads, limits)?;
+    let out = check_liveness(spec, &leads, opts)?;
     let mut lassos = Vec::new();
     let mut properties = Vec::new();
     for (claim, v) in claims.iter().zip(&out.properties) {
