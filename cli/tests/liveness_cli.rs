@@ -80,6 +80,7 @@ fn bugs_lists_the_liveness_bugs() {
         "candidate-no-retry",
         "diverging-refetch",
         "hw-only-with-records",
+        "commit-only-on-append",
     ] {
         assert!(text.contains(bug), "{bug} listed");
     }

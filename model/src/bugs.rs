@@ -23,10 +23,11 @@ pub enum Bug {
     CandidateNoRetry,
     DivergingRefetch,
     HwOnlyWithRecords,
+    CommitOnlyOnAppend,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 13] = [
+    pub const ALL: [Bug; 14] = [
         Bug::Figure8,
         Bug::VoteNoLogCheck,
         Bug::VoteNotPersisted,
@@ -41,6 +42,7 @@ impl Bug {
         Bug::CandidateNoRetry,
         Bug::DivergingRefetch,
         Bug::HwOnlyWithRecords,
+        Bug::CommitOnlyOnAppend,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +60,7 @@ impl Bug {
             Bug::CandidateNoRetry => "candidate-no-retry",
             Bug::DivergingRefetch => "diverging-refetch",
             Bug::HwOnlyWithRecords => "hw-only-with-records",
+            Bug::CommitOnlyOnAppend => "commit-only-on-append",
         }
     }
 

@@ -72,6 +72,8 @@ fn expected_lasso(bug: Bug, v: Variant) -> (usize, usize) {
     match (bug, v) {
         (Bug::CommitNeedsEntries, Variant::Raft) => (10, 5),
         (Bug::RejectIgnored, Variant::Raft) => (16, 8),
+        (Bug::CommitOnlyOnAppend, Variant::Raft) => (10, 5),
+        (Bug::CommitOnlyOnAppend, Variant::Kraft) => (16, 6),
         (Bug::CandidateNoRetry, _) => (9, 0),
         (Bug::DivergingRefetch, Variant::Kraft) => (19, 6),
         (Bug::HwOnlyWithRecords, Variant::Kraft) => (16, 6),

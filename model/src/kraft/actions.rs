@@ -392,7 +392,10 @@ impl KraftModel {
                 }
             } else {
                 st.servers[to as usize].end_offsets[from as usize] = fetch_offset;
-                self.update_leader_hw(st, to);
+                if !self.has(Bug::CommitOnlyOnAppend) {
+                    // (BUG commit-only-on-append, liveness: fetches never advance the HW.)
+                    self.update_leader_hw(st, to);
+                }
                 let srv = &st.servers[to as usize];
                 let mut records = Records::new();
                 if let Some(&e) = srv.log.get(fetch_offset as usize) {

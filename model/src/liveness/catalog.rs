@@ -83,6 +83,13 @@ pub fn catalog() -> Vec<LivenessEntry> {
             with_in_flight(Raft, 3),
         ),
         row(
+            Bug::CommitOnlyOnAppend,
+            Raft,
+            "a leader recomputes commitIndex only when it appends an entry, never on an acknowledgement",
+            "ValueCommitted",
+            with_in_flight(Raft, 2),
+        ),
+        row(
             Bug::CandidateNoRetry,
             Raft,
             "a candidate does not restart its election timer (§5.2), so a split vote is never retried",
@@ -101,6 +108,13 @@ pub fn catalog() -> Vec<LivenessEntry> {
             Kraft,
             "the leader sends its high watermark only in a Fetch response that carries records, so a caught-up follower never learns it",
             "FollowersLearnCommit",
+            with_in_flight(Kraft, 2),
+        ),
+        row(
+            Bug::CommitOnlyOnAppend,
+            Kraft,
+            "a leader recomputes its high watermark only when it appends a record, never on a follower's fetch",
+            "ValueCommitted",
             with_in_flight(Kraft, 2),
         ),
         row(

@@ -279,7 +279,10 @@ impl RaftModel {
         if success {
             srv.match_index[f] = srv.match_index[f].max(match_index);
             srv.next_index[f] = srv.match_index[f] + 1;
-            self.advance_commit_index(st, to);
+            if self.bug != Some(Bug::CommitOnlyOnAppend) {
+                // (BUG commit-only-on-append, liveness: acknowledgements never commit.)
+                self.advance_commit_index(st, to);
+            }
         } else if self.bug != Some(Bug::RejectIgnored) {
             // (BUG reject-ignored, liveness: the leader never backs off and re-probes forever.)
             srv.next_index[f] = srv.next_index[f].saturating_sub(1).max(1);
