@@ -15,6 +15,13 @@ pub enum Bug {
     DoubleVote,
     TruncateOnStaleAppend,
     CommitRegress,
+    StaleVoteCounted,
+    TimeoutKeepsTerm,
+    ReplicateBeforeElected,
+    BeginQuorumStaleEpoch,
+    EndQuorumStaleEpoch,
+    FetchWrongLastEpoch,
+    ResignClearsVote,
     HwAtEpochStart,
     FollowerHwUnclamped,
     // ---- Liveness bugs (model/src/liveness/catalog.rs): no safety property catches them.
@@ -27,13 +34,20 @@ pub enum Bug {
 }
 
 impl Bug {
-    pub const ALL: [Bug; 14] = [
+    pub const ALL: [Bug; 21] = [
         Bug::Figure8,
         Bug::VoteNoLogCheck,
         Bug::VoteNotPersisted,
         Bug::DoubleVote,
         Bug::TruncateOnStaleAppend,
         Bug::CommitRegress,
+        Bug::StaleVoteCounted,
+        Bug::TimeoutKeepsTerm,
+        Bug::ReplicateBeforeElected,
+        Bug::BeginQuorumStaleEpoch,
+        Bug::EndQuorumStaleEpoch,
+        Bug::FetchWrongLastEpoch,
+        Bug::ResignClearsVote,
         Bug::HwAtEpochStart,
         Bug::FollowerHwUnclamped,
         // Liveness bugs.
@@ -53,6 +67,13 @@ impl Bug {
             Bug::DoubleVote => "double-vote",
             Bug::TruncateOnStaleAppend => "truncate-on-stale-append",
             Bug::CommitRegress => "commit-regress",
+            Bug::StaleVoteCounted => "stale-vote-counted",
+            Bug::TimeoutKeepsTerm => "timeout-keeps-term",
+            Bug::ReplicateBeforeElected => "replicate-before-elected",
+            Bug::BeginQuorumStaleEpoch => "begin-quorum-stale-epoch",
+            Bug::EndQuorumStaleEpoch => "end-quorum-stale-epoch",
+            Bug::FetchWrongLastEpoch => "fetch-wrong-last-epoch",
+            Bug::ResignClearsVote => "resign-clears-vote",
             Bug::HwAtEpochStart => "hw-at-epoch-start",
             Bug::FollowerHwUnclamped => "follower-hw-unclamped",
             Bug::CommitNeedsEntries => "commit-needs-entries",
@@ -80,6 +101,8 @@ impl fmt::Display for Bug {
 pub struct CatalogEntry {
     pub bug: Bug,
     pub variant: Variant,
+    /// The protocol step (ITF action name) the bug is injected into.
+    pub step: &'static str,
     /// The protocol rule the bug breaks.
     pub rule: &'static str,
     /// The property the checker must report violated.
@@ -117,9 +140,10 @@ pub fn catalog() -> Vec<CatalogEntry> {
 }
 
 fn raft_catalog() -> Vec<CatalogEntry> {
-    let row = |bug, rule, property, bounds| CatalogEntry {
+    let row = |bug, step, rule, property, bounds| CatalogEntry {
         bug,
         variant: Variant::Raft,
+        step,
         rule,
         property,
         bounds,
@@ -127,6 +151,7 @@ fn raft_catalog() -> Vec<CatalogEntry> {
     vec![
         row(
             Bug::Figure8,
+            "HandleAppendEntriesResponse",
             "a leader commits an entry of an older term by counting replicas (no current-term check)",
             "LeaderCompleteness",
             Bounds {
@@ -139,33 +164,65 @@ fn raft_catalog() -> Vec<CatalogEntry> {
         ),
         row(
             Bug::VoteNoLogCheck,
+            "HandleRequestVoteRequest",
             "a vote is granted without comparing (lastLogTerm, lastLogIndex)",
             "LeaderCompleteness",
             bounds(3, 2, 1, 0, net(false, true, 1)),
         ),
         row(
             Bug::VoteNotPersisted,
+            "Restart",
             "votedFor is not persisted, so a restarted server votes again in the same term",
             "ElectionSafety",
             bounds(3, 1, 0, 1, net(false, true, 1)),
         ),
         row(
             Bug::DoubleVote,
+            "HandleRequestVoteRequest",
             "a server grants votes to two candidates in one term",
             "ElectionSafety",
             bounds(3, 1, 0, 0, net(false, true, 1)),
         ),
         row(
             Bug::TruncateOnStaleAppend,
+            "HandleAppendEntriesRequest",
             "a follower truncates its log after prevLogIndex + entries on a stale or duplicate AppendEntries",
             "CommittedEntriesReachMajority",
             bounds(3, 1, 2, 0, net(false, true, 2)),
         ),
         row(
             Bug::CommitRegress,
+            "HandleAppendEntriesRequest",
             "a follower sets commitIndex = min(leaderCommit, last new index) even when that is lower",
             "MonotonicCommitIndex",
             bounds(3, 1, 1, 0, net(false, true, 2)),
+        ),
+        row(
+            Bug::StaleVoteCounted,
+            "HandleRequestVoteResponse",
+            "a candidate counts a granted vote of an older term (the stale-response check is missing)",
+            "ElectionSafety",
+            bounds(3, 2, 0, 0, net(false, true, 1)),
+        ),
+        row(
+            Bug::TimeoutKeepsTerm,
+            "Timeout",
+            "a timed-out server stands for election without moving to term+1",
+            "ElectionSafety",
+            bounds(3, 1, 0, 0, net(false, true, 1)),
+        ),
+        row(
+            Bug::ReplicateBeforeElected,
+            "AppendEntries",
+            "the replication timer is armed on becoming candidate: a candidate sends AppendEntries for its term",
+            "StateMachineSafety",
+            Bounds {
+                network: NetworkSemantics {
+                    max_in_flight: 3,
+                    ..net(false, true, 1)
+                },
+                ..bounds(3, 3, 1, 0, net(false, true, 1))
+            },
         ),
     ]
 }

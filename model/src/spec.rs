@@ -95,6 +95,15 @@ pub trait Spec:
 }
 
 /// ITF encoding of an optional server id (Quint's Option variant).
+/// The protocol steps of a variant that a bug can live in: every message handler and timer,
+/// and the restart (ITF action names; network steps and client requests are not protocol rules).
+pub fn protocol_steps(variant: Variant) -> &'static [&'static str] {
+    match variant {
+        Variant::Raft => crate::raft::Action::PROTOCOL_STEPS,
+        Variant::Kraft => crate::kraft::Action::PROTOCOL_STEPS,
+    }
+}
+
 pub fn itf_option(v: Option<u8>) -> Value {
     match v {
         Some(x) => serde_json::json!({"tag": "Some", "value": x}),

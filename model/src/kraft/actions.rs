@@ -35,6 +35,20 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every message handler and timer step, and the restart (see `spec::protocol_steps`).
+    pub const PROTOCOL_STEPS: &'static [&'static str] = &[
+        "ElectionTimeout",
+        "SendFetchRequest",
+        "CheckQuorumTimeout",
+        "HandleVoteRequest",
+        "HandleVoteResponse",
+        "HandleBeginQuorumEpochRequest",
+        "HandleEndQuorumEpochRequest",
+        "HandleFetchRequest",
+        "HandleFetchResponse",
+        "Restart",
+    ];
+
     /// The protocol name of the step (ITF `action_taken`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -147,7 +161,9 @@ impl KraftModel {
     /// Vote to every other voter; a lone voter wins at once.
     pub(crate) fn election_timeout(&self, st: &mut KraftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
-        srv.epoch += 1;
+        if !self.has(Bug::TimeoutKeepsTerm) {
+            srv.epoch += 1;
+        } // BUG (timeout-keeps-term): stands again in the epoch it may have voted in
         srv.voted_for = Some(s);
         srv.leader = None;
         srv.role = Role::Candidate;
@@ -227,7 +243,11 @@ impl KraftModel {
         else {
             unreachable!()
         };
-        if Self::common_response(st, to, epoch, leader, false) {
+        // BUG (stale-vote-counted): a grant of an older epoch is counted as well.
+        let stale = epoch < st.servers[to as usize].epoch;
+        if Self::common_response(st, to, epoch, leader, false)
+            && !(stale && self.has(Bug::StaleVoteCounted))
+        {
             return;
         }
         let srv = &mut st.servers[to as usize];
@@ -282,7 +302,8 @@ impl KraftModel {
         let &Msg::BeginQuorumEpoch { from, to, epoch } = m else {
             unreachable!()
         };
-        if epoch >= st.servers[to as usize].epoch {
+        // BUG (begin-quorum-stale-epoch): no epoch check, a stale leader is followed.
+        if epoch >= st.servers[to as usize].epoch || self.has(Bug::BeginQuorumStaleEpoch) {
             Self::maybe_transition(st, to, Some(from), epoch);
         }
     }
@@ -298,7 +319,8 @@ impl KraftModel {
         else {
             unreachable!()
         };
-        if epoch >= st.servers[to as usize].epoch {
+        // BUG (end-quorum-stale-epoch): no epoch check, a stale resigning leader is followed.
+        if epoch >= st.servers[to as usize].epoch || self.has(Bug::EndQuorumStaleEpoch) {
             Self::maybe_transition(st, to, Some(from), epoch);
         }
     }
@@ -308,6 +330,9 @@ impl KraftModel {
     pub(crate) fn check_quorum_timeout(&self, st: &mut KraftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
         srv.role = Role::Resigned;
+        if self.has(Bug::ResignClearsVote) {
+            srv.voted_for = None; // BUG: the resigned leader may vote again in its own epoch
+        }
         let epoch = srv.epoch;
         let mut successors: Successors = self.peers(s).collect();
         let offsets = srv.end_offsets;
@@ -345,7 +370,12 @@ impl KraftModel {
             to: leader,
             epoch: srv.epoch,
             fetch_offset: srv.leo(),
-            last_fetched_epoch: srv.last_epoch(),
+            // BUG (fetch-wrong-last-epoch): the current epoch, not the last record's.
+            last_fetched_epoch: if self.has(Bug::FetchWrongLastEpoch) {
+                srv.epoch
+            } else {
+                srv.last_epoch()
+            },
         };
         self.send(st, m);
     }

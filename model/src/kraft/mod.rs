@@ -130,74 +130,6 @@ impl KraftModel {
             || srv.leader.is_some()
             || (srv.role == Role::Candidate && srv.votes != 1 << s)
     }
-
-    /// Removes messages whose delivery can never change anything, which the network could
-    /// equally have lost; this keeps dead messages from multiplying the state space. Epochs
-    /// never decrease, even across restarts (the epoch is persisted), and while a server stays
-    /// up its leader for an epoch, once known, never changes (QuorumState), so:
-    /// - a response, BeginQuorumEpoch or EndQuorumEpoch of an epoch older than its
-    ///   destination's is ignored on arrival (maybeHandleCommonResponse,
-    ///   validateVoterOnlyRequest; the model sends no BeginQuorumEpoch/EndQuorumEpoch response);
-    /// - a VoteResponse of the destination's epoch is read only by a Candidate of that epoch
-    ///   counting a grant, or by a server without a leader learning one. A server is (or, after
-    ///   a restart, becomes) a Candidate of an epoch only if it voted for itself in it, which
-    ///   never changes within the epoch; without restarts left, only a Candidate still counts;
-    /// - once no restart is left, a message of the destination's epoch that only tells it the
-    ///   leader it already knows (BeginQuorumEpoch, EndQuorumEpoch, a Fetch error naming that
-    ///   leader, a VoteResponse naming any leader) is a no-op forever, and a Fetch response from
-    ///   a server that is not the destination's leader is ignored forever. A message naming a
-    ///   different leader is kept: its delivery is a fatal inconsistency (NoIllegalState).
-    fn discard_dead_messages(&self, st: &mut KraftState) {
-        let no_restarts_left = st.restarts >= self.bounds.max_restarts;
-        let servers = &st.servers;
-        st.network.in_flight.retain(|(m, _)| {
-            let to = crate::network::Envelope::to(m);
-            let dest = &servers[to as usize];
-            let knows = |l: ServerId| no_restarts_left && dest.leader == Some(l);
-            match *m {
-                Msg::VoteResponse {
-                    epoch,
-                    leader,
-                    granted,
-                    ..
-                } => {
-                    epoch > dest.epoch
-                        || (epoch == dest.epoch
-                            && match leader {
-                                Some(_) => !(no_restarts_left && dest.leader.is_some()),
-                                None => {
-                                    granted
-                                        && dest.voted_for == Some(to)
-                                        && (dest.role == Role::Candidate || !no_restarts_left)
-                                }
-                            })
-                }
-                Msg::BeginQuorumEpoch { from, epoch, .. }
-                | Msg::EndQuorumEpoch { from, epoch, .. } => {
-                    epoch > dest.epoch || (epoch == dest.epoch && !knows(from))
-                }
-                Msg::FetchResponse {
-                    from,
-                    epoch,
-                    leader,
-                    ref result,
-                    ..
-                } => {
-                    epoch > dest.epoch
-                        || (epoch == dest.epoch
-                            && match result {
-                                FetchResult::Error { .. } => !leader.is_some_and(knows),
-                                _ => {
-                                    !(no_restarts_left
-                                        && dest.leader.is_some()
-                                        && dest.leader != Some(from))
-                                }
-                            })
-                }
-                Msg::Vote { .. } | Msg::Fetch { .. } => true,
-            }
-        });
-    }
 }
 
 impl Model for KraftModel {
@@ -274,7 +206,6 @@ impl Model for KraftModel {
             Action::Restart(s) => self.restart(&mut st, *s),
         }
         Self::finish_step(last, &action, &mut st);
-        self.discard_dead_messages(&mut st);
         Some(st)
     }
 

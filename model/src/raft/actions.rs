@@ -30,6 +30,17 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every message handler and timer step, and the restart (see `spec::protocol_steps`).
+    pub const PROTOCOL_STEPS: &'static [&'static str] = &[
+        "Timeout",
+        "AppendEntries",
+        "HandleRequestVoteRequest",
+        "HandleRequestVoteResponse",
+        "HandleAppendEntriesRequest",
+        "HandleAppendEntriesResponse",
+        "Restart",
+    ];
+
     /// The protocol name of the step (ITF `action_taken`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -68,7 +79,9 @@ impl RaftModel {
     /// Timeout: start an election for term+1, vote for yourself, ask everyone for votes (§5.2).
     pub(crate) fn timeout(&self, st: &mut RaftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
-        srv.term += 1;
+        if self.bug != Some(Bug::TimeoutKeepsTerm) {
+            srv.term += 1;
+        } // BUG (timeout-keeps-term): votes for itself again in the term it may have voted in
         srv.role = Role::Candidate;
         srv.voted_for = Some(s);
         srv.votes_granted = 1 << s;
@@ -179,8 +192,9 @@ impl RaftModel {
         };
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
-        if term < srv.term || srv.role != Role::Candidate || !granted {
-            return; // stale responses are dropped
+        let stale = term < srv.term && self.bug != Some(Bug::StaleVoteCounted);
+        if stale || srv.role != Role::Candidate || !granted {
+            return; // stale responses are dropped (BUG stale-vote-counted: counted)
         }
         srv.votes_granted |= 1 << from;
         self.become_leader_if_elected(st, to);

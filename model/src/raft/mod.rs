@@ -71,30 +71,6 @@ impl RaftModel {
     }
 }
 
-impl RaftModel {
-    /// Removes responses whose delivery can never change anything: a response of an older term
-    /// is ignored forever (terms only grow, even across restarts), and one of the current term
-    /// matters only while its destination is still the candidate or leader of that term (it
-    /// can never become so again in that term). Sound for every property: it is a loss the
-    /// network may cause, and it keeps dead messages from multiplying the state space.
-    fn discard_dead_messages(st: &mut RaftState) {
-        let servers = &st.servers;
-        st.network.in_flight.retain(|(m, _)| {
-            let dest = &servers[crate::network::Envelope::to(m) as usize];
-            match *m {
-                Msg::RequestVoteResponse { term, granted, .. } => {
-                    term > dest.term
-                        || (term == dest.term && granted && dest.role == Role::Candidate)
-                }
-                Msg::AppendEntriesResponse { term, .. } => {
-                    term > dest.term || (term == dest.term && dest.role == Role::Leader)
-                }
-                _ => true,
-            }
-        });
-    }
-}
-
 impl Model for RaftModel {
     type State = RaftState;
     type Action = Action;
@@ -128,6 +104,12 @@ impl Model for RaftModel {
                 Role::Follower | Role::Candidate => {
                     if srv.term < b.max_term && self.election_timer_runs(srv.role) {
                         out.push(Action::ElectionTimeout(s))
+                    }
+                    // BUG (replicate-before-elected): the replication timer is armed on
+                    // becoming candidate, not leader.
+                    if srv.role == Role::Candidate && self.bug == Some(Bug::ReplicateBeforeElected)
+                    {
+                        out.push(Action::HeartbeatTimeout(s));
                     }
                 }
                 Role::Leader => {
@@ -165,7 +147,6 @@ impl Model for RaftModel {
             Action::Restart(s) => self.restart(&mut st, *s),
         }
         Self::mark_transition_properties(last, &action, &mut st);
-        Self::discard_dead_messages(&mut st);
         Some(st)
     }
 
