@@ -60,6 +60,13 @@ pub enum Profile {
     Deep,
 }
 
+/// One run of a profile: its name (shown beside the report) and bounds.
+#[derive(Clone, Debug)]
+pub struct ProfileRun {
+    pub name: &'static str,
+    pub bounds: Bounds,
+}
+
 impl Profile {
     pub fn name(self) -> &'static str {
         match self {
@@ -68,10 +75,25 @@ impl Profile {
         }
     }
 
-    pub fn bounds(self, variant: Variant) -> Bounds {
+    /// The runs of the profile for one variant, in order. Deep has two, since no single bound
+    /// affordable on two cores reaches both a varied history (two entries, a restart, a lost
+    /// message) and a long one (four terms or epochs, as Figure 8 and KAFKA-12619 need).
+    pub fn runs(self, variant: Variant) -> Vec<ProfileRun> {
         match self {
-            Profile::Quick => default_bounds(variant),
-            Profile::Deep => deep_bounds(variant),
+            Profile::Quick => vec![ProfileRun {
+                name: "quick",
+                bounds: default_bounds(variant),
+            }],
+            Profile::Deep => vec![
+                ProfileRun {
+                    name: "deep",
+                    bounds: deep_bounds(variant),
+                },
+                ProfileRun {
+                    name: "deep-history",
+                    bounds: deep_history_bounds(variant),
+                },
+            ],
         }
     }
 
@@ -81,8 +103,8 @@ impl Profile {
     }
 }
 
-/// The deep profile: every variant reaches two-entry logs, a second term for a leader, a
-/// restart and a lost message.
+/// The deep profile's first run: every variant reaches two-entry logs, a second term for a
+/// leader, a restart and a lost message.
 fn deep_bounds(variant: Variant) -> Bounds {
     let mut b = default_bounds(variant);
     b.max_log = 2;
@@ -93,6 +115,21 @@ fn deep_bounds(variant: Variant) -> Bounds {
     b.max_term = match variant {
         Variant::Raft => DEEP_RAFT_TERM,
         Variant::Kraft => DEEP_KRAFT_EPOCH,
+    };
+    b
+}
+
+/// The deep profile's second run: four terms (epochs), where a server can lead, lose and lead
+/// again, with one entry (Raft) or only the leaders' LeaderChange records (KRaft), no restart,
+/// no loss and three messages in flight.
+fn deep_history_bounds(variant: Variant) -> Bounds {
+    let mut b = default_bounds(variant);
+    b.max_term = 4;
+    b.max_restarts = 0;
+    b.network.max_in_flight = 3;
+    b.max_log = match variant {
+        Variant::Raft => 1,
+        Variant::Kraft => 0,
     };
     b
 }
@@ -139,18 +176,36 @@ pub fn default_bounds(variant: Variant) -> Bounds {
 }
 
 impl BoundsArgs {
-    /// Resolves the bounds for a variant (and bug), validating them.
+    /// Resolves the bounds for a variant (and bug), validating them: one run for each run of
+    /// the profile (flags override each), else one unnamed run.
+    pub fn resolve_runs(
+        &self,
+        variant: Variant,
+        bug: Option<Bug>,
+    ) -> Result<Vec<(Option<&'static str>, Bounds)>> {
+        match self.profile {
+            Some(p) => p
+                .runs(variant)
+                .into_iter()
+                .map(|r| Ok((Some(r.name), self.apply(r.bounds, variant)?)))
+                .collect(),
+            None => Ok(vec![(None, self.resolve(variant, bug)?)]),
+        }
+    }
+
+    /// Resolves the bounds for a variant (and bug), validating them; with a profile, its first run.
     pub fn resolve(&self, variant: Variant, bug: Option<Bug>) -> Result<Bounds> {
         let base = match (self.profile, bug.and_then(|b| bugs::entry(variant, b))) {
-            (Some(p), _) => p.bounds(variant),
+            (Some(p), _) => p.runs(variant).remove(0).bounds,
             (None, Some(row)) => row.bounds,
             (None, None) => default_bounds(variant),
         };
-        self.resolve_on(base, variant)
+        self.apply(base, variant)
     }
 
-    /// Applies the bound flags given to `base` (a default chosen by the caller), validating.
-    pub fn resolve_on(&self, base: Bounds, variant: Variant) -> Result<Bounds> {
+    /// The flags given, applied over `base` (also by `check --liveness`, over its own
+    /// defaults).
+    pub fn apply(&self, base: Bounds, variant: Variant) -> Result<Bounds> {
         let mut b = base;
         if let Some(v) = self.servers {
             b.servers = v;

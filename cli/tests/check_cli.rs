@@ -77,7 +77,7 @@ fn figure8_fails_names_the_property_and_writes_itf() {
     let itf = std::fs::read_to_string(&file).expect("ITF trace written");
     let trace: itf::Trace<ItfState> =
         itf::trace_from_str(&itf).expect("the itf crate reads our trace");
-    assert_eq!(trace.states.len(), 24, "23 steps after the initial state");
+    assert_eq!(trace.states.len(), 27, "26 steps after the initial state");
     let last = &trace.states.last().unwrap().value;
     assert_eq!(last.action_taken, "HandleRequestVoteResponse");
     assert!(

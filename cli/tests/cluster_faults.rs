@@ -257,6 +257,8 @@ fn fault_test(mode: Mode) {
         "leader was not killed: {kills:?}"
     );
 
+    converged(&c, Duration::from_secs(20));
+
     // Linearizability per key (a register each), with a time budget.
     let mut by_key: BTreeMap<String, Vec<Call>> = BTreeMap::new();
     for call in calls {
@@ -279,6 +281,30 @@ fn fault_test(mode: Mode) {
     for (k, n, v) in verdicts.lock().unwrap().iter() {
         assert_eq!(v, &Ok(true), "history of {k} ({n} ops) is not linearizable");
     }
+}
+
+/// After the faults stop, every node holds the same log and has committed all of it within
+/// `bound` (issue 16: an idle follower with a deep conflicting suffix was never repaired).
+fn converged(c: &LocalCluster, bound: Duration) {
+    let start = Instant::now();
+    let mut last = Vec::new();
+    while start.elapsed() < bound {
+        last = c
+            .statuses()
+            .into_iter()
+            .map(|(_, s)| (s["log_end"].as_u64(), s["commit"].as_u64()))
+            .collect();
+        let len = last.first().map(|&(l, _)| l);
+        if last.len() == 3
+            && last
+                .iter()
+                .all(|&(l, k)| l.is_some() && l == len.flatten() && k == l)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no convergence within {bound:?}: (log length, committed) per node {last:?}");
 }
 
 #[test]

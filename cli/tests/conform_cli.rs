@@ -58,7 +58,7 @@ fn conform_raft_replays_thousands_of_traces_and_exits_0() {
         assert_eq!(g["depth"], json!(7));
     }
     let catalog = r["catalog"].as_array().unwrap();
-    assert_eq!(catalog.len(), 6);
+    assert_eq!(catalog.len(), 9);
     assert!(catalog.iter().all(|c| c["divergence"]["step"].is_u64()));
 
     // The human report names every source and the result.
@@ -71,7 +71,7 @@ fn conform_raft_replays_thousands_of_traces_and_exits_0() {
         "exhaustive faults",
         "walks:",
         "proptest:",
-        "catalog:    6/6",
+        "catalog:    9/9",
         "CONFORMS",
     ] {
         assert!(out.contains(needle), "{needle}: {out}");
@@ -111,6 +111,18 @@ fn conform_usage_errors_exit_2() {
     assert_bad_input(&raftspec(&["conform", "paxos"]), "unknown variant");
     assert_bad_input(&raftspec(&["conform", "raft", "--depth", "0"]), "--depth");
     assert_bad_input(
+        &raftspec(&["conform", "raft", "--depth", "nope=3"]),
+        "no graph \"nope\"",
+    );
+    assert_bad_input(
+        &raftspec(&["conform", "raft", "--depth", "faults=41"]),
+        "--depth",
+    );
+    assert_bad_input(
+        &raftspec(&["conform", "raft", "--threads", "0"]),
+        "--threads",
+    );
+    assert_bad_input(
         &raftspec(&["conform", "raft", "--mutants", "some"]),
         "--mutants",
     );
@@ -122,16 +134,17 @@ fn conform_raft_kills_every_mutant() {
     let o = raftspec(&["conform", "raft", "--mutants", "all", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let r = json_of(&o);
-    assert!(r["total"].as_u64().unwrap() >= 6);
+    assert!(r["total"].as_u64().unwrap() >= 19);
     assert_eq!(r["killed"], r["total"]);
     assert_eq!(r["kill_rate"], json!(1.0));
     for m in r["mutants"].as_array().unwrap() {
         assert_eq!(m["killed"], json!(true), "{m}");
         assert!(m["divergence"]["prefix_itf"]["states"].is_array());
     }
+    let total = r["total"].as_u64().unwrap();
     let o = raftspec(&["conform", "raft", "--mutants", "all"]);
     assert!(
-        stdout(&o).contains("kill rate:  6/6 (100%)"),
+        stdout(&o).contains(&format!("kill rate:  {total}/{total} (100%)")),
         "{}",
         stdout(&o)
     );
@@ -302,4 +315,38 @@ fn record_then_validate_a_real_cluster_run() {
         "--requests",
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--depth NAME=D` sets one graph's depth and 0 leaves a graph out; the JSON report carries
+/// the walks' coverage and (instrumented build) the rule branches hit per source.
+#[test]
+fn conform_per_graph_depth_and_coverage_report() {
+    let o = raftspec(&[
+        "conform",
+        "raft",
+        "--depth",
+        "four-servers=4,five-servers=0,faults=0,replication=0,elections=0,mixed=0",
+        "--walks",
+        "30",
+        "--cases",
+        "5",
+        "--no-catalog",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let r = json_of(&o);
+    let graphs = r["report"]["graphs"].as_array().unwrap();
+    assert_eq!(graphs.len(), 1);
+    assert_eq!(graphs[0]["name"], json!("four servers"));
+    assert_eq!(graphs[0]["depth"], json!(4));
+    assert!(r["report"]["walk_states"].as_u64().unwrap() > 30);
+    assert!(r["report"]["walk_kinds"].as_u64().unwrap() > 5);
+    let rules = r["report"]["rules"].as_array().unwrap();
+    if cfg!(feature = "mutants") {
+        let all = rules.iter().find(|c| c["source"] == "all sources").unwrap();
+        assert!(all["hit"].as_u64().unwrap() > 10, "{all}");
+        assert_eq!(all["total"], json!(23));
+    } else {
+        assert!(rules.is_empty());
+    }
 }

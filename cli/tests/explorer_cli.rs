@@ -45,14 +45,14 @@ fn trace_draws_a_counterexample_as_svg_and_lists_its_steps() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let steps = text(&out.stdout);
     assert!(
-        steps.contains("raft trace with bug figure8 (LeaderCompleteness): 23 steps"),
+        steps.contains("raft trace with bug figure8 (LeaderCompleteness): 26 steps"),
         "{steps}"
     );
     // The last step elects, in term 4, the leader that lacks the committed entry.
     let last = steps
         .lines()
-        .find(|l| l.trim_start().starts_with("23. "))
-        .unwrap_or_else(|| panic!("a step 23: {steps}"));
+        .find(|l| l.trim_start().starts_with("26. "))
+        .unwrap_or_else(|| panic!("a step 26: {steps}"));
     assert!(
         last.contains("handles RequestVoteResponse") && last.contains("{term 4, granted}"),
         "{last}"
@@ -71,7 +71,7 @@ fn trace_draws_a_counterexample_as_svg_and_lists_its_steps() {
         "logs are drawn as cells"
     );
     assert!(
-        pic.contains(last.trim_start().trim_start_matches("23. ")),
+        pic.contains(last.trim_start().trim_start_matches("26. ")),
         "the last step is drawn"
     );
     // Well-formed XML as far as a cheap check goes: every opened group is closed.

@@ -16,7 +16,11 @@ fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
         "1",
         "--json",
     ]);
-    let r = json(&out);
+    let all = json(&out);
+    let runs = all["results"].as_array().expect("deep has several runs");
+    assert_eq!(runs.len(), 2);
+    let r = &runs[0];
+    assert_eq!(r["run"], "deep");
     let b = &r["bounds"];
     assert_eq!(b["max_term"], 1, "the flag overrides the profile");
     assert_eq!(b["max_log"], 2);
@@ -24,6 +28,12 @@ fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
     assert_eq!(b["network"]["drop"], true);
     assert_eq!(b["network"]["max_drops"], 1);
     assert_eq!(r["symmetry"], true, "deep runs with symmetry");
+    // The long-history run: no restart, so its restart witness is met by the first run.
+    let h = &runs[1];
+    assert_eq!(h["run"], "deep-history");
+    assert_eq!(h["bounds"]["max_term"], 1, "the flag overrides every run");
+    assert_eq!(h["bounds"]["max_restarts"], 0);
+    assert_eq!(h["bounds"]["max_log"], 0);
     let quick = json(&raftspec(&[
         "check",
         "kraft",

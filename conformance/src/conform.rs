@@ -99,6 +99,14 @@ fn bounds(max_term: u8, max_log: u8, max_restarts: u8, network: NetworkSemantics
     }
 }
 
+fn graph(name: &str, servers: u8, bounds: Bounds, depth: usize) -> GraphConfig {
+    GraphConfig {
+        name: name.into(),
+        bounds: Bounds { servers, ..bounds },
+        depth,
+    }
+}
+
 /// Known differences between a variant's model and the implementation: actions the suite
 /// leaves out unless `include_known_differences` (specs/conformance.md).
 pub fn known_differences(variant: Variant) -> Vec<&'static str> {
@@ -108,28 +116,22 @@ pub fn known_differences(variant: Variant) -> Vec<&'static str> {
     }
 }
 
-/// The defaults of `raftspec conform VARIANT`: well under a minute on one core.
+/// The defaults of `raftspec conform VARIANT`: about a minute on two cores.
 ///
-/// Three state graphs, each small in one direction so that it can go deep: `faults` (drop,
-/// duplicate, a restart; short), `replication` (two entries in one term, duplicates; deep) and
-/// `elections` (three terms, one entry, a restart; deep).
+/// State graphs, each small in one direction so that it can go deep: `faults` (drop,
+/// duplicate, a restart; short), `replication` (two entries in one term, duplicates; deep),
+/// `elections` (three terms, one entry, a restart; deep), `mixed` (three terms and two
+/// entries: conflicting suffixes, repairs, commits of older entries), and `four servers` /
+/// `five servers` (quorum arithmetic of even and larger clusters).
 pub fn default_options(variant: Variant) -> SuiteOptions {
+    // Small graphs first: a broken quorum is caught in a second.
     let graphs = vec![
-        GraphConfig {
-            name: "faults".into(),
-            bounds: bounds(2, 1, 1, net(true, 2, 4)),
-            depth: 9,
-        },
-        GraphConfig {
-            name: "replication".into(),
-            bounds: bounds(1, 2, 0, net(false, 2, 4)),
-            depth: 15,
-        },
-        GraphConfig {
-            name: "elections".into(),
-            bounds: bounds(3, 1, 1, net(false, 1, 4)),
-            depth: 13,
-        },
+        graph("four servers", 4, bounds(2, 1, 0, net(false, 1, 4)), 12),
+        graph("five servers", 5, bounds(2, 1, 0, net(false, 1, 5)), 10),
+        graph("faults", 3, bounds(2, 1, 1, net(true, 2, 4)), 9),
+        graph("replication", 3, bounds(1, 2, 0, net(false, 2, 4)), 15),
+        graph("elections", 3, bounds(3, 1, 1, net(false, 1, 4)), 12),
+        graph("mixed", 3, bounds(3, 2, 0, net(false, 1, 3)), 15),
     ];
     // KRaft logs hold a LeaderChange record per election: max-term + max-log + max-restarts
     // must fit the model's 8 records.
@@ -143,12 +145,36 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
             values: 2,
             ..walk_bounds
         },
-        walks: 5000,
-        walk_len: 40,
+        walk_servers: vec![3, 4, 5],
+        walks: 3000,
+        walk_len: 80,
         seed: 1,
-        proptest_cases: 500,
-        proptest_len: 40,
+        proptest_cases: 300,
+        proptest_len: 60,
         include_known_differences: false,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        marks: marks_of(variant),
+    }
+}
+
+/// The coverage marks of a variant's core (instrumented build only).
+fn marks_of(variant: Variant) -> Option<crate::suite::MarkReader> {
+    #[cfg(feature = "mutants")]
+    {
+        fn of(prefix: &str) -> Vec<(&'static str, u64)> {
+            let mut all = raftspec_impl::core::cov::snapshot();
+            all.retain(|(n, _)| n.starts_with(prefix));
+            all
+        }
+        Some(match variant {
+            Variant::Raft => || of("raft:"),
+            Variant::Kraft => || of("kraft:"),
+        })
+    }
+    #[cfg(not(feature = "mutants"))]
+    {
+        let _ = variant;
+        None
     }
 }
 
@@ -181,6 +207,13 @@ pub fn conform(
     opts.walk_bounds
         .validate()
         .map_err(ConformError::WalkBounds)?;
+    for &servers in &opts.walk_servers {
+        let b = Bounds {
+            servers,
+            ..opts.walk_bounds.clone()
+        };
+        b.validate().map_err(ConformError::WalkBounds)?;
+    }
     match variant {
         Variant::Raft => {
             let known = opts.include_known_differences;

@@ -156,6 +156,28 @@ fn show_log(log: &[LogEntry]) -> String {
     format!("[{}]", cells.join(", "))
 }
 
+impl fmt::Display for NodeState {
+    /// One line: term, role, vote, log, commit, known leader (where tracked), details.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "term {}, {:?}, votedFor {}, log {}, commit {}",
+            self.term,
+            self.role,
+            show_opt(self.voted_for),
+            show_log(&self.log),
+            self.commit
+        )?;
+        if let Some(l) = self.leader {
+            write!(f, ", leader {}", show_opt(l))?;
+        }
+        for (k, v) in &self.detail {
+            write!(f, ", {k} {v}")?;
+        }
+        Ok(())
+    }
+}
+
 impl NodeState {
     /// Compares `actual` with `self` (the expected state) field by field, in the order
     /// term, role, votedFor, log, commit, leader, then the detail fields both report.
@@ -211,8 +233,9 @@ impl NodeState {
 pub struct Reaction<M> {
     /// Messages sent, as (destination, message).
     pub sent: Vec<(NodeId, M)>,
-    /// For real-time drivers (the recorder): the node asks for its election timer to restart
-    /// (it heard from its leader, granted a vote or started an election). Replay ignores it.
+    /// The node asks for its election timer to restart (it heard from its leader, granted a
+    /// vote or started an election): replay checks it against the protocol's timer rule, the
+    /// recorder restarts the timer.
     pub reset_election_timer: bool,
 }
 
@@ -300,9 +323,16 @@ pub trait Node {
     /// The node's abstract state now.
     fn state(&self) -> NodeState;
 
-    /// The timers the node arms in its current role, for real-time drivers (the recorder).
-    /// Replay ignores it: the model says which timer fires.
+    /// The timers the node arms in its current role: replay compares them with the model's
+    /// timers of the node's role (timers in the abstraction); the recorder runs them.
     fn timers(&self) -> Vec<Timer>;
+
+    /// Whether `Reaction::reset_election_timer` says when the node restarts its election
+    /// timer. An implementation driven by ticks (no timer restarts to observe) answers false,
+    /// and replay then does not check the timer rule's restarts.
+    fn reports_timer_resets(&self) -> bool {
+        true
+    }
 
     /// What a message this node sent means in the model's vocabulary; `Err` when the model
     /// cannot express it (e.g. more entries than the model sends at once).

@@ -159,6 +159,56 @@ impl Protocol for KraftModel {
         }
     }
 
+    fn model_timers(&self) -> &'static [Timer] {
+        &[Timer::Election, Timer::Fetch, Timer::CheckQuorum]
+    }
+
+    fn role_timers(&self, st: &KraftState, node: NodeId) -> Vec<Timer> {
+        match st.servers[node as usize].role {
+            ModelRole::Leader if st.servers.len() > 1 => vec![Timer::CheckQuorum],
+            ModelRole::Leader => Vec::new(),
+            ModelRole::Follower => vec![Timer::Election, Timer::Fetch],
+            _ => vec![Timer::Election],
+        }
+    }
+
+    /// A server restarts its election (fetch) timer when it starts an election, grants a
+    /// vote, resigns, becomes a follower, or hears from the leader it follows (a
+    /// BeginQuorumEpoch, a FetchResponse with records or a diverging epoch).
+    fn must_reset_election_timer(
+        &self,
+        before: &KraftState,
+        action: &Action,
+        after: &KraftState,
+    ) -> Option<NodeId> {
+        let m = match action {
+            Action::ElectionTimeout(s) => return Some(*s),
+            Action::CheckQuorumTimeout(s) => {
+                let resigned = after.servers[*s as usize].role == ModelRole::Resigned;
+                return resigned.then_some(*s);
+            }
+            Action::Deliver(m) => m,
+            _ => return None,
+        };
+        let to = m.to();
+        let (was, now) = (&before.servers[to as usize], &after.servers[to as usize]);
+        let follows = now.role == ModelRole::Follower;
+        let became_follower =
+            follows && (was.role != now.role || was.epoch != now.epoch || was.leader != now.leader);
+        let from_leader = follows && now.leader == Some(m.from()) && m.epoch() == now.epoch;
+        let heard = match m {
+            Msg::BeginQuorumEpoch { .. } => from_leader,
+            Msg::FetchResponse { result, .. } => {
+                from_leader && !matches!(result, FetchResult::Error { .. })
+            }
+            Msg::Vote { from, epoch, .. } => {
+                now.role == ModelRole::Voted && now.voted_for == Some(*from) && *epoch == now.epoch
+            }
+            _ => false,
+        };
+        (became_follower || heard).then_some(to)
+    }
+
     /// The model's `fetch_outstanding`: a follower fetches again only once its previous fetch
     /// and its response are off the network.
     fn timer_ready(&self, node: NodeId, timer: Timer, in_flight: &[Msg]) -> bool {

@@ -56,6 +56,26 @@ pub trait Protocol: Spec {
     fn timer_ready(&self, _node: NodeId, _timer: Timer, _in_flight: &[Self::Msg]) -> bool {
         true
     }
+    /// The timers the model has actions for (an implementation's other timers, e.g. KRaft's
+    /// BeginQuorumEpoch resend, are not compared). Empty: timers are not compared.
+    fn model_timers(&self) -> &'static [Timer] {
+        &[]
+    }
+    /// The timers `node` runs in its role in `state`, as the model's actions define them
+    /// (whatever the bounds: a timer the bounds disable is still armed).
+    fn role_timers(&self, _state: &Self::State, _node: NodeId) -> Vec<Timer> {
+        Vec::new()
+    }
+    /// The server that must restart its election timer in this step, by the protocol's timer
+    /// rule (Raft 5.2: an election started, a vote granted, the current leader heard from).
+    fn must_reset_election_timer(
+        &self,
+        _before: &Self::State,
+        _action: &Self::Action,
+        _after: &Self::State,
+    ) -> Option<NodeId> {
+        None
+    }
     /// Why model and implementation are known to differ on this action here, if they are
     /// (see [`WithoutKnownDifferences`]).
     fn known_difference(
@@ -175,5 +195,19 @@ impl<P: Protocol> Protocol for WithoutKnownDifferences<P> {
     }
     fn known_difference(&self, state: &P::State, action: &P::Action) -> Option<&'static str> {
         self.0.known_difference(state, action)
+    }
+    fn model_timers(&self) -> &'static [Timer] {
+        self.0.model_timers()
+    }
+    fn role_timers(&self, state: &P::State, node: NodeId) -> Vec<Timer> {
+        self.0.role_timers(state, node)
+    }
+    fn must_reset_election_timer(
+        &self,
+        before: &P::State,
+        action: &P::Action,
+        after: &P::State,
+    ) -> Option<NodeId> {
+        self.0.must_reset_election_timer(before, action, after)
     }
 }

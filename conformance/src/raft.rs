@@ -132,6 +132,47 @@ impl Protocol for RaftModel {
         st.network.send(msg.clone(), &self.bounds.network);
         st
     }
+
+    fn model_timers(&self) -> &'static [Timer] {
+        &[Timer::Election, Timer::Heartbeat]
+    }
+
+    fn role_timers(&self, st: &RaftState, node: NodeId) -> Vec<Timer> {
+        match st.servers[node as usize].role {
+            ModelRole::Leader => vec![Timer::Heartbeat],
+            _ => vec![Timer::Election],
+        }
+    }
+
+    /// Raft 5.2: a server restarts its election timer when it starts an election, grants a
+    /// vote, or hears an AppendEntries of the current (or a newer) term.
+    fn must_reset_election_timer(
+        &self,
+        before: &RaftState,
+        action: &Action,
+        after: &RaftState,
+    ) -> Option<NodeId> {
+        match action {
+            Action::ElectionTimeout(s) => Some(*s),
+            Action::Deliver(Msg::AppendEntries { to, term, .. }) => {
+                (*term >= before.servers[*to as usize].term).then_some(*to)
+            }
+            Action::Deliver(Msg::RequestVote {
+                from,
+                to,
+                term,
+                last_log_term,
+                last_log_index,
+            }) => {
+                let (was, now) = (&before.servers[*to as usize], &after.servers[*to as usize]);
+                let log_ok =
+                    (*last_log_term, *last_log_index) >= (was.last_term(), was.last_index());
+                let granted = *term == now.term && now.voted_for == Some(*from) && log_ok;
+                granted.then_some(*to)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Encodes a model value as the implementation's payload: one byte.

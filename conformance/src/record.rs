@@ -699,6 +699,7 @@ impl<P: Protocol> Validator<'_, P> {
             actual: f.actual,
             prefix,
             known: None,
+            context: None,
         })
     }
 

@@ -6,7 +6,7 @@ use crate::protocol::{ModelStep, Protocol};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use raftspec_model::trace::{replay_on_model, Trace};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// The model's state graph up to a depth: nodes are distinct states (weight: depth, in actions
@@ -215,6 +215,94 @@ pub fn walk<P: Protocol>(
 /// A random walk of at most `len` actions (weighted, see [`walk`]).
 pub fn random_walk<P: Protocol>(spec: &P, len: usize, rng: &mut Rng) -> Vec<P::Action> {
     walk(spec, len, |total, _| rng.below(total))
+}
+
+/// What the walks of a source have seen: model states, and action kinds (the action's
+/// protocol name with the acting server's role, e.g. `HandleAppendEntriesRequest@Candidate`).
+#[derive(Clone, Debug, Default)]
+pub struct WalkCoverage {
+    pub states: HashSet<u64>,
+    pub kinds: HashSet<String>,
+}
+
+fn state_hash<S: Hash>(st: &S) -> u64 {
+    let mut h = DefaultHasher::new();
+    st.hash(&mut h);
+    h.finish()
+}
+
+/// An action's kind: its protocol name and the acting server's role before it.
+pub fn action_kind<P: Protocol>(spec: &P, st: &P::State, a: &P::Action) -> String {
+    let actor = match spec.model_step(a) {
+        ModelStep::Deliver(m) => Some(P::endpoints(&m).1),
+        ModelStep::Timer(s, _) | ModelStep::ClientRequest(s, _) | ModelStep::Restart(s) => Some(s),
+        ModelStep::Drop(_) | ModelStep::Duplicate(_) => None,
+    };
+    match actor {
+        Some(s) => format!("{}@{:?}", spec.action_name(a), spec.node_state(st, s).role),
+        None => spec.action_name(a).to_string(),
+    }
+}
+
+/// A coverage-guided walk of at most `len` actions: at each step it draws up to four
+/// candidates by [`weight`] and takes the first whose kind it has not seen yet, else the first
+/// that leads to a state not seen yet, else the first drawn. Deterministic for a seed and the
+/// coverage so far.
+pub fn guided_walk<P: Protocol>(
+    spec: &P,
+    len: usize,
+    rng: &mut Rng,
+    cov: &mut WalkCoverage,
+) -> Vec<P::Action> {
+    let mut st = spec
+        .init_states()
+        .into_iter()
+        .next()
+        .expect("one init state");
+    let mut out = Vec::with_capacity(len);
+    let mut enabled = Vec::new();
+    while out.len() < len && spec.within_boundary(&st) {
+        enabled.clear();
+        spec.actions(&st, &mut enabled);
+        let weights: Vec<usize> = enabled.iter().map(|a| weight(spec, a)).collect();
+        let total: usize = weights.iter().sum();
+        if total == 0 {
+            break;
+        }
+        let mut best: Option<(u8, P::Action, P::State, String)> = None;
+        for _ in 0..4 {
+            let mut pick = rng.below(total);
+            let mut i = 0;
+            while pick >= weights[i] {
+                pick -= weights[i];
+                i += 1;
+            }
+            let a = enabled[i].clone();
+            let Some(next) = spec.next_state(&st, a.clone()) else {
+                continue;
+            };
+            let kind = action_kind(spec, &st, &a);
+            let novelty = if !cov.kinds.contains(&kind) {
+                2
+            } else {
+                u8::from(!cov.states.contains(&state_hash(&next)))
+            };
+            if best.as_ref().is_none_or(|b| novelty > b.0) {
+                best = Some((novelty, a, next, kind));
+            }
+            if novelty == 2 {
+                break;
+            }
+        }
+        let Some((_, a, next, kind)) = best else {
+            break;
+        };
+        cov.kinds.insert(kind);
+        cov.states.insert(state_hash(&next));
+        out.push(a);
+        st = next;
+    }
+    out
 }
 
 /// A hash of an action sequence, to count distinct traces.

@@ -5,10 +5,11 @@ use crate::driver::{Node, NodeId};
 use crate::protocol::Protocol;
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::search::{minimize, proptest_search};
-use crate::sources::{build_graph, random_walk, trace_hash, Rng};
+use crate::sources::{build_graph, guided_walk, trace_hash, CoverPath, Rng, WalkCoverage};
 use raftspec_model::Bounds;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One state graph of the exhaustive source.
@@ -29,6 +30,9 @@ pub struct SuiteOptions {
     pub graphs: Vec<GraphConfig>,
     /// Random walks and proptest: bounds of the model they walk (larger than the graph's).
     pub walk_bounds: Bounds,
+    /// The walks cycle through these cluster sizes (the walk bounds with `servers` replaced);
+    /// proptest uses `walk_bounds` as they are.
+    pub walk_servers: Vec<u8>,
     pub walks: usize,
     pub walk_len: usize,
     pub seed: u64,
@@ -37,6 +41,56 @@ pub struct SuiteOptions {
     /// Keep the actions on which model and implementation are known to differ
     /// ([`crate::conform::known_differences`]); by default the sources leave them out.
     pub include_known_differences: bool,
+    /// Threads replaying the paths of a cover (the result does not depend on it).
+    pub threads: usize,
+    /// The implementation's coverage marks (rule branches) and their hits so far, if it
+    /// counts them: each source reports the rules it exercised.
+    #[serde(skip)]
+    pub marks: Option<MarkReader>,
+}
+
+/// Reads the implementation's coverage marks: each rule branch's name and hits so far.
+pub type MarkReader = fn() -> Vec<(&'static str, u64)>;
+
+/// The rule branches of the implementation one source exercised (coverage marks).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuleCoverage {
+    pub source: String,
+    pub hit: usize,
+    pub total: usize,
+    pub missed: Vec<&'static str>,
+}
+
+/// Counts the marks hit between `start` and now.
+struct MarkCounter {
+    read: Option<MarkReader>,
+    at_start: Vec<(&'static str, u64)>,
+}
+
+impl MarkCounter {
+    fn start(read: Option<MarkReader>) -> Self {
+        MarkCounter {
+            read,
+            at_start: read.map(|r| r()).unwrap_or_default(),
+        }
+    }
+
+    fn finish(self, source: &str, rep: &mut SuiteReport) {
+        let Some(read) = self.read else { return };
+        let now = read();
+        let missed: Vec<&'static str> = now
+            .iter()
+            .zip(&self.at_start)
+            .filter(|((_, n), (_, b))| n == b)
+            .map(|((name, _), _)| *name)
+            .collect();
+        rep.rules.push(RuleCoverage {
+            source: source.to_string(),
+            hit: now.len() - missed.len(),
+            total: now.len(),
+            missed,
+        });
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -58,6 +112,13 @@ pub struct SuiteReport {
     pub walks: usize,
     pub walk_len: usize,
     pub proptest_cases: u32,
+    /// Distinct model states the walks visited, and action kinds they took (see
+    /// [`crate::sources::action_kind`]).
+    pub walk_states: usize,
+    pub walk_kinds: usize,
+    /// Rule branches of the implementation hit, per source and by all together (empty when
+    /// the implementation counts none: a build without the `mutants` feature).
+    pub rules: Vec<RuleCoverage>,
     /// Distinct traces replayed (all sources together).
     pub traces: usize,
     /// Traces replayed, counting repeats.
@@ -89,7 +150,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str);
 pub fn run_suite<P, N>(
     make_spec: &dyn Fn(&Bounds) -> P,
     opts: &SuiteOptions,
-    make: &dyn Fn(NodeId, u8) -> N,
+    make: &(dyn Fn(NodeId, u8) -> N + Sync),
     progress: Progress<'_>,
 ) -> SuiteReport
 where
@@ -97,13 +158,32 @@ where
     N: Node<Abstract = P::Msg>,
 {
     let start = Instant::now();
-    let mut rep = SuiteReport {
-        walks: opts.walks,
+    // Counts are of what ran: a source after a divergence reports nothing.
+    let rep = SuiteReport {
         walk_len: opts.walk_len,
-        proptest_cases: opts.proptest_cases,
         ..Default::default()
     };
     let mut seen: HashSet<u64> = HashSet::new();
+    let all_marks = MarkCounter::start(opts.marks);
+    let rep = run_sources(make_spec, opts, make, progress, &mut seen, rep);
+    let mut rep = finish(rep, seen, start);
+    all_marks.finish("all sources", &mut rep);
+    rep
+}
+
+/// The sources in turn (see [`run_suite`]).
+fn run_sources<P, N>(
+    make_spec: &dyn Fn(&Bounds) -> P,
+    opts: &SuiteOptions,
+    make: &(dyn Fn(NodeId, u8) -> N + Sync),
+    progress: Progress<'_>,
+    seen: &mut HashSet<u64>,
+    mut rep: SuiteReport,
+) -> SuiteReport
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
     let walk_spec = make_spec(&opts.walk_bounds);
     let walk_spec = &walk_spec;
 
@@ -111,6 +191,8 @@ where
     // second and proptest shrinks its trace; then the exhaustive cover.
     // (e) proptest, shrinking on failure
     if opts.proptest_cases > 0 {
+        let marks = MarkCounter::start(opts.marks);
+        rep.proptest_cases = opts.proptest_cases;
         match proptest_search(
             walk_spec,
             opts.proptest_cases,
@@ -125,26 +207,55 @@ where
             }
             Err((s, d)) => {
                 rep.replays += s.runs;
+                rep.steps += s.steps;
                 seen.extend(s.hashes);
                 rep.diverged("proptest", d);
-                return finish(rep, seen, start);
+                return rep;
             }
         }
+        marks.finish("proptest", &mut rep);
         progress(&format!("proptest: {} cases", opts.proptest_cases));
     }
     // (b) random walks (weighted)
     let mut rng = Rng::new(opts.seed);
-    for _ in 0..opts.walks {
-        let actions = random_walk(walk_spec, opts.walk_len, &mut rng);
+    let sizes: Vec<u8> = match opts.walk_servers.as_slice() {
+        [] => vec![opts.walk_bounds.servers],
+        s => s.to_vec(),
+    };
+    let specs: Vec<P> = sizes
+        .iter()
+        .map(|&servers| {
+            make_spec(&Bounds {
+                servers,
+                ..opts.walk_bounds.clone()
+            })
+        })
+        .collect();
+    let mut covs = vec![WalkCoverage::default(); specs.len()];
+    let marks = MarkCounter::start(opts.marks);
+    for i in 0..opts.walks {
+        let (spec, cov) = (&specs[i % specs.len()], &mut covs[i % specs.len()]);
+        let actions = guided_walk(spec, opts.walk_len, &mut rng, cov);
+        rep.walks += 1;
         rep.replays += 1;
         seen.insert(trace_hash(&actions));
-        match replay(walk_spec, &actions, make) {
-            Ok(r) => rep.steps += r.steps,
-            Err(d) => {
-                rep.diverged("walk", minimize(walk_spec, d, make));
-                return finish(rep, seen, start);
-            }
+        rep.steps += actions.len();
+        if let Err(d) = replay(spec, &actions, make) {
+            rep.diverged("walk", minimize(spec, d, make));
+            break;
         }
+    }
+    rep.walk_states = covs.iter().map(|c| c.states.len()).sum();
+    rep.walk_kinds = covs
+        .iter()
+        .flat_map(|c| c.kinds.iter())
+        .collect::<HashSet<_>>()
+        .len();
+    if rep.divergence.is_some() {
+        return rep;
+    }
+    if opts.walks > 0 {
+        marks.finish("walks", &mut rep);
     }
     progress(&format!(
         "walks: {} of at most {} actions (seed {})",
@@ -154,6 +265,7 @@ where
     // (a) exhaustive: an edge cover of each state graph up to its depth
     for gc in &opts.graphs {
         let t = Instant::now();
+        let marks = MarkCounter::start(opts.marks);
         let spec = make_spec(&gc.bounds);
         let graph = build_graph(&spec, gc.depth);
         let cover = graph.edge_cover();
@@ -168,21 +280,12 @@ where
             seconds_building: t.elapsed().as_secs_f64(),
         };
         drop(graph);
-        let mut diverged = None;
-        for p in &cover {
-            rep.replays += 1;
-            seen.insert(trace_hash(&p.actions));
-            match replay(&spec, &p.actions, make) {
-                Ok(r) => {
-                    rep.steps += r.steps;
-                    stats.edges_covered += p.new_edges;
-                }
-                Err(d) => {
-                    diverged = Some(minimize(&spec, d, make));
-                    break;
-                }
-            }
-        }
+        let run = replay_cover(&spec, &cover, make, opts.threads);
+        rep.replays += run.replayed;
+        rep.steps += run.steps;
+        stats.edges_covered += run.new_edges;
+        seen.extend(cover[..run.replayed].iter().map(|p| trace_hash(&p.actions)));
+        let diverged = run.divergence.map(|d| minimize(&spec, d, make));
         progress(&format!(
             "exhaustive {}: {} states, {} edges up to depth {}, {} paths, {} edges replayed ({:.1} s)",
             gc.name,
@@ -196,15 +299,89 @@ where
         rep.graphs.push(stats);
         if let Some(d) = diverged {
             rep.diverged(&format!("exhaustive {}", gc.name), d);
-            return finish(rep, seen, start);
+            return rep;
         }
+        marks.finish(&format!("exhaustive {}", gc.name), &mut rep);
     }
-
-    finish(rep, seen, start)
+    rep
 }
 
 fn finish(mut rep: SuiteReport, seen: HashSet<u64>, start: Instant) -> SuiteReport {
     rep.traces += seen.len();
     rep.seconds = start.elapsed().as_secs_f64();
     rep
+}
+
+/// What replaying a cover did: paths replayed up to the first diverging one (in cover
+/// order), their actions and first-covered edges, and that divergence.
+struct CoverRun {
+    replayed: usize,
+    steps: usize,
+    new_edges: usize,
+    divergence: Option<Box<Divergence>>,
+}
+
+/// Replays the paths of a cover on `threads` threads. The result is the one a single thread
+/// gives: every path before the first diverging one (in cover order) is counted, and that
+/// path's divergence is reported.
+fn replay_cover<P, N>(
+    spec: &P,
+    cover: &[CoverPath<P::Action>],
+    make: &(dyn Fn(NodeId, u8) -> N + Sync),
+    threads: usize,
+) -> CoverRun
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let threads = threads.clamp(1, 64);
+    let first_bad = AtomicUsize::new(usize::MAX);
+    // Per path: its actions replayed, or its divergence.
+    type PathResults = Vec<(usize, Result<usize, Box<Divergence>>)>;
+    let results: Vec<PathResults> = std::thread::scope(|sc| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let first_bad = &first_bad;
+                sc.spawn(move || {
+                    let mut out = Vec::new();
+                    for i in (t..cover.len()).step_by(threads) {
+                        if i > first_bad.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let r = replay(spec, &cover[i].actions, make);
+                        if r.is_err() {
+                            first_bad.fetch_min(i, Ordering::Relaxed);
+                        }
+                        out.push((i, r.map(|r| r.steps)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("replay thread"))
+            .collect()
+    });
+    let stop = first_bad.into_inner();
+    let mut run = CoverRun {
+        replayed: stop.min(cover.len()),
+        steps: 0,
+        new_edges: 0,
+        divergence: None,
+    };
+    for (i, r) in results.into_iter().flatten() {
+        match r {
+            Ok(steps) if i < stop => {
+                run.steps += steps;
+                run.new_edges += cover[i].new_edges;
+            }
+            Err(d) if i == stop => run.divergence = Some(d),
+            _ => {}
+        }
+    }
+    if run.divergence.is_some() {
+        run.replayed += 1;
+    }
+    run
 }

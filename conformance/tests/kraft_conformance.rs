@@ -96,7 +96,8 @@ fn every_kraft_mutant_is_killed_and_its_trace_shrunk() {
         let d = r
             .divergence
             .unwrap_or_else(|| panic!("mutant {m} survived {} traces", r.traces));
-        assert!(d.step <= 20, "{m}: {d}");
+        // Shrunk below the walk length (stale messages, now delivered, lengthen some traces).
+        assert!(d.step <= 50, "{m}: {d}");
         assert!(d.known.is_none(), "{m} is killed by a real difference: {d}");
     }
 }

@@ -89,6 +89,10 @@ pub enum Verdict {
     Missing,
     /// The run stopped at a violation before this property was settled.
     Unchecked,
+    /// A `Sometimes` witness these bounds cannot reach, reached by another run of the same
+    /// profile (which judges witnesses over all its runs).
+    #[serde(rename = "witnessed-in-profile")]
+    WitnessedInProfile,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -111,6 +115,9 @@ pub struct PropertyResult {
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
     pub variant: Variant,
+    /// The profile run this report belongs to (set by the CLI), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     pub bug: Option<String>,
     pub bounds: Bounds,
     pub symmetry: bool,
@@ -138,9 +145,12 @@ pub struct CheckReport {
 impl CheckReport {
     /// Every safety property holds and every witness was reached.
     pub fn passed(&self) -> bool {
-        self.properties
-            .iter()
-            .all(|p| matches!(p.verdict, Verdict::Holds | Verdict::Witnessed))
+        self.properties.iter().all(|p| {
+            matches!(
+                p.verdict,
+                Verdict::Holds | Verdict::Witnessed | Verdict::WitnessedInProfile
+            )
+        })
     }
 
     pub fn violated(&self) -> impl Iterator<Item = &PropertyResult> {
@@ -208,6 +218,7 @@ pub fn try_check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> Result<CheckOutcom
     let (properties, counterexamples) = verdicts(&spec, &found);
     Ok(CheckOutcome {
         report: CheckReport {
+            run: None,
             variant: spec.variant(),
             bug: spec.bug().map(|b| b.name().to_string()),
             bounds: spec.bounds().clone(),

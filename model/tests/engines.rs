@@ -197,8 +197,12 @@ fn symmetry_is_exact_and_deterministic_across_threads() {
         assert!(counts.windows(2).all(|w| w[0] == w[1]), "{v}: {counts:?}");
         let ratio = plain.unique_states as f64 / counts[0].0 as f64;
         // 3 servers: at most 3! = 6; states where servers coincide keep it a little below.
+        // KRaft a little above: its leaders order tied preferred successors by id, so a state
+        // and its renaming send EndQuorumEpoch lists in different orders, which the canonical
+        // form sorts alike (the order of tied successors is not read; specs/engine.md).
+        let most = if v == Variant::Kraft { 6.2 } else { 6.0 };
         assert!(
-            (4.5..=6.0).contains(&ratio),
+            (4.5..=most).contains(&ratio),
             "{v}: symmetry reduces {ratio:.2}x"
         );
     }
@@ -228,7 +232,7 @@ fn counterexamples_stay_shortest_at_any_thread_count() {
         .collect();
     for r in &reports {
         let p = r.property("LeaderCompleteness").expect("a property");
-        assert_eq!(p.steps, Some(23), "{} threads", r.threads);
+        assert_eq!(p.steps, Some(26), "{} threads", r.threads);
         // A stopped run still covers whole levels, so its counts are thread-independent too.
         assert_eq!(r.unique_states, reports[0].unique_states);
         assert_eq!(r.total_states, reports[0].total_states);
@@ -283,7 +287,7 @@ fn spilling_to_disk_changes_no_count_and_no_verdict() {
     assert!(r.spilled_bytes > 0);
     assert_eq!(
         r.property("LeaderCompleteness").and_then(|p| p.steps),
-        Some(23)
+        Some(26)
     );
 }
 

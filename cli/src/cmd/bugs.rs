@@ -49,36 +49,29 @@ pub fn run(a: BugsArgs) -> Result<Outcome> {
         return Ok(Outcome::Pass);
     }
     for r in &rows {
-        print_row(r.bug, r.variant, r.rule, r.property, &r.bounds, "");
+        println!("{} ({})", r.bug, r.variant);
+        println!("  injected in:   {}", r.step);
+        println!("  rule broken:   {}", r.rule);
+        println!("  must violate:  {}", r.property);
+        println!("  reached with:  {}", r.bounds);
+        println!(
+            "  check it:      raftspec check {} --bug {}",
+            r.variant, r.bug
+        );
     }
     println!();
     println!("liveness bugs (no safety property catches them; `check --liveness` does):");
     for r in &live {
-        print_row(
-            r.bug,
-            r.variant,
-            r.rule,
-            r.property,
-            &r.bounds,
-            " --liveness",
+        println!("{} ({})", r.bug, r.variant);
+        println!("  rule broken:   {}", r.rule);
+        println!("  must violate:  {}", r.property);
+        println!("  reached with:  {}", r.bounds);
+        println!(
+            "  check it:      raftspec check {} --liveness --bug {}",
+            r.variant, r.bug
         );
     }
     Ok(Outcome::Pass)
-}
-
-fn print_row(
-    bug: raftspec_model::Bug,
-    variant: raftspec_model::Variant,
-    rule: &str,
-    property: &str,
-    bounds: &raftspec_model::Bounds,
-    flag: &str,
-) {
-    println!("{bug} ({variant})");
-    println!("  rule broken:   {rule}");
-    println!("  must violate:  {property}");
-    println!("  reached with:  {bounds}");
-    println!("  check it:      raftspec check {variant}{flag} --bug {bug}");
 }
 
 /// One catalog bug checked at a profile.
@@ -88,6 +81,10 @@ struct Scored {
     bug: String,
     /// The property the catalog names.
     expected: &'static str,
+    /// The step of the protocol the bug is injected into.
+    step: &'static str,
+    /// The profile run that found it (the last one tried if none did).
+    run: &'static str,
     found: bool,
     /// Every property the check found violated (it stops at the first BFS level with one).
     violated: Vec<String>,
@@ -109,6 +106,7 @@ struct ScoreRun<'a> {
     row: &'a CatalogEntry,
     symmetry: bool,
     threads: usize,
+    run: &'static str,
 }
 
 impl SpecVisitor for ScoreRun<'_> {
@@ -128,6 +126,8 @@ impl SpecVisitor for ScoreRun<'_> {
             variant: self.row.variant.to_string(),
             bug: self.row.bug.to_string(),
             expected: self.row.property,
+            step: self.row.step,
+            run: self.run,
             found: !violated.is_empty(),
             violated: violated.iter().map(|p| p.name.clone()).collect(),
             steps: violated.first().and_then(|p| p.steps),
@@ -137,24 +137,41 @@ impl SpecVisitor for ScoreRun<'_> {
     }
 }
 
+/// Checks one bug at each run of the profile in turn, until one finds it: the last run first,
+/// as a profile lists its runs from the largest space to the smallest.
+fn score_row(row: &CatalogEntry, profile: Profile, threads: usize) -> Result<Scored> {
+    let runs = profile.runs(row.variant);
+    let mut tried = Vec::new();
+    for run in runs.iter().rev() {
+        let bounds = run.bounds.clone();
+        eprintln!(
+            "scoring {} {} at {} (run {}): {bounds}",
+            row.variant,
+            row.bug,
+            profile.name(),
+            run.name
+        );
+        let symmetry = profile.symmetry() && bounds.network.reorder;
+        let check = ScoreRun {
+            row,
+            symmetry,
+            threads,
+            run: run.name,
+        };
+        let scored = with_spec(row.variant, bounds, Some(row.bug), check)?;
+        if scored.found {
+            return Ok(scored);
+        }
+        tried.push(scored);
+    }
+    Ok(tried.pop().expect("a profile has at least one run"))
+}
+
 fn score(a: &BugsArgs) -> Result<Outcome> {
     let threads = crate::args::threads(a.threads)?;
     let mut bugs = Vec::new();
     for row in catalog() {
-        let bounds = a.profile.bounds(row.variant);
-        eprintln!(
-            "scoring {} {} at {}: {bounds}",
-            row.variant,
-            row.bug,
-            a.profile.name()
-        );
-        let symmetry = a.profile.symmetry() && bounds.network.reorder;
-        let run = ScoreRun {
-            row: &row,
-            symmetry,
-            threads,
-        };
-        bugs.push(with_spec(row.variant, bounds, Some(row.bug), run)?);
+        bugs.push(score_row(&row, a.profile, threads)?);
     }
     let found = bugs.iter().filter(|b| b.found).count();
     let s = Score {
@@ -175,15 +192,25 @@ fn score(a: &BugsArgs) -> Result<Outcome> {
 fn print_score(s: &Score) {
     println!("catalog score at profile {}", s.profile.name());
     println!(
-        "  {:7} {:26} {:6} {:36} {:>5} {:>12} {:>8}",
-        "variant", "bug", "found", "violated (first level)", "steps", "states", "seconds"
+        "  {:7} {:26} {:30} {:6} {:13} {:36} {:>5} {:>12} {:>8}",
+        "variant",
+        "bug",
+        "injected in",
+        "found",
+        "run",
+        "violated (first level)",
+        "steps",
+        "states",
+        "seconds"
     );
     for b in &s.bugs {
         println!(
-            "  {:7} {:26} {:6} {:36} {:>5} {:>12} {:>8.1}",
+            "  {:7} {:26} {:30} {:6} {:13} {:36} {:>5} {:>12} {:>8.1}",
             b.variant,
             b.bug,
+            b.step,
             if b.found { "yes" } else { "NO" },
+            b.run,
             if b.found {
                 b.violated.join(", ")
             } else {

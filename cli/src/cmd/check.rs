@@ -95,31 +95,33 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
     // Resolve every variant's bounds before running anything: bad input fails fast.
     let mut plans = Vec::new();
     for v in variants {
-        let bounds = a.bounds.resolve(v, bug)?;
-        anyhow::ensure!(
-            !a.symmetry || bounds.network.reorder,
-            "--symmetry needs a reordering network (drop --fifo)"
-        );
-        plans.push((v, bounds));
-    }
-    let mut reports = Vec::new();
-    let mut all_passed = true;
-    for (v, bounds) in plans {
-        let (report, traces) = with_spec(
-            v,
-            bounds,
-            bug,
-            Run {
-                args: &a,
-                opts: &opts,
-            },
-        )?;
-        all_passed &= report.passed();
-        if !a.json {
-            print_report(&report, &traces, &a);
+        for (run, bounds) in a.bounds.resolve_runs(v, bug)? {
+            anyhow::ensure!(
+                !a.symmetry || bounds.network.reorder,
+                "--symmetry needs a reordering network (drop --fifo)"
+            );
+            plans.push((v, run, bounds));
         }
-        reports.push(report);
     }
+    let mut done = Vec::new();
+    for (v, run, bounds) in plans {
+        let run_opts = Run {
+            args: &a,
+            opts: &opts,
+            run,
+        };
+        let (mut report, traces) = with_spec(v, bounds, bug, run_opts)?;
+        report.run = run.map(str::to_string);
+        done.push((report, traces));
+    }
+    share_profile_witnesses(&mut done);
+    let all_passed = done.iter().all(|(r, _)| r.passed());
+    if !a.json {
+        for (report, traces) in &done {
+            print_report(report, traces, &a);
+        }
+    }
+    let reports: Vec<CheckReport> = done.into_iter().map(|(r, _)| r).collect();
     if a.json {
         let mut out = if reports.len() == 1 {
             serde_json::to_value(&reports[0])?
@@ -141,6 +143,31 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
 struct Run<'a> {
     args: &'a CheckArgs,
     opts: &'a EngineChoice,
+    /// The profile run this is, if the check runs a profile.
+    run: Option<&'static str>,
+}
+
+/// The runs of a profile judge witnesses together: a witness one run's bounds cannot reach
+/// (the long-history run has no restart) is met if another run of the same variant, bug and
+/// profile reached it. Safety verdicts stay per run.
+fn share_profile_witnesses(done: &mut [(CheckReport, Vec<Written>)]) {
+    let witnessed: Vec<(raftspec_model::Variant, String)> = done
+        .iter()
+        .flat_map(|(r, _)| {
+            r.properties
+                .iter()
+                .filter(|p| p.verdict == Verdict::Witnessed)
+                .map(move |p| (r.variant, p.name.clone()))
+        })
+        .collect();
+    for (r, _) in done.iter_mut().filter(|(r, _)| r.run.is_some()) {
+        let variant = r.variant;
+        for p in &mut r.properties {
+            if p.verdict == Verdict::Missing && witnessed.contains(&(variant, p.name.clone())) {
+                p.verdict = Verdict::WitnessedInProfile;
+            }
+        }
+    }
 }
 
 /// The engine options, validated (bad values are one `error:` line and exit 2).
@@ -181,8 +208,10 @@ impl SpecVisitor for Run<'_> {
         let a = self.args;
         if !a.json {
             eprintln!(
-                "checking {} ({}): {}",
+                "checking {}{} ({}): {}",
                 spec.variant(),
+                self.run
+                    .map_or(String::new(), |r| format!(" [profile run {r}]")),
                 spec.bug()
                     .map_or("no bug".to_string(), |b| format!("bug {b}")),
                 spec.bounds()
@@ -290,11 +319,14 @@ pub fn explore_command_for(
 
 fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
     println!(
-        "== {} {}",
+        "== {} {}{}",
         r.variant,
         r.bug
             .as_ref()
-            .map_or("(no bug injected)".to_string(), |b| format!("with bug {b}"))
+            .map_or("(no bug injected)".to_string(), |b| format!("with bug {b}")),
+        r.run
+            .as_ref()
+            .map_or(String::new(), |run| format!(", profile run {run}"))
     );
     println!("bounds:     {}", r.bounds);
     let on_off = |b: bool| if b { "on" } else { "off" };
@@ -350,6 +382,10 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
                 "MISSING: never reached (a pass would be vacuous)".into(),
             ),
             Verdict::Unchecked => ("--  ", "unchecked (run stopped at a violation)".into()),
+            Verdict::WitnessedInProfile => (
+                "ok  ",
+                "not reachable at these bounds; witnessed by another run of the profile".into(),
+            ),
         };
         println!("  {mark} {:width$}  {:9} {text}", p.name, p.expectation);
     }

@@ -41,7 +41,7 @@ fn bounds_for(a: &CheckArgs, v: Variant, bug: Option<Bug>) -> Result<Bounds> {
         .and_then(|b| liveness::entry(v, b).map(|r| r.bounds))
         .or_else(|| bug.and_then(|b| bugs::entry(v, b).map(|r| r.bounds)))
         .unwrap_or_else(|| liveness::default_bounds(v));
-    a.bounds.resolve_on(base, v)
+    a.bounds.apply(base, v)
 }
 
 pub fn run(a: &CheckArgs) -> Result<Outcome> {

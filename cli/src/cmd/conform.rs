@@ -15,10 +15,14 @@ use serde_json::json;
 pub struct ConformArgs {
     /// raft or kraft.
     pub variant: String,
-    /// Depth (in actions) of every state graph of the exhaustive source (defaults: faults 9,
-    /// replication 15, elections 13).
+    /// Depth (in actions) of the state graphs of the exhaustive source: `D` for all, or
+    /// `NAME=D,NAME=D` per graph (defaults: four-servers 12, five-servers 10, faults 9,
+    /// replication 15, elections 12, mixed 15; 0 leaves a graph out).
     #[arg(long)]
-    pub depth: Option<usize>,
+    pub depth: Option<String>,
+    /// Threads replaying the exhaustive covers (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Random walks to replay.
     #[arg(long)]
     pub walks: Option<usize>,
@@ -55,12 +59,10 @@ pub struct ConformArgs {
 
 fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
     let mut o = default_options(variant);
-    if let Some(d) = a.depth {
-        anyhow::ensure!((1..=40).contains(&d), "--depth must be between 1 and 40");
-        for g in &mut o.graphs {
-            g.depth = d;
-        }
+    if let Some(d) = &a.depth {
+        set_depths(&mut o, d)?;
     }
+    o.threads = crate::args::threads(a.threads)?;
     if let Some(w) = a.walks {
         o.walks = w;
     }
@@ -77,6 +79,36 @@ fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
     }
     o.include_known_differences = a.include_known_differences;
     Ok(o)
+}
+
+/// `--depth D` (every graph) or `--depth NAME=D,...` (graph names with `-` for spaces).
+fn set_depths(o: &mut SuiteOptions, spec: &str) -> Result<()> {
+    let depth = |v: &str| -> Result<usize> {
+        match v.trim().parse::<usize>() {
+            Ok(d) if d <= 40 => Ok(d),
+            _ => bail!("--depth: {v:?} is not a depth between 0 and 40"),
+        }
+    };
+    if !spec.contains('=') {
+        let d = depth(spec)?;
+        anyhow::ensure!(d >= 1, "--depth must be between 1 and 40");
+        o.graphs.iter_mut().for_each(|g| g.depth = d);
+        return Ok(());
+    }
+    for part in spec.split(',') {
+        let (name, d) = part
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--depth: expected NAME=D, got {part:?}"))?;
+        let d = depth(d)?;
+        let key = name.trim().replace('-', " ");
+        let Some(g) = o.graphs.iter_mut().find(|g| g.name == key) else {
+            let known: Vec<String> = o.graphs.iter().map(|g| g.name.replace(' ', "-")).collect();
+            bail!("--depth: no graph {name:?}; graphs: {}", known.join(", "));
+        };
+        g.depth = d;
+    }
+    o.graphs.retain(|g| g.depth > 0);
+    Ok(())
 }
 
 fn parse_variant(name: &str) -> Result<Variant> {
@@ -166,13 +198,27 @@ fn print_report(
         println!("  bounds:   {b}");
     }
     println!(
-        "walks:      {} of at most {} actions, seed {} (bounds: {})",
-        r.walks, r.walk_len, opts.seed, opts.walk_bounds
+        "walks:      {} of at most {} actions, seed {}, on {:?} servers, coverage-guided: {} states, {} action kinds (bounds: {})",
+        r.walks, r.walk_len, opts.seed, opts.walk_servers, r.walk_states, r.walk_kinds, opts.walk_bounds
     );
     println!(
         "proptest:   {} cases of at most {} actions",
         r.proptest_cases, opts.proptest_len
     );
+    if r.rules.is_empty() {
+        println!("rules:      not counted (coverage marks need a build with --features mutants)");
+    }
+    for c in &r.rules {
+        println!(
+            "rules:      {:<24} {}/{} rule branches of the core hit",
+            c.source, c.hit, c.total
+        );
+    }
+    if let Some(all) = r.rules.iter().find(|c| c.source == "all sources") {
+        for m in &all.missed {
+            println!("  never hit: {m}");
+        }
+    }
     if !opts.include_known_differences {
         for k in known_differences(variant) {
             println!("left out:   known difference: {k}");

@@ -99,6 +99,11 @@ impl DurableLog {
         }
     }
 
+    /// The hard state as of the last emitted `Persist`.
+    pub fn durable_hard_state(&self) -> &HardState {
+        &self.durable
+    }
+
     /// What a crash right now would leave on disk (all emitted `Persist`s applied).
     pub fn persistent_state(&self) -> PersistentState {
         PersistentState {

@@ -306,6 +306,14 @@ impl KraftCore {
         (e, end as u64)
     }
 
+    /// Votes (fetching voters) that make a majority of the voters.
+    fn quorum(&self) -> usize {
+        if mutant!(self.cfg, KraftQuorumRoundsDown) {
+            return self.voters.len().div_ceil(2);
+        }
+        majority(self.voters.len())
+    }
+
     fn transition_to_unattached(&mut self, epoch: u64) {
         self.epoch = epoch;
         self.voted_for = None;
@@ -315,6 +323,7 @@ impl KraftCore {
     }
 
     fn transition_to_follower(&mut self, epoch: u64, leader: NodeId, out: &mut Output<Message>) {
+        cov!(KraftBecomeFollower);
         if epoch != self.epoch {
             self.voted_for = None;
         }
@@ -362,7 +371,25 @@ impl KraftCore {
     /// the role's step function is to handle it anyway (an injected bug).
     fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) -> bool {
         match *msg {
+            Message::VoteResponse { granted: true, .. }
+                if self.role == Role::Candidate && mutant!(self.cfg, KraftCountsStaleVote) =>
+            {
+                self.granted.insert(from);
+                if self.granted.len() >= self.quorum() {
+                    self.become_leader(out);
+                }
+                false
+            }
+            Message::BeginQuorumEpoch { leader, .. }
+                if leader != self.id
+                    && self.role != Role::Leader
+                    && mutant!(self.cfg, KraftAcceptsStaleBeginEpoch) =>
+            {
+                self.transition_to_follower(self.epoch, leader, out);
+                false
+            }
             Message::Vote { .. } => {
+                cov!(KraftStaleVoteFenced);
                 let error = Some(ErrorCode::FencedLeaderEpoch);
                 self.answer_vote(from, false, error, out);
                 false
@@ -375,17 +402,22 @@ impl KraftCore {
                 if mutant!(self.cfg, KraftAcceptStaleFetch) {
                     return true;
                 }
+                cov!(KraftStaleFetchFenced);
                 let (fo, lfe) = (fetch_offset, last_fetched_epoch);
                 self.fetch_error(from, fo, lfe, ErrorCode::FencedLeaderEpoch, out);
                 false
             }
-            _ => false,
+            _ => {
+                cov!(KraftStaleIgnored);
+                false
+            }
         }
     }
 
     /// A message of a newer epoch moves the node there (module comment). True if the role's
     /// step function is to handle it next, in the new epoch.
     fn step_newer(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) -> bool {
+        cov!(KraftNewerEpoch);
         let epoch = msg.epoch();
         match *msg {
             Message::Vote { .. } => {
@@ -437,6 +469,7 @@ impl KraftCore {
             }
             Input::Timer(_) => {}
             Input::Propose(payload) => {
+                cov!(KraftPropose);
                 self.log.push(Entry::command(self.epoch, payload));
                 out.proposal = Some(Proposal::Accepted {
                     position: self.end_offset() - 1,
@@ -482,12 +515,15 @@ impl KraftCore {
         debug_assert!(self.leader.is_some_and(|l| l != self.id));
         match input {
             Input::Timer(Timer::ElectionTimeout) => self.start_election(out),
+            Input::Timer(Timer::FetchTimeout) if mutant!(self.cfg, KraftFetchTimerSendsNothing) => {
+            }
             Input::Timer(Timer::FetchTimeout) => self.send_fetch(out),
             Input::Timer(_) => {}
             Input::Propose(_) => self.refuse_proposal(out),
             Input::Receive { from, msg } => match msg {
                 Message::Vote { .. } => self.answer_vote(from, false, None, out),
                 Message::BeginQuorumEpoch { leader, .. } if self.leader == Some(leader) => {
+                    cov!(KraftBeginEpochHeard);
                     out.reset_election_timer = true;
                 }
                 Message::EndQuorumEpoch {
@@ -543,11 +579,16 @@ impl KraftCore {
                     },
             } if leader.is_none_or(|l| l == self.id) => {
                 // A grant that names no other leader of this epoch.
+                cov!(KraftVoteCounted);
                 self.granted.insert(from);
-                if self.granted.len() >= majority(self.voters.len()) {
+                if self.granted.len() >= self.quorum() {
                     self.become_leader(out);
                 }
             }
+            Input::Receive {
+                msg: Message::BeginQuorumEpoch { .. },
+                ..
+            } if mutant!(self.cfg, KraftCandidateIgnoresBeginEpoch) => {}
             input => self.step_leaderless(input, out),
         }
     }
@@ -613,6 +654,7 @@ impl KraftCore {
     }
 
     fn refuse_proposal(&self, out: &mut Output<Message>) {
+        cov!(KraftProposeRefused);
         out.proposal = Some(Proposal::NotLeader {
             leader: self.leader.filter(|&l| l != self.id),
         });
@@ -620,13 +662,14 @@ impl KraftCore {
 
     fn start_election(&mut self, out: &mut Output<Message>) {
         debug_assert_ne!(self.role, Role::Leader);
+        cov!(KraftElection);
         self.epoch += 1;
         self.voted_for = Some(self.id);
         self.leader = None;
         self.role = Role::Candidate;
         self.granted = BTreeSet::from([self.id]);
         out.reset_election_timer = true;
-        if self.granted.len() >= majority(self.voters.len()) {
+        if self.granted.len() >= self.quorum() {
             self.become_leader(out);
             return;
         }
@@ -647,7 +690,11 @@ impl KraftCore {
 
     /// A Vote of the current epoch that the role decided on.
     fn on_vote(&mut self, from: NodeId, granted: bool, out: &mut Output<Message>) {
+        if !granted {
+            cov!(KraftVoteRefused);
+        }
         if granted {
+            cov!(KraftVoteGranted);
             self.role = Role::Voted;
             self.voted_for = Some(from);
             self.granted.clear();
@@ -676,16 +723,19 @@ impl KraftCore {
 
     fn become_leader(&mut self, out: &mut Output<Message>) {
         debug_assert_eq!(self.role, Role::Candidate);
+        cov!(KraftBecomeLeader);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.granted.clear();
         self.epoch_start = self.end_offset();
         self.end_offsets = self.others().into_iter().map(|v| (v, None)).collect();
         self.fetched_since_check.clear();
-        self.log.push(Entry {
-            term: self.epoch,
-            data: EntryData::LeaderChange { leader: self.id },
-        });
+        if !mutant!(self.cfg, KraftNoLeaderChangeRecord) {
+            self.log.push(Entry {
+                term: self.epoch,
+                data: EntryData::LeaderChange { leader: self.id },
+            });
+        }
         self.update_leader_hw();
         if self.cfg.send_on_election {
             let others = self.others();
@@ -707,9 +757,10 @@ impl KraftCore {
 
     /// An EndQuorumEpoch of the current epoch, received by a node that is not its leader.
     fn on_end_epoch(&mut self, leader: NodeId, preferred: &[NodeId], out: &mut Output<Message>) {
-        if leader == self.id {
+        if leader == self.id || mutant!(self.cfg, KraftIgnoresEndEpoch) {
             return;
         }
+        cov!(KraftEndEpoch);
         // Kafka's maybeTransition: the leader of our epoch until now unknown (Unattached,
         // Voted, Candidate) makes us its Follower (conformance fix).
         if self.leader.is_none() {
@@ -726,6 +777,7 @@ impl KraftCore {
 
     fn send_fetch(&mut self, out: &mut Output<Message>) {
         if let Some(l) = self.leader {
+            cov!(KraftFetchSent);
             out.send.push((
                 l,
                 Message::Fetch {
@@ -755,6 +807,7 @@ impl KraftCore {
 
     /// A Fetch to a node that is not the leader.
     fn refuse_fetch(&self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
+        cov!(KraftFetchRefused);
         if let Message::Fetch {
             fetch_offset,
             last_fetched_epoch,
@@ -779,6 +832,10 @@ impl KraftCore {
             })
         };
         let mut records = Vec::new();
+        match diverging {
+            Some(_) => cov!(KraftFetchDiverging),
+            None => cov!(KraftFetchRecords),
+        }
         if diverging.is_none() {
             self.end_offsets.insert(from, Some(fo));
             self.update_leader_hw();
@@ -820,13 +877,14 @@ impl KraftCore {
             })
             .collect();
         offsets.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = offsets[majority(self.voters.len()) - 1];
+        let candidate = offsets[self.quorum() - 1];
         let covers_epoch = if mutant!(self.cfg, KraftHwAtEpochStart) {
             candidate >= self.epoch_start
         } else {
             candidate > self.epoch_start
         };
         if covers_epoch && candidate > self.hw {
+            cov!(KraftLeaderHw);
             self.hw = candidate;
         }
     }
@@ -851,14 +909,19 @@ impl KraftCore {
         high_watermark: Option<u64>,
         out: &mut Output<Message>,
     ) {
-        out.reset_election_timer = true;
+        out.reset_election_timer = !mutant!(self.cfg, KraftNoTimerResetOnFetchResponse);
         out.fetch_again = true;
-        if position != (self.end_offset(), self.last_epoch()) {
+        let answers_now = position == (self.end_offset(), self.last_epoch());
+        if !answers_now && !mutant!(self.cfg, KraftAppendsStaleResponse) {
+            cov!(KraftFetchOldPosition);
             // Answers a position we no longer have (duplicate or reordered response).
             return;
         }
         if let Some(d) = diverging {
             return self.truncate_diverging(from, d, out);
+        }
+        if !records.is_empty() {
+            cov!(KraftFetchAppended);
         }
         for e in records {
             self.log.push(e);
@@ -869,6 +932,9 @@ impl KraftCore {
             } else {
                 leader_hw.min(self.end_offset())
             };
+            if new > self.hw {
+                cov!(KraftFollowerHw);
+            }
             self.hw = self.hw.max(new);
         }
     }
@@ -887,16 +953,19 @@ impl KraftCore {
             });
             return;
         }
+        cov!(KraftTruncate);
         self.log
             .truncate(target as usize, self.hw, mutated!(self.cfg));
     }
 
     fn check_quorum(&mut self, out: &mut Output<Message>) {
-        if self.fetched_since_check.len() + 1 >= majority(self.voters.len()) {
+        if self.fetched_since_check.len() + 1 >= self.quorum() || mutant!(self.cfg, KraftNoResign) {
+            cov!(KraftQuorumHeld);
             self.fetched_since_check.clear();
             return;
         }
         // Resign: ask the others to elect, most caught-up first.
+        cov!(KraftResign);
         self.role = Role::Resigned;
         let mut successors = self.others();
         successors.sort_by_key(|v| {
@@ -915,11 +984,33 @@ impl KraftCore {
         out.reset_election_timer = true;
     }
 
+    /// The vote the step writes: its current vote (mutants: none, or the previous one).
+    fn vote_to_persist(&self, before: &Before) -> Option<NodeId> {
+        if mutant!(self.cfg, KraftVoteNotPersisted) {
+            return None;
+        }
+        if mutant!(self.cfg, KraftVotePersistedAfterSend) {
+            // The vote of this step is written with the next step's state.
+            return (self.epoch == before.epoch)
+                .then_some(before.voted_for)
+                .flatten();
+        }
+        self.voted_for
+    }
+
     /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
     fn check_step(&self, before: &Before) {
         if mutated!(self.cfg) {
             return;
         }
+        // Persist before send: the step's `Persist` holds every epoch, vote and leader its
+        // messages may reflect, so a driver that writes it before sending never sends ahead.
+        let d = self.log.durable_hard_state();
+        debug_assert_eq!(
+            (d.term, d.voted_for, d.leader),
+            (self.epoch, self.voted_for, self.leader),
+            "the step's messages depend on state not in its Persist"
+        );
         debug_assert!(self.epoch >= before.epoch, "the epoch went back");
         debug_assert!(self.hw >= before.hw, "the high watermark went back");
         debug_assert!(
@@ -957,11 +1048,7 @@ impl Core for KraftCore {
         };
         self.log.begin_step();
         self.step_input(input, &mut out);
-        let voted_for = if mutant!(self.cfg, KraftVoteNotPersisted) {
-            None
-        } else {
-            self.voted_for
-        };
+        let voted_for = self.vote_to_persist(&before);
         let hs = HardState {
             term: self.epoch,
             voted_for,
@@ -992,6 +1079,11 @@ impl Core for KraftCore {
 
     fn timers(&self) -> &'static [Timer] {
         match self.role {
+            Role::Leader if mutant!(self.cfg, KraftLeaderKeepsFetchTimer) => &[
+                Timer::BeginQuorumEpochTimeout,
+                Timer::CheckQuorumTimeout,
+                Timer::FetchTimeout,
+            ],
             Role::Leader => LEADER_TIMERS,
             Role::Follower => FOLLOWER_TIMERS,
             _ => OTHER_TIMERS,

@@ -37,6 +37,14 @@ macro_rules! mutated {
     }};
 }
 
+/// `cov!(Name)`: counts a hit of coverage mark `Name` (a no-op without feature `mutants`).
+macro_rules! cov {
+    ($m:ident) => {
+        $crate::core::cov::hit($crate::core::cov::Mark::$m)
+    };
+}
+
+pub mod cov;
 mod durable;
 pub mod kraft;
 #[cfg(feature = "mutants")]

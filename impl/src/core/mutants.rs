@@ -20,6 +20,34 @@ pub enum Mutant {
     RaftDoubleVote,
     /// Follower sets commitIndex = min(leaderCommit, last new) even when that is lower.
     RaftCommitRegress,
+    /// Quorum of (n + 1) / 2 instead of n / 2 + 1: right for odd n, half for even n.
+    RaftQuorumRoundsDown,
+    /// A candidate counts a granted RequestVoteResponse of an older term.
+    RaftCountsStaleVote,
+    /// Follower sets commitIndex = min(leaderCommit, its last index) instead of the last new
+    /// entry (entries past the leader's are not known to match).
+    RaftCommitToLastIndex,
+    /// A follower does not restart its election timer on AppendEntries.
+    RaftNoTimerResetOnAppend,
+    /// A leader's heartbeat skips its highest-numbered peer.
+    RaftHeartbeatSkipsPeer,
+    /// A candidate ignores an AppendEntries of its own term (no step down, no answer).
+    RaftCandidateIgnoresAppend,
+    /// A follower handles an AppendEntries of an older term as if it were current.
+    RaftAcceptsStaleAppend,
+    /// A response of a newer term is ignored instead of making the server a follower.
+    RaftIgnoresNewerResponse,
+    /// A refused AppendEntries leaves nextIndex where it was.
+    RaftNoBackoff,
+    /// matchIndex takes the acknowledged index even when it is lower (a reordered ack).
+    RaftMatchIndexRegress,
+    /// The vote reaches the disk one step late: after the granting response was sent.
+    RaftVotePersistedAfterSend,
+    /// A leader keeps its election timer armed.
+    RaftLeaderKeepsElectionTimer,
+    /// The refusal of an older term's AppendEntries carries that older term, not the
+    /// follower's, so the stale leader never learns.
+    RaftRefusalWithStaleTerm,
     // KRaft
     /// HW advances once a majority reaches epochStartOffset (>= instead of >; KAFKA-12619).
     KraftHwAtEpochStart,
@@ -35,6 +63,31 @@ pub enum Mutant {
     KraftNoTruncateOnDiverging,
     /// Grant a vote even after voting for another candidate in this epoch.
     KraftDoubleVote,
+    /// Quorum of (n + 1) / 2 instead of n / 2 + 1 (votes, high watermark, quorum check).
+    KraftQuorumRoundsDown,
+    /// A candidate counts a granted VoteResponse of an older epoch.
+    KraftCountsStaleVote,
+    /// A BeginQuorumEpoch of an older epoch makes the receiver follow its sender.
+    KraftAcceptsStaleBeginEpoch,
+    /// The quorum check never resigns.
+    KraftNoResign,
+    /// A follower does not restart its fetch (election) timer on a FetchResponse.
+    KraftNoTimerResetOnFetchResponse,
+    /// EndQuorumEpoch is ignored.
+    KraftIgnoresEndEpoch,
+    /// A new leader does not append its LeaderChange record.
+    KraftNoLeaderChangeRecord,
+    /// The follower's fetch timer sends no Fetch.
+    KraftFetchTimerSendsNothing,
+    /// The vote reaches the disk one step late: after the granting response was sent.
+    KraftVotePersistedAfterSend,
+    /// A leader keeps a follower's fetch timer armed.
+    KraftLeaderKeepsFetchTimer,
+    /// A candidate ignores a BeginQuorumEpoch of its own epoch.
+    KraftCandidateIgnoresBeginEpoch,
+    /// A follower appends fetched records without checking that the response answers its
+    /// current position (a duplicated response appends twice).
+    KraftAppendsStaleResponse,
 }
 
 const NAMES: &[(&str, Mutant)] = &[
@@ -47,6 +100,37 @@ const NAMES: &[(&str, Mutant)] = &[
     ("raft:vote-not-persisted", Mutant::RaftVoteNotPersisted),
     ("raft:double-vote", Mutant::RaftDoubleVote),
     ("raft:commit-regress", Mutant::RaftCommitRegress),
+    ("raft:quorum-rounds-down", Mutant::RaftQuorumRoundsDown),
+    ("raft:counts-stale-vote", Mutant::RaftCountsStaleVote),
+    ("raft:commit-to-last-index", Mutant::RaftCommitToLastIndex),
+    (
+        "raft:no-timer-reset-on-append",
+        Mutant::RaftNoTimerResetOnAppend,
+    ),
+    ("raft:heartbeat-skips-peer", Mutant::RaftHeartbeatSkipsPeer),
+    (
+        "raft:candidate-ignores-append",
+        Mutant::RaftCandidateIgnoresAppend,
+    ),
+    ("raft:accepts-stale-append", Mutant::RaftAcceptsStaleAppend),
+    (
+        "raft:ignores-newer-response",
+        Mutant::RaftIgnoresNewerResponse,
+    ),
+    ("raft:no-backoff", Mutant::RaftNoBackoff),
+    ("raft:match-index-regress", Mutant::RaftMatchIndexRegress),
+    (
+        "raft:vote-persisted-after-send",
+        Mutant::RaftVotePersistedAfterSend,
+    ),
+    (
+        "raft:leader-keeps-election-timer",
+        Mutant::RaftLeaderKeepsElectionTimer,
+    ),
+    (
+        "raft:refusal-with-stale-term",
+        Mutant::RaftRefusalWithStaleTerm,
+    ),
     ("kraft:hw-at-epoch-start", Mutant::KraftHwAtEpochStart),
     ("kraft:accept-stale-fetch", Mutant::KraftAcceptStaleFetch),
     ("kraft:vote-no-log-check", Mutant::KraftVoteNoLogCheck),
@@ -60,6 +144,42 @@ const NAMES: &[(&str, Mutant)] = &[
         Mutant::KraftNoTruncateOnDiverging,
     ),
     ("kraft:double-vote", Mutant::KraftDoubleVote),
+    ("kraft:quorum-rounds-down", Mutant::KraftQuorumRoundsDown),
+    ("kraft:counts-stale-vote", Mutant::KraftCountsStaleVote),
+    (
+        "kraft:accepts-stale-begin-epoch",
+        Mutant::KraftAcceptsStaleBeginEpoch,
+    ),
+    ("kraft:no-resign", Mutant::KraftNoResign),
+    (
+        "kraft:no-timer-reset-on-fetch-response",
+        Mutant::KraftNoTimerResetOnFetchResponse,
+    ),
+    ("kraft:ignores-end-epoch", Mutant::KraftIgnoresEndEpoch),
+    (
+        "kraft:no-leader-change-record",
+        Mutant::KraftNoLeaderChangeRecord,
+    ),
+    (
+        "kraft:fetch-timer-sends-nothing",
+        Mutant::KraftFetchTimerSendsNothing,
+    ),
+    (
+        "kraft:vote-persisted-after-send",
+        Mutant::KraftVotePersistedAfterSend,
+    ),
+    (
+        "kraft:leader-keeps-fetch-timer",
+        Mutant::KraftLeaderKeepsFetchTimer,
+    ),
+    (
+        "kraft:candidate-ignores-begin-epoch",
+        Mutant::KraftCandidateIgnoresBeginEpoch,
+    ),
+    (
+        "kraft:appends-stale-response",
+        Mutant::KraftAppendsStaleResponse,
+    ),
 ];
 
 impl Mutant {

@@ -254,6 +254,14 @@ impl RaftCore {
         self.commit
     }
 
+    /// Votes (replicas) that make a majority of the voters.
+    fn quorum(&self) -> usize {
+        if mutant!(self.cfg, RaftQuorumRoundsDown) {
+            return self.voters.len().div_ceil(2);
+        }
+        majority(self.voters.len())
+    }
+
     fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
         let me = self.id;
         self.voters.iter().copied().filter(move |&v| v != me)
@@ -295,8 +303,16 @@ impl RaftCore {
             if !self.voters.contains(from) || *from == self.id {
                 return;
             }
+            let response = matches!(
+                msg,
+                Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. }
+            );
+            if msg.term() > self.term && response && mutant!(self.cfg, RaftIgnoresNewerResponse) {
+                return;
+            }
             if msg.term() > self.term {
                 self.become_follower(msg.term());
+                cov!(RaftNewerTermStepDown);
             } else if msg.term() < self.term {
                 return self.step_stale(*from, msg, out);
             }
@@ -310,10 +326,52 @@ impl RaftCore {
 
     /// A message of an older term: refuse a vote or an AppendEntries, ignore a response.
     fn step_stale(&mut self, from: NodeId, msg: &Message, out: &mut Output<Message>) {
+        if let Some(handled) = self.step_stale_mutant(from, msg, out) {
+            return handled;
+        }
         match msg {
-            Message::RequestVote { .. } => self.answer_vote(from, false, out),
-            Message::AppendEntries { .. } => self.reject_append(from, out),
-            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {}
+            Message::RequestVote { .. } => {
+                cov!(RaftStaleRequestRefused);
+                self.answer_vote(from, false, out)
+            }
+            Message::AppendEntries {
+                prev_log_index,
+                term,
+                ..
+            } => {
+                cov!(RaftStaleRequestRefused);
+                self.reject_append(from, *prev_log_index, Some(*term), out)
+            }
+            Message::RequestVoteResponse { .. } | Message::AppendEntriesResponse { .. } => {
+                cov!(RaftStaleResponseIgnored)
+            }
+        }
+    }
+
+    /// Injected bugs that handle a message of an older term as a current one.
+    fn step_stale_mutant(
+        &mut self,
+        from: NodeId,
+        msg: &Message,
+        out: &mut Output<Message>,
+    ) -> Option<()> {
+        match msg {
+            Message::RequestVoteResponse { granted: true, .. }
+                if self.role == Role::Candidate && mutant!(self.cfg, RaftCountsStaleVote) =>
+            {
+                self.votes.insert(from);
+                if self.votes.len() >= self.quorum() {
+                    self.become_leader(out);
+                }
+                Some(())
+            }
+            Message::AppendEntries { .. }
+                if self.role == Role::Follower && mutant!(self.cfg, RaftAcceptsStaleAppend) =>
+            {
+                self.step_common(from, msg.clone(), out);
+                Some(())
+            }
+            _ => None,
         }
     }
 
@@ -339,17 +397,25 @@ impl RaftCore {
                 msg: Message::RequestVoteResponse { granted, .. },
             } => {
                 if granted {
+                    cov!(RaftVoteCounted);
                     self.votes.insert(from);
-                    if self.votes.len() >= majority(self.voters.len()) {
+                    if self.votes.len() >= self.quorum() {
                         self.become_leader(out);
                     }
+                } else {
+                    cov!(RaftVoteRefusalIgnored);
                 }
             }
+            Input::Receive {
+                msg: Message::AppendEntries { .. },
+                ..
+            } if mutant!(self.cfg, RaftCandidateIgnoresAppend) => {}
             Input::Receive {
                 from,
                 msg: msg @ Message::AppendEntries { .. },
             } => {
                 // A leader of this term exists: follow it.
+                cov!(RaftCandidateStepsDown);
                 self.role = Role::Follower;
                 self.votes.clear();
                 self.step_common(from, msg, out);
@@ -362,9 +428,13 @@ impl RaftCore {
         debug_assert_eq!(self.role, Role::Leader);
         debug_assert_eq!(self.leader, Some(self.id));
         match input {
-            Input::Timer(Timer::HeartbeatTimeout) => self.broadcast_append(out),
+            Input::Timer(Timer::HeartbeatTimeout) => {
+                cov!(RaftHeartbeat);
+                self.broadcast_append(out)
+            }
             Input::Timer(_) => {}
             Input::Propose(payload) => {
+                cov!(RaftPropose);
                 let position = self.append_own(payload);
                 out.proposal = Some(Proposal::Accepted {
                     position,
@@ -419,6 +489,7 @@ impl RaftCore {
     }
 
     fn refuse_proposal(&self, out: &mut Output<Message>) {
+        cov!(RaftProposeRefused);
         out.proposal = Some(Proposal::NotLeader {
             leader: self.leader,
         });
@@ -426,13 +497,14 @@ impl RaftCore {
 
     /// Election timeout of a follower or candidate: a new term, a vote for self.
     fn campaign(&mut self, out: &mut Output<Message>) {
+        cov!(RaftCampaign);
         self.term += 1;
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
         self.leader = None;
         self.votes = BTreeSet::from([self.id]);
         out.reset_election_timer = true;
-        if self.votes.len() >= majority(self.voters.len()) {
+        if self.votes.len() >= self.quorum() {
             self.become_leader(out);
             return;
         }
@@ -460,6 +532,11 @@ impl RaftCore {
             || self.voted_for == Some(from)
             || mutant!(self.cfg, RaftDoubleVote);
         let granted = free && log_ok;
+        match (free, log_ok) {
+            (true, true) => cov!(RaftVoteGranted),
+            (false, _) => cov!(RaftVoteRefusedVoted),
+            (true, false) => cov!(RaftVoteRefusedLog),
+        }
         if granted {
             self.voted_for = Some(from);
             out.reset_election_timer = true;
@@ -479,6 +556,7 @@ impl RaftCore {
 
     fn become_leader(&mut self, out: &mut Output<Message>) {
         debug_assert_eq!(self.role, Role::Candidate);
+        cov!(RaftBecomeLeader);
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.votes.clear();
@@ -505,7 +583,11 @@ impl RaftCore {
     }
 
     fn broadcast_append(&mut self, out: &mut Output<Message>) {
-        for p in self.peers().collect::<Vec<_>>() {
+        let mut peers: Vec<NodeId> = self.peers().collect();
+        if mutant!(self.cfg, RaftHeartbeatSkipsPeer) {
+            peers.pop();
+        }
+        for p in peers {
             self.send_append(p, out);
         }
     }
@@ -531,14 +613,30 @@ impl RaftCore {
         ));
     }
 
-    fn reject_append(&self, to: NodeId, out: &mut Output<Message>) {
+    /// Refuses an AppendEntries whose entry at `prev_log_index` does not match. The hint
+    /// (production) is the highest index that may still match: below the refused
+    /// `prev_log_index` and within this log. It must be below `prev_log_index`, or a leader
+    /// whose nextIndex ran ahead (pipelining) backs off to the refused position again and
+    /// again (issue 16's idle-repair bug).
+    fn reject_append(
+        &self,
+        to: NodeId,
+        prev_log_index: u64,
+        stale_term: Option<u64>,
+        out: &mut Output<Message>,
+    ) {
+        let hint = self.last_index().min(prev_log_index.saturating_sub(1));
+        let term = match stale_term {
+            Some(t) if mutant!(self.cfg, RaftRefusalWithStaleTerm) => t,
+            _ => self.term,
+        };
         out.send.push((
             to,
             Message::AppendEntriesResponse {
-                term: self.term,
+                term,
                 success: false,
                 match_index: 0,
-                last_log_index: self.cfg.reject_hint.then(|| self.last_index()),
+                last_log_index: self.cfg.reject_hint.then_some(hint),
             },
         ));
     }
@@ -547,9 +645,10 @@ impl RaftCore {
     fn on_append(&mut self, from: NodeId, a: Append, out: &mut Output<Message>) {
         debug_assert_eq!(self.role, Role::Follower);
         self.leader = Some(from);
-        out.reset_election_timer = true;
+        out.reset_election_timer = !mutant!(self.cfg, RaftNoTimerResetOnAppend);
         if self.term_at(a.prev_log_index) != Some(a.prev_log_term) {
-            return self.reject_append(from, out);
+            cov!(RaftAppendRejected);
+            return self.reject_append(from, a.prev_log_index, None, out);
         }
         let n = a.entries.len() as u64;
         if mutant!(self.cfg, RaftTruncateOnDuplicateAppend) && !a.entries.is_empty() {
@@ -558,20 +657,34 @@ impl RaftCore {
         for (k, e) in a.entries.into_iter().enumerate() {
             let index = a.prev_log_index + 1 + k as u64;
             match self.term_at(index) {
-                Some(t) if t == e.term => {}
+                Some(t) if t == e.term => cov!(RaftAppendDuplicate),
                 Some(_) => {
+                    cov!(RaftAppendConflict);
                     // Conflict: the suffix from here on is not the leader's; drop it.
                     self.truncate(index as usize - 1);
                     self.log.push(e);
                 }
-                None => self.log.push(e),
+                None => {
+                    cov!(RaftAppendNew);
+                    self.log.push(e)
+                }
             }
         }
         let last_new = a.prev_log_index + n;
+        // Only entries up to the last new one are known to match the leader's.
+        let known = if mutant!(self.cfg, RaftCommitToLastIndex) {
+            self.last_index()
+        } else {
+            last_new
+        };
         if mutant!(self.cfg, RaftCommitRegress) {
-            self.commit = a.leader_commit.min(last_new);
+            self.commit = a.leader_commit.min(known);
         } else if a.leader_commit > self.commit {
-            self.commit = self.commit.max(a.leader_commit.min(last_new));
+            let before = self.commit;
+            self.commit = self.commit.max(a.leader_commit.min(known));
+            if self.commit > before {
+                cov!(RaftFollowerCommit);
+            }
         }
         out.send.push((
             from,
@@ -587,8 +700,13 @@ impl RaftCore {
     /// An AppendEntriesResponse of the current term, received as leader.
     fn on_append_response(&mut self, from: NodeId, success: bool, matched: u64, hint: Option<u64>) {
         if success {
+            cov!(RaftAckSuccess);
             let m = self.match_index.entry(from).or_insert(0);
-            *m = (*m).max(matched);
+            *m = if mutant!(self.cfg, RaftMatchIndexRegress) {
+                matched
+            } else {
+                (*m).max(matched)
+            };
             let after = *m + 1;
             let next = self.next_index.entry(from).or_insert(1);
             *next = if self.cfg.pipeline {
@@ -598,29 +716,42 @@ impl RaftCore {
             };
             self.advance_commit();
         } else {
+            cov!(RaftAckBackoff);
+            let matched = self.match_index.get(&from).copied().unwrap_or(0);
             let next = self.next_index.entry(from).or_insert(1);
             let mut n = next.saturating_sub(1).max(1);
-            if let Some(h) = hint {
-                n = n.min(h + 1).max(1);
+            match hint {
+                Some(h) => n = n.min(h + 1).max(1),
+                // nextIndex ran ahead of what was refused: probe from the last match (etcd).
+                None if self.cfg.pipeline => n = matched + 1,
+                None => {}
             }
-            *next = n;
+            if self.cfg.pipeline {
+                // Entries up to matchIndex are known to match: never resend them.
+                n = n.max(matched + 1);
+            }
+            if !mutant!(self.cfg, RaftNoBackoff) {
+                *next = n;
+            }
         }
     }
 
     /// Highest N with a majority of matchIndex >= N (self counts with its last index) and
     /// log[N].term == currentTerm.
     fn advance_commit(&mut self) {
-        let need = majority(self.voters.len());
+        let need = self.quorum();
         let mut n = self.last_index();
         while n > self.commit {
             let t = self.term_at(n).unwrap_or(0);
             if t == self.term || mutant!(self.cfg, RaftCommitAnyTerm) {
                 let acks = 1 + self.match_index.values().filter(|&&m| m >= n).count();
                 if acks >= need {
+                    cov!(RaftLeaderCommit);
                     self.commit = n;
                     return;
                 }
             } else if t < self.term {
+                cov!(RaftOlderTermNotCounted);
                 // Terms only grow along the log: nothing lower down is of the current term.
                 return;
             }
@@ -628,11 +759,35 @@ impl RaftCore {
         }
     }
 
+    /// The vote the step writes: its current vote (mutants: none, or the previous one).
+    fn vote_to_persist(&self, before: &Before) -> Option<NodeId> {
+        if mutant!(self.cfg, RaftVoteNotPersisted) {
+            return None;
+        }
+        if mutant!(self.cfg, RaftVotePersistedAfterSend) {
+            // The vote of this step is written with the next step's state.
+            return (self.term == before.term)
+                .then_some(before.voted_for)
+                .flatten();
+        }
+        self.voted_for
+    }
+
     /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
     fn check_step(&self, before: &Before) {
         if mutated!(self.cfg) {
             return;
         }
+        // Persist before send: the step's `Persist` holds every term and vote its messages
+        // may reflect, so a driver that writes it before sending never sends ahead of disk.
+        debug_assert_eq!(
+            (
+                self.log.durable_hard_state().term,
+                self.log.durable_hard_state().voted_for
+            ),
+            (self.term, self.voted_for),
+            "the step's messages depend on a term or vote not in its Persist"
+        );
         debug_assert!(self.term >= before.term, "the term went back");
         debug_assert!(self.commit >= before.commit, "the commit index went back");
         debug_assert!(self.commit <= self.last_index(), "commit beyond the log");
@@ -667,11 +822,7 @@ impl Core for RaftCore {
         };
         self.log.begin_step();
         self.step_input(input, &mut out);
-        let voted_for = if mutant!(self.cfg, RaftVoteNotPersisted) {
-            None
-        } else {
-            self.voted_for
-        };
+        let voted_for = self.vote_to_persist(&before);
         let hs = HardState {
             term: self.term,
             voted_for,
@@ -701,7 +852,9 @@ impl Core for RaftCore {
     }
 
     fn timers(&self) -> &'static [Timer] {
-        if self.role == Role::Leader {
+        if self.role == Role::Leader && mutant!(self.cfg, RaftLeaderKeepsElectionTimer) {
+            &[Timer::HeartbeatTimeout, Timer::ElectionTimeout]
+        } else if self.role == Role::Leader {
             LEADER_TIMERS
         } else {
             OTHER_TIMERS
