@@ -203,8 +203,9 @@ impl BoundsArgs {
         self.apply(base, variant)
     }
 
-    /// The flags given, applied over `base`.
-    fn apply(&self, base: Bounds, variant: Variant) -> Result<Bounds> {
+    /// The flags given, applied over `base` (also by `check --liveness`, over its own
+    /// defaults).
+    pub fn apply(&self, base: Bounds, variant: Variant) -> Result<Bounds> {
         let mut b = base;
         if let Some(v) = self.servers {
             b.servers = v;

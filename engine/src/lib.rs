@@ -9,6 +9,7 @@
 mod bfs;
 pub mod codec;
 pub mod fingerprints;
+pub mod liveness;
 pub mod memory;
 mod report;
 pub mod store;

@@ -24,10 +24,17 @@ pub enum Bug {
     ResignClearsVote,
     HwAtEpochStart,
     FollowerHwUnclamped,
+    // ---- Liveness bugs (model/src/liveness/catalog.rs): no safety property catches them.
+    CommitNeedsEntries,
+    RejectIgnored,
+    CandidateNoRetry,
+    DivergingRefetch,
+    HwOnlyWithRecords,
+    CommitOnlyOnAppend,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 15] = [
+    pub const ALL: [Bug; 21] = [
         Bug::Figure8,
         Bug::VoteNoLogCheck,
         Bug::VoteNotPersisted,
@@ -43,6 +50,13 @@ impl Bug {
         Bug::ResignClearsVote,
         Bug::HwAtEpochStart,
         Bug::FollowerHwUnclamped,
+        // Liveness bugs.
+        Bug::CommitNeedsEntries,
+        Bug::RejectIgnored,
+        Bug::CandidateNoRetry,
+        Bug::DivergingRefetch,
+        Bug::HwOnlyWithRecords,
+        Bug::CommitOnlyOnAppend,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +76,12 @@ impl Bug {
             Bug::ResignClearsVote => "resign-clears-vote",
             Bug::HwAtEpochStart => "hw-at-epoch-start",
             Bug::FollowerHwUnclamped => "follower-hw-unclamped",
+            Bug::CommitNeedsEntries => "commit-needs-entries",
+            Bug::RejectIgnored => "reject-ignored",
+            Bug::CandidateNoRetry => "candidate-no-retry",
+            Bug::DivergingRefetch => "diverging-refetch",
+            Bug::HwOnlyWithRecords => "hw-only-with-records",
+            Bug::CommitOnlyOnAppend => "commit-only-on-append",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod check;
 pub mod describe;
 pub mod kraft;
 pub mod latch;
+pub mod liveness;
 pub mod logs;
 pub mod network;
 pub mod pack;

@@ -761,6 +761,19 @@ fn arrow_head(out: &mut String, x: f64, y: f64, angle: f64, color: &str) {
     );
 }
 
+/// Height of the header above the first step row, and of a step row, in [`render`].
+const HEAD_H: f64 = 74.0;
+const ROW_H: f64 = 30.0;
+
+/// The vertical band (top, bottom) that step rows `first..=last` take in [`render`]'s drawing,
+/// for overlays such as a lasso's cycle.
+pub fn step_band(first: usize, last: usize) -> (f64, f64) {
+    (
+        HEAD_H + ROW_H * first as f64,
+        HEAD_H + ROW_H * (last + 1) as f64,
+    )
+}
+
 /// Draws a trace: the numbered steps, the message sequence diagram, and the final logs. A
 /// property named in the trace is shown as violated at the last step (raftspec writes traces
 /// with a property only for counterexamples).
@@ -780,8 +793,8 @@ pub fn render_with(trace: &Trace, violated: &[String]) -> String {
         num_w: 26.0,
         col_w: 128.0,
         desc_w: 420.0,
-        head_h: 74.0,
-        row_h: 30.0,
+        head_h: HEAD_H,
+        row_h: ROW_H,
         n,
     };
     let Flow {

@@ -32,8 +32,20 @@ pub fn run(a: BugsArgs) -> Result<Outcome> {
         return score(&a);
     }
     let rows = catalog();
+    let live = raftspec_model::liveness::catalog();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        let mut all = Vec::new();
+        for r in &rows {
+            let mut v = serde_json::to_value(r)?;
+            v["kind"] = "safety".into();
+            all.push(v);
+        }
+        for r in &live {
+            let mut v = serde_json::to_value(r)?;
+            v["kind"] = "liveness".into();
+            all.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(Outcome::Pass);
     }
     for r in &rows {
@@ -44,6 +56,18 @@ pub fn run(a: BugsArgs) -> Result<Outcome> {
         println!("  reached with:  {}", r.bounds);
         println!(
             "  check it:      raftspec check {} --bug {}",
+            r.variant, r.bug
+        );
+    }
+    println!();
+    println!("liveness bugs (no safety property catches them; `check --liveness` does):");
+    for r in &live {
+        println!("{} ({})", r.bug, r.variant);
+        println!("  rule broken:   {}", r.rule);
+        println!("  must violate:  {}", r.property);
+        println!("  reached with:  {}", r.bounds);
+        println!(
+            "  check it:      raftspec check {} --liveness --bug {}",
             r.variant, r.bug
         );
     }

@@ -49,13 +49,27 @@ pub struct CheckArgs {
     /// Directory for ITF traces of counterexamples.
     #[arg(long, default_value = "traces")]
     pub trace_out: PathBuf,
+    /// Check the liveness properties under fairness instead of safety (specs/engine.md,
+    /// "Liveness"): its own default bounds, no symmetry, lassos as counterexamples.
+    #[arg(long)]
+    pub liveness: bool,
 }
 
 pub fn run(a: CheckArgs) -> Result<Outcome> {
+    if a.liveness {
+        return super::check_liveness::run(&a);
+    }
     let bug = parse_bug(a.bug.as_deref())?;
     let mut variants = parse_variants(&a.variant)?;
     if let Some(b) = bug {
+        let live = variants
+            .iter()
+            .any(|v| raftspec_model::liveness::entry(*v, b).is_some());
         variants.retain(|v| bugs::entry(*v, b).is_some());
+        anyhow::ensure!(
+            !(variants.is_empty() && live),
+            "bug {b} is a liveness bug (no safety property catches it): add --liveness"
+        );
         anyhow::ensure!(
             !variants.is_empty(),
             "bug {b} is not in the catalog of variant {}",
@@ -282,16 +296,20 @@ fn check_trace_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_trace(dir: &Path, t: &Trace) -> Result<PathBuf> {
+/// Where a trace of `t`'s variant, bug and property goes (the directory is created).
+pub(crate) fn trace_file(dir: &Path, t: &Trace) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create trace directory {}", dir.display()))?;
-    let name = format!(
+    Ok(dir.join(format!(
         "{}{}-{}.itf.json",
         t.variant,
         t.bug.map_or(String::new(), |b| format!("-{b}")),
         t.property.as_deref().unwrap_or("trace")
-    );
-    let file = dir.join(name);
+    )))
+}
+
+fn write_trace(dir: &Path, t: &Trace) -> Result<PathBuf> {
+    let file = trace_file(dir, t)?;
     std::fs::write(&file, t.to_itf_string())
         .with_context(|| format!("cannot write {}", file.display()))?;
     Ok(file)
@@ -299,10 +317,18 @@ fn write_trace(dir: &Path, t: &Trace) -> Result<PathBuf> {
 
 /// The command that serves a checked model in the Explorer (same variant, bounds and bug).
 pub fn explore_command(r: &CheckReport) -> String {
-    let b = &r.bounds;
+    explore_command_for(r.variant, &r.bounds, r.bug.as_deref())
+}
+
+/// The command that serves this model in the Explorer.
+pub fn explore_command_for(
+    variant: raftspec_model::Variant,
+    b: &raftspec_model::Bounds,
+    bug: Option<&str>,
+) -> String {
     let mut cmd = format!(
         "raftspec explore {} --servers {} --max-term {} --max-log {} --values {} --max-restarts {} --max-copies {} --max-in-flight {}",
-        r.variant, b.servers, b.max_term, b.max_log, b.values, b.max_restarts, b.network.max_copies, b.network.max_in_flight
+        variant, b.servers, b.max_term, b.max_log, b.values, b.max_restarts, b.network.max_copies, b.network.max_in_flight
     );
     if b.network.drop {
         cmd.push_str(" --drop");
@@ -315,7 +341,7 @@ pub fn explore_command(r: &CheckReport) -> String {
     if !b.network.reorder {
         cmd.push_str(" --fifo");
     }
-    if let Some(bug) = &r.bug {
+    if let Some(bug) = bug {
         cmd.push_str(&format!(" --bug {bug}"));
     }
     cmd

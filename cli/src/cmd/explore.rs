@@ -36,7 +36,10 @@ pub fn run(a: ExploreArgs) -> Result<Outcome> {
     let variant = parse_variants(&a.variant)?[0];
     let bug = parse_bug(a.bug.as_deref())?;
     if let Some(b) = bug {
-        if bugs::entry(variant, b).is_none() {
+        // A liveness bug too: `check --liveness` prints Explorer links to its lassos.
+        let listed = bugs::entry(variant, b).is_some()
+            || raftspec_model::liveness::entry(variant, b).is_some();
+        if !listed {
             bail!("bug {b} is not in the catalog of variant {variant} (see `raftspec bugs`)");
         }
     }

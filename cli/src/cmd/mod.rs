@@ -5,6 +5,7 @@ pub mod bench_engine;
 pub mod bugs;
 pub mod chaos;
 pub mod check;
+pub mod check_liveness;
 pub mod ci;
 pub mod cluster;
 pub mod compare;

@@ -4,6 +4,7 @@
 use crate::Outcome;
 use anyhow::{Context, Result};
 use clap::Args;
+use raftspec_model::liveness::LassoTrace;
 use raftspec_model::svg;
 use raftspec_model::trace::Trace;
 use std::path::PathBuf;
@@ -24,6 +25,9 @@ pub fn run(a: TraceArgs) -> Result<Outcome> {
     let text = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read {}", a.file.display()))?;
     let trace = Trace::from_itf(&text).map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
+    // A liveness counterexample (ITF with a `loop`) is shown with its cycle marked.
+    let lasso =
+        LassoTrace::from_itf(&text).map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
     if !a.quiet {
         println!(
             "{} trace{}{}: {} steps",
@@ -38,7 +42,10 @@ pub fn run(a: TraceArgs) -> Result<Outcome> {
             trace.steps.len() - 1
         );
         println!("bounds: {}", trace.bounds);
-        print!("{}", trace.render());
+        match &lasso {
+            Some(l) => print!("{}", l.render()),
+            None => print!("{}", trace.render()),
+        }
         if let Some(p) = &trace.path {
             println!("path: {p}");
         }
@@ -48,8 +55,10 @@ pub fn run(a: TraceArgs) -> Result<Outcome> {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        std::fs::write(out, svg::render(&trace))
-            .with_context(|| format!("cannot write {}", out.display()))?;
+        let drawn = lasso
+            .as_ref()
+            .map_or_else(|| svg::render(&trace), LassoTrace::svg);
+        std::fs::write(out, drawn).with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("wrote {}", out.display());
     }
     Ok(Outcome::Pass)

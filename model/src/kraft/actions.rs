@@ -422,17 +422,22 @@ impl KraftModel {
                 }
             } else {
                 st.servers[to as usize].end_offsets[from as usize] = fetch_offset;
-                self.update_leader_hw(st, to);
+                if !self.has(Bug::CommitOnlyOnAppend) {
+                    // (BUG commit-only-on-append, liveness: fetches never advance the HW.)
+                    self.update_leader_hw(st, to);
+                }
                 let srv = &st.servers[to as usize];
                 let mut records = Records::new();
                 if let Some(&e) = srv.log.get(fetch_offset as usize) {
                     records.push(e);
                 }
+                // (BUG hw-only-with-records, liveness: no HW on an empty response.)
+                let hw_withheld = self.has(Bug::HwOnlyWithRecords) && records.is_empty();
                 FetchResult::Records {
                     fetch_offset,
                     last_fetched_epoch,
                     records,
-                    high_watermark: (srv.hw > srv.epoch_start).then_some(srv.hw),
+                    high_watermark: (srv.hw > srv.epoch_start && !hw_withheld).then_some(srv.hw),
                 }
             }
         };
@@ -546,8 +551,10 @@ impl KraftModel {
                 epoch: e,
                 end_offset,
             } => {
-                if (fetch_offset, last_fetched_epoch) != (srv.leo(), srv.last_epoch()) {
-                    return;
+                if (fetch_offset, last_fetched_epoch) != (srv.leo(), srv.last_epoch())
+                    || self.has(Bug::DivergingRefetch)
+                {
+                    return; // (BUG diverging-refetch, liveness: never truncates, refetches)
                 }
                 let (_, mine) = srv.end_offset_for_epoch(e);
                 let target = end_offset.min(mine);

@@ -53,6 +53,12 @@ impl KraftModel {
         }
     }
 
+    /// Whether a server in this (non-Leader) role has a running election timer (bug
+    /// candidate-no-retry: a candidate does not re-arm it).
+    pub(crate) fn election_timer_runs(&self, role: Role) -> bool {
+        !(self.bug == Some(Bug::CandidateNoRetry) && role == Role::Candidate)
+    }
+
     fn servers(&self) -> impl Iterator<Item = ServerId> {
         0..self.bounds.servers
     }
@@ -164,7 +170,7 @@ impl Model for KraftModel {
                     if role == Role::Follower && !Self::fetch_outstanding(st, s) {
                         out.push(Action::SendFetch(s));
                     }
-                    if srv.epoch < b.max_term {
+                    if srv.epoch < b.max_term && self.election_timer_runs(role) {
                         out.push(Action::ElectionTimeout(s));
                     }
                 }

@@ -256,6 +256,8 @@ impl RaftModel {
         }
         if self.bug == Some(Bug::CommitRegress) {
             srv.commit_index = (*leader_commit).min(last_new); // BUG: may go down
+        } else if self.bug == Some(Bug::CommitNeedsEntries) && entries.is_empty() {
+            // BUG (liveness): commitIndex is only advanced by a message that carries entries.
         } else if *leader_commit > srv.commit_index {
             srv.commit_index = srv.commit_index.max((*leader_commit).min(last_new));
         }
@@ -291,8 +293,12 @@ impl RaftModel {
         if success {
             srv.match_index[f] = srv.match_index[f].max(match_index);
             srv.next_index[f] = srv.match_index[f] + 1;
-            self.advance_commit_index(st, to);
-        } else {
+            if self.bug != Some(Bug::CommitOnlyOnAppend) {
+                // (BUG commit-only-on-append, liveness: acknowledgements never commit.)
+                self.advance_commit_index(st, to);
+            }
+        } else if self.bug != Some(Bug::RejectIgnored) {
+            // (BUG reject-ignored, liveness: the leader never backs off and re-probes forever.)
             srv.next_index[f] = srv.next_index[f].saturating_sub(1).max(1);
         }
     }

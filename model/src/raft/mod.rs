@@ -35,6 +35,12 @@ impl RaftModel {
         }
     }
 
+    /// Whether a server in this role has a running election timer (bug candidate-no-retry:
+    /// a candidate does not re-arm it).
+    pub(crate) fn election_timer_runs(&self, role: Role) -> bool {
+        !(self.bug == Some(Bug::CandidateNoRetry) && role == Role::Candidate)
+    }
+
     fn servers(&self) -> impl Iterator<Item = ServerId> {
         0..self.bounds.servers
     }
@@ -96,7 +102,7 @@ impl Model for RaftModel {
             let srv = &st.servers[s as usize];
             match srv.role {
                 Role::Follower | Role::Candidate => {
-                    if srv.term < b.max_term {
+                    if srv.term < b.max_term && self.election_timer_runs(srv.role) {
                         out.push(Action::ElectionTimeout(s))
                     }
                     // BUG (replicate-before-elected): the replication timer is armed on
