@@ -92,9 +92,9 @@ fn conform_kraft_replays_thousands_of_traces_and_exits_0() {
         "{}",
         r["report"]
     );
+    // The model restores a known leader on restart as Kafka does: nothing is left out.
     let known = r["known_differences_left_out"].as_array().unwrap();
-    assert_eq!(known.len(), 1);
-    assert!(known[0].as_str().unwrap().contains("restart"));
+    assert!(known.is_empty(), "{known:?}");
     // Record a real KRaft cluster and validate it.
     let dir = tempdir("kraft");
     let file = dir.join("run.itf.json");

@@ -18,11 +18,6 @@ use crate::driver::{
 };
 use crate::protocol::{ModelStep, Protocol};
 
-/// The known difference between the KRaft model and the implementation (specs/conformance.md).
-pub const KRAFT_RESTART: &str =
-    "restart of a server that knows a leader: the model restores epoch and vote only \
-     (Unattached/Voted/Candidate), the implementation restores the leader too, as Kafka's \
-     quorum-state file does (Follower of it, or Resigned if it led)";
 use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
 use raftspec_impl::core::{Core, Entry as ImplEntry, Input, Role as ImplRole};
@@ -150,13 +145,6 @@ impl Protocol for KraftModel {
         let mut st = st.clone();
         st.network.send(msg.clone(), &self.bounds.network);
         st
-    }
-
-    fn known_difference(&self, st: &KraftState, action: &Action) -> Option<&'static str> {
-        match action {
-            Action::Restart(s) if st.servers[*s as usize].leader.is_some() => Some(KRAFT_RESTART),
-            _ => None,
-        }
     }
 
     fn model_timers(&self) -> &'static [Timer] {

@@ -3,7 +3,6 @@
 use raftspec_conformance::conform::{
     catalog_results, conform, default_options, known_differences, replay_trace, Target,
 };
-use raftspec_conformance::kraft::KRAFT_RESTART;
 use raftspec_conformance::sources::{random_walk, Rng};
 use raftspec_model::kraft::KraftModel;
 use raftspec_model::trace::Trace;
@@ -26,20 +25,21 @@ fn the_implementation_conforms_on_thousands_of_traces_from_every_source() {
 }
 
 /// The one known difference (specs/conformance.md): restarting a server that knows a leader.
-/// Left out by default; kept, it is found, minimized, and labelled as known.
+/// The model restores a known leader on restart as Kafka's quorum-state file does, so no
+/// difference is known and none is left out: walks with restarts of leaders and followers conform.
 #[test]
-fn the_known_restart_difference_is_found_when_included() {
-    assert_eq!(known_differences(Variant::Kraft), vec![KRAFT_RESTART]);
+fn restarts_of_servers_that_know_a_leader_conform() {
+    assert!(known_differences(Variant::Kraft).is_empty());
     assert!(known_differences(Variant::Raft).is_empty());
     let mut opts = default_options(Variant::Kraft);
     opts.graphs.clear();
     opts.include_known_differences = true;
     let r = conform(Variant::Kraft, &opts, &Target::correct(), &mut |_| {}).unwrap();
-    let d = r.divergence.expect("the restart difference is reached");
-    assert_eq!(d.known.as_deref(), Some(KRAFT_RESTART), "{d}");
-    assert!(d.action.contains("restarts"), "{d}");
-    assert_eq!(d.field, "role");
-    assert!(d.step <= 8, "minimized: {d}");
+    assert!(
+        r.divergence.is_none(),
+        "{:?}",
+        r.divergence.map(|d| d.to_string())
+    );
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn every_kraft_mutant_is_killed_and_its_trace_shrunk() {
             .divergence
             .unwrap_or_else(|| panic!("mutant {m} survived {} traces", r.traces));
         // Shrunk below the walk length (stale messages, now delivered, lengthen some traces).
-        assert!(d.step <= 50, "{m}: {d}");
+        assert!(d.step <= 60, "{m}: {d}");
         assert!(d.known.is_none(), "{m} is killed by a real difference: {d}");
     }
 }

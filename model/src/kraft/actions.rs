@@ -584,9 +584,10 @@ impl KraftModel {
         }
     }
 
-    /// Restart (QuorumState.initialize from the persisted epoch and vote): voted for itself ->
-    /// Candidate of that epoch with its own vote; voted for another -> Voted; no vote ->
-    /// Unattached. HW, known leader and leader state are lost.
+    /// Restart (QuorumState.initialize from the quorum-state file: epoch, leader and vote): led
+    /// the epoch -> Resigned; knew its leader -> Follower; else voted for itself -> Candidate
+    /// with its own vote; voted for another -> Voted; no vote -> Unattached. HW and leader
+    /// state are lost.
     pub(crate) fn restart(&self, st: &mut KraftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
         let voted_for = if self.has(Bug::VoteNotPersisted) {
@@ -594,14 +595,20 @@ impl KraftModel {
         } else {
             srv.voted_for
         };
-        let (role, votes) = match voted_for {
-            Some(v) if v == s => (Role::Candidate, 1 << s),
-            Some(_) => (Role::Voted, 0),
-            None => (Role::Unattached, 0),
+        // The quorum-state file holds the leader known for the epoch too: QuorumState.initialize
+        // comes back Resigned if it led, Follower of it if it knew one, else from the vote.
+        let leader = srv.leader;
+        let (role, votes) = match (leader, voted_for) {
+            (Some(l), _) if l == s => (Role::Resigned, 0),
+            (Some(_), _) => (Role::Follower, 0),
+            (None, Some(v)) if v == s => (Role::Candidate, 1 << s),
+            (None, Some(_)) => (Role::Voted, 0),
+            (None, None) => (Role::Unattached, 0),
         };
         *srv = Server {
             epoch: srv.epoch,
             voted_for,
+            leader,
             log: srv.log.clone(),
             role,
             votes,
