@@ -58,7 +58,7 @@ fn conform_raft_replays_thousands_of_traces_and_exits_0() {
         assert_eq!(g["depth"], json!(7));
     }
     let catalog = r["catalog"].as_array().unwrap();
-    assert_eq!(catalog.len(), 9);
+    assert_eq!(catalog.len(), 10);
     assert!(catalog.iter().all(|c| c["divergence"]["step"].is_u64()));
 
     // The human report names every source and the result.
@@ -71,7 +71,7 @@ fn conform_raft_replays_thousands_of_traces_and_exits_0() {
         "exhaustive faults",
         "walks:",
         "proptest:",
-        "catalog:    9/9",
+        "catalog:    10/10",
         "CONFORMS",
     ] {
         assert!(out.contains(needle), "{needle}: {out}");

@@ -122,6 +122,7 @@ fn every_catalog_counterexample_diverges_where_the_bug_acts() {
             "handles AppendEntries ",
             "message",
         ),
+        ("candidate-accepts-writes", "client asks", "log"),
     ];
     let results = catalog_results(Variant::Raft, &Target::correct(), &mut |_| {});
     assert_eq!(results.len(), expected.len());

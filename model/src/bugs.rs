@@ -22,6 +22,7 @@ pub enum Bug {
     EndQuorumStaleEpoch,
     FetchWrongLastEpoch,
     ResignClearsVote,
+    CandidateAcceptsWrites,
     HwAtEpochStart,
     FollowerHwUnclamped,
     // ---- Liveness bugs (model/src/liveness/catalog.rs): no safety property catches them.
@@ -34,7 +35,7 @@ pub enum Bug {
 }
 
 impl Bug {
-    pub const ALL: [Bug; 21] = [
+    pub const ALL: [Bug; 22] = [
         Bug::Figure8,
         Bug::VoteNoLogCheck,
         Bug::VoteNotPersisted,
@@ -48,6 +49,7 @@ impl Bug {
         Bug::EndQuorumStaleEpoch,
         Bug::FetchWrongLastEpoch,
         Bug::ResignClearsVote,
+        Bug::CandidateAcceptsWrites,
         Bug::HwAtEpochStart,
         Bug::FollowerHwUnclamped,
         // Liveness bugs.
@@ -74,6 +76,7 @@ impl Bug {
             Bug::EndQuorumStaleEpoch => "end-quorum-stale-epoch",
             Bug::FetchWrongLastEpoch => "fetch-wrong-last-epoch",
             Bug::ResignClearsVote => "resign-clears-vote",
+            Bug::CandidateAcceptsWrites => "candidate-accepts-writes",
             Bug::HwAtEpochStart => "hw-at-epoch-start",
             Bug::FollowerHwUnclamped => "follower-hw-unclamped",
             Bug::CommitNeedsEntries => "commit-needs-entries",
@@ -222,6 +225,16 @@ fn raft_catalog() -> Vec<CatalogEntry> {
                     ..net(false, true, 1)
                 },
                 ..bounds(3, 3, 1, 0, net(false, true, 1))
+            },
+        ),
+        row(
+            Bug::CandidateAcceptsWrites,
+            "ClientRequest",
+            "a candidate appends a client value as if it led its term (the role check is missing)",
+            "LogMatching",
+            Bounds {
+                values: 2,
+                ..bounds(3, 1, 1, 0, net(false, true, 1))
             },
         ),
     ]

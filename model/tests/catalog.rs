@@ -22,6 +22,7 @@ fn expected_steps(variant: Variant, bug: Bug) -> Option<usize> {
         (Variant::Raft, StaleVoteCounted) => 9,
         (Variant::Raft, TimeoutKeepsTerm) => 6,
         (Variant::Raft, ReplicateBeforeElected) => 22,
+        (Variant::Raft, CandidateAcceptsWrites) => 4,
         (Variant::Kraft, HwAtEpochStart) => 29,
         (Variant::Kraft, FollowerHwUnclamped) => 17,
         (Variant::Kraft, VoteNoLogCheck) => 16,
@@ -34,6 +35,7 @@ fn expected_steps(variant: Variant, bug: Bug) -> Option<usize> {
         (Variant::Kraft, EndQuorumStaleEpoch) => 11,
         (Variant::Kraft, FetchWrongLastEpoch) => 13,
         (Variant::Kraft, ResignClearsVote) => 6,
+        (Variant::Kraft, CandidateAcceptsWrites) => 6,
         _ => return None,
     })
 }
@@ -121,6 +123,7 @@ found! {
     raft_stale_vote_counted: Raft StaleVoteCounted;
     raft_timeout_keeps_term: Raft TimeoutKeepsTerm;
     raft_replicate_before_elected: Raft ReplicateBeforeElected;
+    raft_candidate_accepts_writes: Raft CandidateAcceptsWrites;
     kraft_hw_at_epoch_start: Kraft HwAtEpochStart;
     kraft_follower_hw_unclamped: Kraft FollowerHwUnclamped;
     kraft_vote_no_log_check: Kraft VoteNoLogCheck;
@@ -133,6 +136,7 @@ found! {
     kraft_end_quorum_stale_epoch: Kraft EndQuorumStaleEpoch;
     kraft_fetch_wrong_last_epoch: Kraft FetchWrongLastEpoch;
     kraft_resign_clears_vote: Kraft ResignClearsVote;
+    kraft_candidate_accepts_writes: Kraft CandidateAcceptsWrites;
 }
 
 /// Each message handler and each timer step of each variant has a catalog bug injected inside

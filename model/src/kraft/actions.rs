@@ -47,6 +47,7 @@ impl Action {
         "HandleFetchRequest",
         "HandleFetchResponse",
         "Restart",
+        "ClientRequest",
     ];
 
     /// The protocol name of the step (ITF `action_taken`).

@@ -124,5 +124,12 @@ pub fn catalog() -> Vec<CatalogEntry> {
             "NoIllegalState",
             bounds(1, 0, 0, 3),
         ),
+        row(
+            Bug::CandidateAcceptsWrites,
+            "ClientRequest",
+            "a candidate appends a client record as if it led its epoch (appendAsLeader's role check is missing)",
+            "LogMatching",
+            bounds(1, 1, 0, 4),
+        ),
     ]
 }

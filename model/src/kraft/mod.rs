@@ -167,6 +167,14 @@ impl Model for KraftModel {
                     }
                 }
                 role => {
+                    // BUG (candidate-accepts-writes): no role check on client requests.
+                    if role == Role::Candidate
+                        && self.bug == Some(Bug::CandidateAcceptsWrites)
+                        && srv.log.len() < LOG_CAPACITY
+                        && srv.data_records() < b.max_log as usize
+                    {
+                        out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
+                    }
                     if role == Role::Follower && !Self::fetch_outstanding(st, s) {
                         out.push(Action::SendFetch(s));
                     }

@@ -39,6 +39,7 @@ impl Action {
         "HandleAppendEntriesRequest",
         "HandleAppendEntriesResponse",
         "Restart",
+        "ClientRequest",
     ];
 
     /// The protocol name of the step (ITF `action_taken`).

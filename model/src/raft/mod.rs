@@ -111,6 +111,13 @@ impl Model for RaftModel {
                     {
                         out.push(Action::HeartbeatTimeout(s));
                     }
+                    // BUG (candidate-accepts-writes): no role check on client requests.
+                    if srv.role == Role::Candidate
+                        && self.bug == Some(Bug::CandidateAcceptsWrites)
+                        && srv.log.len() < b.max_log as usize
+                    {
+                        out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
+                    }
                 }
                 Role::Leader => {
                     if b.servers > 1 {
