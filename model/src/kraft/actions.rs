@@ -590,7 +590,12 @@ impl KraftModel {
     /// with its own vote; voted for another -> Voted; no vote -> Unattached. HW and leader
     /// state are lost.
     pub(crate) fn restart(&self, st: &mut KraftState, s: ServerId) {
-        let srv = &mut st.servers[s as usize];
+        st.servers[s as usize] = self.restored(s, &st.servers[s as usize]);
+        st.restarts += 1;
+    }
+
+    /// The server `s` as QuorumState.initialize rebuilds it from what `srv` persisted.
+    pub(crate) fn restored(&self, s: ServerId, srv: &Server) -> Server {
         let voted_for = if self.has(Bug::VoteNotPersisted) {
             None // BUG: the vote was never written to the quorum-state file
         } else {
@@ -606,7 +611,7 @@ impl KraftModel {
             (None, Some(_)) => (Role::Voted, 0),
             (None, None) => (Role::Unattached, 0),
         };
-        *srv = Server {
+        Server {
             epoch: srv.epoch,
             voted_for,
             leader,
@@ -614,8 +619,7 @@ impl KraftModel {
             role,
             votes,
             ..Server::new()
-        };
-        st.restarts += 1;
+        }
     }
 }
 
