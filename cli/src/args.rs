@@ -42,6 +42,14 @@ pub struct BoundsArgs {
     /// The network delivers messages between two servers in order.
     #[arg(long)]
     pub fifo: bool,
+    /// Requests go to one peer per step (Raft RequestVote/AppendEntries, KRaft Vote/
+    /// BeginQuorumEpoch), so partial broadcasts happen; off, a timer step sends to every peer.
+    #[arg(long)]
+    pub per_peer: bool,
+    /// Entries one AppendEntries (Raft) or Fetch response (KRaft) carries at most (1-3; 1 as
+    /// raft.tla).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u8>,
     /// Start from a named set of bounds: quick (the default) or deep; flags given override it.
     #[arg(long, value_enum)]
     pub profile: Option<Profile>,
@@ -155,6 +163,7 @@ pub fn default_bounds(variant: Variant) -> Bounds {
                 max_in_flight: 4,
                 max_drops: None,
             },
+            options: Default::default(),
         },
         // Pull needs more messages per commit than push: at Raft's bounds (one restart, four
         // messages in flight) KRaft has 12M+ states; these finish in seconds (specs/kraft.md).
@@ -171,6 +180,7 @@ pub fn default_bounds(variant: Variant) -> Bounds {
                 max_in_flight: 3,
                 max_drops: None,
             },
+            options: Default::default(),
         },
     }
 }
@@ -248,6 +258,12 @@ impl BoundsArgs {
         }
         if self.fifo {
             b.network.reorder = false;
+        }
+        if self.per_peer {
+            b.options.per_peer = true;
+        }
+        if let Some(v) = self.batch {
+            b.options.batch = v;
         }
         variant.validate(&b).map_err(|e| anyhow!("{e}"))?;
         Ok(b)

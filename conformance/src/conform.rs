@@ -96,6 +96,7 @@ fn bounds(max_term: u8, max_log: u8, max_restarts: u8, network: NetworkSemantics
         values: 1,
         max_restarts,
         network,
+        options: Default::default(),
     }
 }
 

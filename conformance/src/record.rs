@@ -491,6 +491,7 @@ impl<P: Protocol, N: Node<Abstract = P::Msg>> Run<'_, P, N> {
                 max_in_flight: u8::MAX,
                 max_drops: None,
             },
+            options: Default::default(),
         };
         Trace {
             variant: self.spec.variant(),

@@ -29,6 +29,7 @@ fn small_bounds() -> Bounds {
             max_in_flight: 4,
             max_drops: None,
         },
+        options: Default::default(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The bounds of an exhaustive run, shared by every variant and printed with every result.
 
+use crate::options::Options;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -58,6 +59,9 @@ pub struct Bounds {
     /// Crashes allowed in one run (each crashed server may restart).
     pub max_restarts: u8,
     pub network: NetworkSemantics,
+    /// Protocol options (finer steps, batching); absent when all are default.
+    #[serde(default, skip_serializing_if = "Options::is_default")]
+    pub options: Options,
 }
 
 /// A bound outside what the model can represent, or one that cannot mean anything.
@@ -120,6 +124,7 @@ impl Bounds {
             }
             _ => {}
         }
+        self.options.validate().map_err(BoundsError)?;
         if self.max_restarts > 6 {
             return err(format!(
                 "--max-restarts must be at most 6 (got {})",
@@ -158,6 +163,10 @@ impl fmt::Display for Bounds {
                 "no-duplicate".to_string()
             },
             n.max_in_flight,
-        )
+        )?;
+        if !self.options.is_default() {
+            write!(f, " options=[{}]", self.options)?;
+        }
+        Ok(())
     }
 }

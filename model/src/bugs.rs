@@ -132,6 +132,7 @@ fn bounds(servers: u8, max_term: u8, max_log: u8, max_restarts: u8, n: NetworkSe
         values: 1,
         max_restarts,
         network: n,
+        options: Default::default(),
     }
 }
 

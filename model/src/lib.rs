@@ -15,6 +15,7 @@ pub mod latch;
 pub mod liveness;
 pub mod logs;
 pub mod network;
+pub mod options;
 pub mod pack;
 pub mod raft;
 pub mod reproduce;

@@ -1487,6 +1487,7 @@ mod tests {
                 max_in_flight: 4,
                 max_drops: None,
             },
+            options: Default::default(),
         }
     }
 

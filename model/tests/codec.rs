@@ -28,6 +28,7 @@ fn lossy(max_restarts: u8) -> Bounds {
             max_in_flight: 3,
             max_drops: Some(MAX_DROPS),
         },
+        options: Default::default(),
     }
 }
 

@@ -22,6 +22,7 @@ fn small(variant: Variant) -> Bounds {
             max_in_flight: 3,
             max_drops: None,
         },
+        options: Default::default(),
     }
 }
 

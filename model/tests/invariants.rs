@@ -24,6 +24,7 @@ fn bounds() -> Bounds {
             max_in_flight: 3,
             max_drops: None,
         },
+        options: Default::default(),
     }
 }
 

@@ -20,6 +20,7 @@ fn bounds(max_term: u8, max_log: u8, max_restarts: u8) -> Bounds {
             max_in_flight: 3,
             max_drops: None,
         },
+        options: Default::default(),
     }
 }
 

@@ -19,6 +19,7 @@ fn bounds(max_term: u8, max_log: u8, max_restarts: u8, max_in_flight: u8) -> Bou
             max_in_flight,
             max_drops: None,
         },
+        options: Default::default(),
     }
 }
 

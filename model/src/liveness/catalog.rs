@@ -39,6 +39,7 @@ pub fn default_bounds(variant: Variant) -> Bounds {
             },
             max_drops: None,
         },
+        options: Default::default(),
     }
 }
 

@@ -56,6 +56,10 @@ struct CheckSpec {
     max_drops: Option<u8>,
     #[serde(default)]
     fifo: bool,
+    /// Protocol options: one peer per send step, entries per AppendEntries/Fetch response.
+    #[serde(default)]
+    per_peer: bool,
+    batch: Option<u8>,
     threads: Option<usize>,
     #[serde(default)]
     symmetry: bool,
@@ -248,6 +252,8 @@ fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, Stri
         drop: c.drop,
         max_drops: c.max_drops,
         fifo: c.fifo,
+        per_peer: c.per_peer,
+        batch: c.batch,
         profile: None,
     };
     let bounds = args
