@@ -100,6 +100,9 @@ impl Protocol for KraftModel {
             Action::CheckQuorumTimeout(s) => ModelStep::Timer(*s, Timer::CheckQuorum),
             Action::ClientRequest(s, v) => ModelStep::ClientRequest(*s, *v),
             Action::Restart(s) => ModelStep::Restart(*s),
+            Action::SendVoteRequest(s, to) | Action::SendBeginQuorumEpoch(s, to) => {
+                ModelStep::SendTo(*s, *to, action.name())
+            }
         }
     }
 
@@ -111,6 +114,8 @@ impl Protocol for KraftModel {
             ModelStep::Timer(s, Timer::Fetch) => Action::SendFetch(s),
             ModelStep::Timer(s, Timer::CheckQuorum) => Action::CheckQuorumTimeout(s),
             ModelStep::Timer(s, _) => Action::ElectionTimeout(s),
+            ModelStep::SendTo(s, to, "SendVoteRequest") => Action::SendVoteRequest(s, to),
+            ModelStep::SendTo(s, to, _) => Action::SendBeginQuorumEpoch(s, to),
             ModelStep::ClientRequest(s, v) => Action::ClientRequest(s, v),
             ModelStep::Restart(s) => Action::Restart(s),
         }

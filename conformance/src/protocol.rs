@@ -25,6 +25,10 @@ pub enum ModelStep<M> {
     ClientRequest(NodeId, u8),
     /// A server crashes and restarts from its persisted state.
     Restart(NodeId),
+    /// A server sends its pending request to one peer (the model's per-peer sends option,
+    /// which no implementation here offers: replay refuses it).
+    /// The step's protocol name (e.g. `RequestVote`) is kept so that the action is known.
+    SendTo(NodeId, NodeId, &'static str),
 }
 
 /// A model that conformance can drive an implementation with.

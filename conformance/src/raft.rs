@@ -85,6 +85,9 @@ impl Protocol for RaftModel {
             Action::Duplicate(m) => ModelStep::Duplicate(m.clone()),
             Action::ElectionTimeout(s) => ModelStep::Timer(*s, Timer::Election),
             Action::HeartbeatTimeout(s) => ModelStep::Timer(*s, Timer::Heartbeat),
+            Action::RequestVote(s, to) | Action::AppendEntries(s, to) => {
+                ModelStep::SendTo(*s, *to, action.name())
+            }
             Action::ClientRequest(s, v) => ModelStep::ClientRequest(*s, *v),
             Action::Restart(s) => ModelStep::Restart(*s),
         }
@@ -96,6 +99,8 @@ impl Protocol for RaftModel {
             ModelStep::Drop(m) => Action::Drop(m),
             ModelStep::Duplicate(m) => Action::Duplicate(m),
             ModelStep::Timer(s, Timer::Heartbeat) => Action::HeartbeatTimeout(s),
+            ModelStep::SendTo(s, to, "RequestVote") => Action::RequestVote(s, to),
+            ModelStep::SendTo(s, to, _) => Action::AppendEntries(s, to),
             ModelStep::Timer(s, _) => Action::ElectionTimeout(s),
             ModelStep::ClientRequest(s, v) => Action::ClientRequest(s, v),
             ModelStep::Restart(s) => Action::Restart(s),

@@ -388,6 +388,14 @@ where
             h.nodes[*s as usize].restart();
             Some(*s)
         }
+        ModelStep::SendTo(s, to, _) => {
+            return Err(StepFailure {
+                node: Some(*s),
+                field: "step".into(),
+                expected: format!("S{s} sends its request to S{to} alone (per-peer sends)"),
+                actual: "the implementation sends to every peer on a timer: check without --per-peer to replay".into(),
+            })
+        }
     })
 }
 

@@ -235,7 +235,10 @@ fn state_hash<S: Hash>(st: &S) -> u64 {
 pub fn action_kind<P: Protocol>(spec: &P, st: &P::State, a: &P::Action) -> String {
     let actor = match spec.model_step(a) {
         ModelStep::Deliver(m) => Some(P::endpoints(&m).1),
-        ModelStep::Timer(s, _) | ModelStep::ClientRequest(s, _) | ModelStep::Restart(s) => Some(s),
+        ModelStep::Timer(s, _)
+        | ModelStep::ClientRequest(s, _)
+        | ModelStep::Restart(s)
+        | ModelStep::SendTo(s, ..) => Some(s),
         ModelStep::Drop(_) | ModelStep::Duplicate(_) => None,
     };
     match actor {

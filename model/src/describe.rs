@@ -68,6 +68,8 @@ pub fn raft_action(a: &Action) -> String {
         Action::Duplicate(m) => format!("network duplicates {}", raft_msg(m)),
         Action::ElectionTimeout(s) => format!("S{s} election timeout: starts an election"),
         Action::HeartbeatTimeout(s) => format!("S{s} heartbeat timeout: sends AppendEntries"),
+        Action::RequestVote(s, to) => format!("candidate S{s} sends RequestVote to S{to}"),
+        Action::AppendEntries(s, to) => format!("leader S{s} sends AppendEntries to S{to}"),
         Action::ClientRequest(s, v) => format!("client asks leader S{s} to append v{v}"),
         Action::Restart(s) => format!("S{s} crashes and restarts from disk"),
     }

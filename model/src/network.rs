@@ -64,6 +64,14 @@ impl<M: Envelope> Network<M> {
         }
     }
 
+    /// Copies of `msg` in flight now.
+    pub fn copies(&self, msg: &M) -> u8 {
+        self.in_flight
+            .iter()
+            .find(|(m, _)| m == msg)
+            .map_or(0, |(_, c)| *c)
+    }
+
     /// Adds a copy of a message in flight (the network duplicating it).
     pub fn duplicate(&mut self, msg: &M) {
         if let Some(slot) = self.in_flight.iter_mut().find(|(m, _)| m == msg) {

@@ -29,6 +29,11 @@ pub enum Action {
     CheckQuorumTimeout(ServerId),
     /// A client asks the server to append a value (only a Leader offers it).
     ClientRequest(ServerId, Value),
+    /// Per-peer sends (option): a Candidate sends its Vote request to one voter.
+    SendVoteRequest(ServerId, ServerId),
+    /// Per-peer sends (option): a Leader sends BeginQuorumEpoch to one voter (Kafka resends
+    /// it to voters that have not acknowledged; the model may resend at any time).
+    SendBeginQuorumEpoch(ServerId, ServerId),
     /// The server crashes and starts again from its persisted epoch, vote and log, in one
     /// atomic step.
     Restart(ServerId),
@@ -68,6 +73,8 @@ impl Action {
             Action::CheckQuorumTimeout(_) => "CheckQuorumTimeout",
             Action::ClientRequest(..) => "ClientRequest",
             Action::Restart(_) => "Restart",
+            Action::SendVoteRequest(..) => "SendVoteRequest",
+            Action::SendBeginQuorumEpoch(..) => "SendBeginQuorumEpoch",
         }
     }
 }
@@ -159,7 +166,8 @@ impl KraftModel {
     // ---- Election ------------------------------------------------------------------------
 
     /// ElectionTimeout: QuorumState.transitionToCandidate (epoch + 1, vote for self), then
-    /// Vote to every other voter; a lone voter wins at once.
+    /// Vote to every other voter (with per-peer sends, one SendVoteRequest step each); a lone
+    /// voter wins at once.
     pub(crate) fn election_timeout(&self, st: &mut KraftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
         if !self.has(Bug::TimeoutKeepsTerm) {
@@ -169,20 +177,35 @@ impl KraftModel {
         srv.leader = None;
         srv.role = Role::Candidate;
         srv.votes = 1 << s;
-        let (epoch, last_epoch, last_offset) = (srv.epoch, srv.last_epoch(), srv.leo());
-        if self.become_leader_if_elected(st, s) {
+        if self.become_leader_if_elected(st, s) || self.bounds.options.per_peer {
             return;
         }
         for to in self.peers(s) {
-            let m = Msg::Vote {
-                from: s,
-                to,
-                epoch,
-                last_epoch,
-                last_offset,
-            };
-            self.send(st, m);
+            self.send_vote_request(st, s, to);
         }
+    }
+
+    /// The Vote request a candidate sends `to`: its epoch and last (epoch, offset).
+    pub(crate) fn vote_request(srv: &Server, s: ServerId, to: ServerId) -> Msg {
+        Msg::Vote {
+            from: s,
+            to,
+            epoch: srv.epoch,
+            last_epoch: srv.last_epoch(),
+            last_offset: srv.leo(),
+        }
+    }
+
+    /// SendVoteRequest: the candidate asks one voter for its vote.
+    pub(crate) fn send_vote_request(&self, st: &mut KraftState, s: ServerId, to: ServerId) {
+        let m = Self::vote_request(&st.servers[s as usize], s, to);
+        self.send(st, m);
+    }
+
+    /// SendBeginQuorumEpoch: the leader announces its epoch to one voter.
+    pub(crate) fn send_begin_quorum_epoch(&self, st: &mut KraftState, s: ServerId, to: ServerId) {
+        let epoch = st.servers[s as usize].epoch;
+        self.send(st, Msg::BeginQuorumEpoch { from: s, to, epoch });
     }
 
     /// KafkaRaftClient.handleVoteRequest: a stale epoch is answered with the receiver's epoch
@@ -290,8 +313,10 @@ impl KraftModel {
             st.marker |= marker::REPLACED_RESIGNED;
         }
         self.update_leader_hw(st, s);
-        for to in self.peers(s) {
-            self.send(st, Msg::BeginQuorumEpoch { from: s, to, epoch });
+        if !self.bounds.options.per_peer {
+            for to in self.peers(s) {
+                self.send_begin_quorum_epoch(st, s, to);
+            }
         }
         true
     }
@@ -387,7 +412,7 @@ impl KraftModel {
     /// Then validateOffsetAndEpoch: with (e, end) = endOffsetForEpoch(lastFetchedEpoch), the
     /// fetch diverges iff e != lastFetchedEpoch or end < fetchOffset. A valid fetch sets the
     /// voter's end offset to fetchOffset (LeaderState.updateReplicaState), may advance the HW,
-    /// and returns the record at fetchOffset (if any) with the HW.
+    /// and returns the records from fetchOffset on (at most `batch`; one by default) with the HW.
     fn handle_fetch(&self, st: &mut KraftState, m: &Msg) {
         let &Msg::Fetch {
             from,
@@ -428,10 +453,9 @@ impl KraftModel {
                     self.update_leader_hw(st, to);
                 }
                 let srv = &st.servers[to as usize];
-                let mut records = Records::new();
-                if let Some(&e) = srv.log.get(fetch_offset as usize) {
-                    records.push(e);
-                }
+                let from = fetch_offset as usize;
+                let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
+                let records: Records = srv.log.get(from..until).unwrap_or(&[]).iter().copied().collect();
                 // (BUG hw-only-with-records, liveness: no HW on an empty response.)
                 let hw_withheld = self.has(Bug::HwOnlyWithRecords) && records.is_empty();
                 FetchResult::Records {

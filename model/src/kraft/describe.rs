@@ -114,5 +114,9 @@ pub fn kraft_action(a: &Action) -> String {
         }
         Action::ClientRequest(s, v) => format!("client asks leader S{s} to append v{v}"),
         Action::Restart(s) => format!("S{s} crashes and restarts from disk"),
+        Action::SendVoteRequest(s, to) => format!("candidate S{s} sends Vote to S{to}"),
+        Action::SendBeginQuorumEpoch(s, to) => {
+            format!("leader S{s} sends BeginQuorumEpoch to S{to}")
+        }
     }
 }

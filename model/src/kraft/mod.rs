@@ -53,6 +53,27 @@ impl KraftModel {
         }
     }
 
+    /// Per-peer sends: a Candidate's SendVoteRequest to each voter whose vote it lacks, a
+    /// Leader's SendBeginQuorumEpoch to each voter, where the send puts something new in flight.
+    fn per_peer_actions(&self, st: &KraftState, s: ServerId, out: &mut Vec<Action>) {
+        let srv = &st.servers[s as usize];
+        let max_copies = self.bounds.network.max_copies;
+        for to in self.peers(s) {
+            let (m, action) = if srv.role == Role::Leader {
+                let epoch = srv.epoch;
+                let m = Msg::BeginQuorumEpoch { from: s, to, epoch };
+                (m, Action::SendBeginQuorumEpoch(s, to))
+            } else if srv.votes & (1 << to) == 0 {
+                (Self::vote_request(srv, s, to), Action::SendVoteRequest(s, to))
+            } else {
+                continue;
+            };
+            if st.network.copies(&m) < max_copies {
+                out.push(action);
+            }
+        }
+    }
+
     /// Whether a server in this (non-Leader) role has a running election timer (bug
     /// candidate-no-retry: a candidate does not re-arm it).
     pub(crate) fn election_timer_runs(&self, role: Role) -> bool {
@@ -159,6 +180,9 @@ impl Model for KraftModel {
                     if b.servers > 1 {
                         out.push(Action::CheckQuorumTimeout(s));
                     }
+                    if b.options.per_peer {
+                        self.per_peer_actions(st, s, out);
+                    }
                     if srv.log.len() < LOG_CAPACITY && srv.data_records() < b.max_log as usize {
                         for v in 1..=b.values {
                             out.push(Action::ClientRequest(s, v));
@@ -173,6 +197,9 @@ impl Model for KraftModel {
                         && srv.data_records() < b.max_log as usize
                     {
                         out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
+                    }
+                    if role == Role::Candidate && b.options.per_peer {
+                        self.per_peer_actions(st, s, out);
                     }
                     if role == Role::Follower && !Self::fetch_outstanding(st, s) {
                         out.push(Action::SendFetch(s));
@@ -205,6 +232,8 @@ impl Model for KraftModel {
             Action::CheckQuorumTimeout(s) => self.check_quorum_timeout(&mut st, *s),
             Action::ClientRequest(s, v) => self.client_request(&mut st, *s, *v),
             Action::Restart(s) => self.restart(&mut st, *s),
+            Action::SendVoteRequest(s, to) => self.send_vote_request(&mut st, *s, *to),
+            Action::SendBeginQuorumEpoch(s, to) => self.send_begin_quorum_epoch(&mut st, *s, *to),
         }
         Self::finish_step(last, &action, &mut st);
         Some(st)

@@ -132,9 +132,9 @@ impl Default for Server {
     }
 }
 
-/// Records carried by one Fetch response: at most one, as Raft carries one entry per
-/// AppendEntries.
-pub type Records = ArrayVec<Entry, 1>;
+/// Records carried by one Fetch response: at most `Options::batch` (one by default, as Raft
+/// carries one entry per AppendEntries).
+pub type Records = ArrayVec<Entry, { crate::options::MAX_BATCH }>;
 
 /// Voters a resigning leader names, most caught-up first.
 pub type Successors = ArrayVec<ServerId, { MAX_SERVERS - 1 }>;

@@ -25,6 +25,8 @@ impl Fair for KraftModel {
         match action {
             Action::Deliver(m) => Fairness::Weak(class(0, m)),
             Action::SendFetch(s) => Fairness::Weak(class(1, s)),
+            Action::SendVoteRequest(s, to) => Fairness::Weak(class(3, &(s, to))),
+            Action::SendBeginQuorumEpoch(s, to) => Fairness::Weak(class(4, &(s, to))),
             Action::ElectionTimeout(s) if timer_must_fire(st, *s) => Fairness::Weak(class(2, s)),
             Action::ElectionTimeout(_)
             | Action::ClientRequest(..)

@@ -22,6 +22,8 @@ impl Fair for RaftModel {
         match action {
             Action::Deliver(m) => Fairness::Weak(class(0, m)),
             Action::HeartbeatTimeout(s) => Fairness::Weak(class(1, s)),
+            Action::RequestVote(s, to) => Fairness::Weak(class(3, &(s, to))),
+            Action::AppendEntries(s, to) => Fairness::Weak(class(4, &(s, to))),
             Action::ElectionTimeout(s) if timer_must_fire(st, *s) => Fairness::Weak(class(2, s)),
             Action::ElectionTimeout(_) | Action::ClientRequest(..) => Fairness::Unfair,
             Action::Drop(_) | Action::Duplicate(_) | Action::Restart(_) => Fairness::Fault,

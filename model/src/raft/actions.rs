@@ -21,6 +21,11 @@ pub enum Action {
     ElectionTimeout(ServerId),
     /// A leader's heartbeat/replication timer fires.
     HeartbeatTimeout(ServerId),
+    /// Per-peer sends (option): a candidate asks one peer for its vote (raft.tla RequestVote(i, j)).
+    RequestVote(ServerId, ServerId),
+    /// Per-peer sends (option): a leader sends one peer AppendEntries (raft.tla
+    /// AppendEntries(i, j)).
+    AppendEntries(ServerId, ServerId),
     /// A client asks the server to append a value.
     ClientRequest(ServerId, Value),
     /// The server crashes and starts again from its persisted state (term, vote, log). One
@@ -54,7 +59,8 @@ impl Action {
             Action::Drop(_) => "DropMessage",
             Action::Duplicate(_) => "DuplicateMessage",
             Action::ElectionTimeout(_) => "Timeout",
-            Action::HeartbeatTimeout(_) => "AppendEntries",
+            Action::HeartbeatTimeout(_) | Action::AppendEntries(..) => "AppendEntries",
+            Action::RequestVote(..) => "RequestVote",
             Action::ClientRequest(..) => "ClientRequest",
             Action::Restart(_) => "Restart",
         }
@@ -77,7 +83,8 @@ impl RaftModel {
         }
     }
 
-    /// Timeout: start an election for term+1, vote for yourself, ask everyone for votes (§5.2).
+    /// Timeout: start an election for term+1, vote for yourself, ask everyone for votes (§5.2;
+    /// with per-peer sends, RequestVote asks them one step each).
     pub(crate) fn timeout(&self, st: &mut RaftState, s: ServerId) {
         let srv = &mut st.servers[s as usize];
         if self.bug != Some(Bug::TimeoutKeepsTerm) {
@@ -86,20 +93,29 @@ impl RaftModel {
         srv.role = Role::Candidate;
         srv.voted_for = Some(s);
         srv.votes_granted = 1 << s;
-        let (term, last_log_term, last_log_index) = (srv.term, srv.last_term(), srv.last_index());
         self.become_leader_if_elected(st, s);
-        for to in self.peers(s) {
-            self.send(
-                st,
-                Msg::RequestVote {
-                    from: s,
-                    to,
-                    term,
-                    last_log_term,
-                    last_log_index,
-                },
-            );
+        if !self.bounds.options.per_peer {
+            for to in self.peers(s) {
+                self.request_vote(st, s, to);
+            }
         }
+    }
+
+    /// The RequestVote a candidate sends `to`: its term and last log position (§5.2, §5.4.1).
+    pub(crate) fn vote_request(srv: &Server, s: ServerId, to: ServerId) -> Msg {
+        Msg::RequestVote {
+            from: s,
+            to,
+            term: srv.term,
+            last_log_term: srv.last_term(),
+            last_log_index: srv.last_index(),
+        }
+    }
+
+    /// RequestVote(i, j): the candidate asks one peer for its vote.
+    pub(crate) fn request_vote(&self, st: &mut RaftState, s: ServerId, to: ServerId) {
+        let m = Self::vote_request(&st.servers[s as usize], s, to);
+        self.send(st, m);
     }
 
     /// BecomeLeader: a candidate with votes from a majority leads; nextIndex = last+1, matchIndex = 0.
@@ -116,27 +132,35 @@ impl RaftModel {
         }
     }
 
-    /// AppendEntries: the leader sends each peer the entry at its nextIndex (or none) with
-    /// prevLogIndex/prevLogTerm and its commitIndex (§5.3; one entry per message, as raft.tla).
+    /// AppendEntries: the leader sends each peer the entries from its nextIndex on (at most
+    /// `batch`; one as raft.tla) with prevLogIndex/prevLogTerm and its commitIndex (§5.3).
     pub(crate) fn heartbeat(&self, st: &mut RaftState, s: ServerId) {
         for to in self.peers(s) {
-            let srv = &st.servers[s as usize];
-            let prev_log_index = srv.next_index[to as usize] - 1;
-            let mut entries = Entries::new();
-            if let Some(e) = srv.log.get(prev_log_index as usize) {
-                entries.push(*e);
-            }
-            let m = Msg::AppendEntries {
-                from: s,
-                to,
-                term: srv.term,
-                prev_log_index,
-                prev_log_term: srv.term_at(prev_log_index).unwrap_or(0),
-                entries,
-                leader_commit: srv.commit_index,
-            };
-            self.send(st, m);
+            self.append_entries(st, s, to);
         }
+    }
+
+    /// The AppendEntries a leader sends `to` now (§5.3).
+    pub(crate) fn append_request(&self, srv: &Server, s: ServerId, to: ServerId) -> Msg {
+        let prev_log_index = srv.next_index[to as usize] - 1;
+        let from = prev_log_index as usize;
+        let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
+        let entries: Entries = srv.log.get(from..until).unwrap_or(&[]).iter().copied().collect();
+        Msg::AppendEntries {
+            from: s,
+            to,
+            term: srv.term,
+            prev_log_index,
+            prev_log_term: srv.term_at(prev_log_index).unwrap_or(0),
+            entries,
+            leader_commit: srv.commit_index,
+        }
+    }
+
+    /// AppendEntries(i, j): the leader sends one peer what it is missing.
+    pub(crate) fn append_entries(&self, st: &mut RaftState, s: ServerId, to: ServerId) {
+        let m = self.append_request(&st.servers[s as usize], s, to);
+        self.send(st, m);
     }
 
     /// ClientRequest: only a leader appends (currentTerm, v) to its log (§5.3).

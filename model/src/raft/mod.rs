@@ -49,6 +49,42 @@ impl RaftModel {
         (0..self.bounds.servers).filter(move |&p| p != s)
     }
 
+    /// The leader's replication steps: one heartbeat to all, or (per-peer sends) one
+    /// AppendEntries per peer that would put something new in flight.
+    fn replication_actions(&self, st: &RaftState, s: ServerId, out: &mut Vec<Action>) {
+        if !self.bounds.options.per_peer {
+            if self.bounds.servers > 1 {
+                out.push(Action::HeartbeatTimeout(s));
+            }
+            return;
+        }
+        let srv = &st.servers[s as usize];
+        for to in self.peers(s) {
+            if self.adds_a_copy(st, &self.append_request(srv, s, to)) {
+                out.push(Action::AppendEntries(s, to));
+            }
+        }
+    }
+
+    /// A candidate's RequestVote(i, j) for each peer whose vote it lacks, if the request would
+    /// put something new in flight (re-sending is how a lost request is retried).
+    fn vote_request_actions(&self, st: &RaftState, s: ServerId, out: &mut Vec<Action>) {
+        let srv = &st.servers[s as usize];
+        for to in self.peers(s) {
+            if srv.votes_granted & (1 << to) == 0
+                && self.adds_a_copy(st, &Self::vote_request(srv, s, to))
+            {
+                out.push(Action::RequestVote(s, to));
+            }
+        }
+    }
+
+    /// Sending `m` changes the network: it is not already in flight at the copy limit (a send
+    /// that changes nothing would be a self-loop, a step without an effect).
+    fn adds_a_copy(&self, st: &RaftState, m: &Msg) -> bool {
+        st.network.copies(m) < self.bounds.network.max_copies
+    }
+
     /// Properties that are judged on the marker of the step that led here; comparing the
     /// states before and after keeps them out of every individual protocol step.
     fn mark_transition_properties(before: &RaftState, action: &Action, after: &mut RaftState) {
@@ -109,7 +145,10 @@ impl Model for RaftModel {
                     // becoming candidate, not leader.
                     if srv.role == Role::Candidate && self.bug == Some(Bug::ReplicateBeforeElected)
                     {
-                        out.push(Action::HeartbeatTimeout(s));
+                        self.replication_actions(st, s, out);
+                    }
+                    if srv.role == Role::Candidate && b.options.per_peer {
+                        self.vote_request_actions(st, s, out);
                     }
                     // BUG (candidate-accepts-writes): no role check on client requests.
                     if srv.role == Role::Candidate
@@ -120,9 +159,7 @@ impl Model for RaftModel {
                     }
                 }
                 Role::Leader => {
-                    if b.servers > 1 {
-                        out.push(Action::HeartbeatTimeout(s));
-                    }
+                    self.replication_actions(st, s, out);
                     if srv.log.len() < b.max_log as usize {
                         for v in 1..=b.values {
                             out.push(Action::ClientRequest(s, v));
@@ -150,6 +187,8 @@ impl Model for RaftModel {
             Action::Duplicate(m) => st.network.duplicate(m),
             Action::ElectionTimeout(s) => self.timeout(&mut st, *s),
             Action::HeartbeatTimeout(s) => self.heartbeat(&mut st, *s),
+            Action::RequestVote(s, to) => self.request_vote(&mut st, *s, *to),
+            Action::AppendEntries(s, to) => self.append_entries(&mut st, *s, *to),
             Action::ClientRequest(s, v) => self.client_request(&mut st, *s, *v),
             Action::Restart(s) => self.restart(&mut st, *s),
         }

@@ -89,8 +89,8 @@ impl Default for Server {
     }
 }
 
-/// Entries carried by one AppendEntries (the model sends at most one, as raft.tla does).
-pub type Entries = ArrayVec<Entry, 1>;
+/// Entries carried by one AppendEntries (at most `Options::batch`; one by default, as raft.tla).
+pub type Entries = ArrayVec<Entry, { crate::options::MAX_BATCH }>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
