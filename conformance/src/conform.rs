@@ -15,6 +15,7 @@ use raftspec_model::bounds::BoundsError;
 use raftspec_model::bugs::{catalog_for, Bug};
 use raftspec_model::check::{check, CheckOptions, Stop};
 use raftspec_model::kraft::{validate_bounds as kraft_bounds_ok, KraftModel};
+use raftspec_model::options::Options;
 use raftspec_model::raft::RaftModel;
 use raftspec_model::trace::Trace;
 use raftspec_model::{Bounds, NetworkSemantics, Variant};
@@ -27,6 +28,8 @@ use std::time::Instant;
 pub struct Target {
     #[cfg(feature = "mutants")]
     pub mutant: Option<raftspec_impl::core::Mutant>,
+    /// Entries per AppendEntries / Fetch response (the model's `batch` option; 0 means 1).
+    pub batch: u8,
 }
 
 impl Target {
@@ -37,7 +40,10 @@ impl Target {
 
     #[cfg(feature = "mutants")]
     pub fn mutant(m: raftspec_impl::core::Mutant) -> Target {
-        Target { mutant: Some(m) }
+        Target {
+            mutant: Some(m),
+            ..Target::default()
+        }
     }
 
     /// "raftspec-impl" or "raftspec-impl with mutant NAME".
@@ -49,9 +55,17 @@ impl Target {
         "raftspec-impl".to_string()
     }
 
+    /// The same implementation, batching as the model's options say.
+    pub fn for_options(&self, o: &Options) -> Target {
+        Target {
+            batch: o.batch,
+            ..self.clone()
+        }
+    }
+
     pub fn raft_config(&self) -> raftspec_impl::core::raft::Config {
-        #[allow(unused_mut)]
         let mut c = raftspec_impl::core::raft::Config::model();
+        c.max_entries_per_message = self.batch.max(1) as usize;
         #[cfg(feature = "mutants")]
         {
             c.mutant = self.mutant;
@@ -64,8 +78,8 @@ impl Target {
     }
 
     pub fn kraft_config(&self) -> raftspec_impl::core::kraft::Config {
-        #[allow(unused_mut)]
         let mut c = raftspec_impl::core::kraft::Config::model();
+        c.max_entries_per_message = self.batch.max(1) as usize;
         #[cfg(feature = "mutants")]
         {
             c.mutant = self.mutant;
@@ -188,6 +202,14 @@ pub enum ConformError {
     WalkBounds(BoundsError),
     #[error(transparent)]
     KraftBounds(BoundsError),
+    #[error("graph {graph} has options [{options}] but the walks have [{walks}]: one suite, one set of protocol options")]
+    MixedOptions {
+        graph: String,
+        options: Options,
+        walks: Options,
+    },
+    #[error("per-peer sends are a model option the implementation does not offer (it sends to every peer on a timer): conform without --per-peer")]
+    PerPeer,
 }
 
 /// Runs the suite for a variant against a target.
@@ -208,6 +230,18 @@ pub fn conform(
     opts.walk_bounds
         .validate()
         .map_err(ConformError::WalkBounds)?;
+    let options = opts.walk_bounds.options;
+    if options.per_peer {
+        return Err(ConformError::PerPeer);
+    }
+    if let Some(g) = opts.graphs.iter().find(|g| g.bounds.options != options) {
+        return Err(ConformError::MixedOptions {
+            graph: g.name.clone(),
+            options: g.bounds.options,
+            walks: options,
+        });
+    }
+    let target = &target.for_options(&options);
     for &servers in &opts.walk_servers {
         let b = Bounds {
             servers,
@@ -362,6 +396,10 @@ pub fn replay_trace(
     trace: &Trace,
     target: &Target,
 ) -> Result<Result<usize, Box<Divergence>>, TraceProblem> {
+    if trace.bounds.options.per_peer {
+        return Err(TraceProblem::NotATrace(ConformError::PerPeer.to_string()));
+    }
+    let target = &target.for_options(&trace.bounds.options);
     match trace.variant {
         Variant::Raft => {
             let spec = RaftModel::new(trace.bounds.clone(), trace.bug);

@@ -49,6 +49,10 @@ pub struct ConformArgs {
     /// `all`: run against every mutant of the variant and print the kill rate.
     #[arg(long)]
     pub mutants: Option<String>,
+    /// Entries per AppendEntries / Fetch response, in the model (`--batch` of check) and in
+    /// the implementation alike (1-3).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u8>,
     /// Print one JSON object instead of the human report.
     #[arg(long)]
     pub json: bool,
@@ -78,6 +82,19 @@ fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
         o.proptest_cases = c;
     }
     o.include_known_differences = a.include_known_differences;
+    if let Some(n) = a.batch {
+        for b in o
+            .graphs
+            .iter_mut()
+            .map(|g| &mut g.bounds)
+            .chain([&mut o.walk_bounds])
+        {
+            b.options.batch = n;
+        }
+        o.walk_bounds
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     Ok(o)
 }
 

@@ -455,7 +455,13 @@ impl KraftModel {
                 let srv = &st.servers[to as usize];
                 let from = fetch_offset as usize;
                 let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
-                let records: Records = srv.log.get(from..until).unwrap_or(&[]).iter().copied().collect();
+                let records: Records = srv
+                    .log
+                    .get(from..until)
+                    .unwrap_or(&[])
+                    .iter()
+                    .copied()
+                    .collect();
                 // (BUG hw-only-with-records, liveness: no HW on an empty response.)
                 let hw_withheld = self.has(Bug::HwOnlyWithRecords) && records.is_empty();
                 FetchResult::Records {

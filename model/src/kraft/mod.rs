@@ -64,7 +64,10 @@ impl KraftModel {
                 let m = Msg::BeginQuorumEpoch { from: s, to, epoch };
                 (m, Action::SendBeginQuorumEpoch(s, to))
             } else if srv.votes & (1 << to) == 0 {
-                (Self::vote_request(srv, s, to), Action::SendVoteRequest(s, to))
+                (
+                    Self::vote_request(srv, s, to),
+                    Action::SendVoteRequest(s, to),
+                )
             } else {
                 continue;
             };

@@ -145,7 +145,13 @@ impl RaftModel {
         let prev_log_index = srv.next_index[to as usize] - 1;
         let from = prev_log_index as usize;
         let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
-        let entries: Entries = srv.log.get(from..until).unwrap_or(&[]).iter().copied().collect();
+        let entries: Entries = srv
+            .log
+            .get(from..until)
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .collect();
         Msg::AppendEntries {
             from: s,
             to,
