@@ -46,6 +46,23 @@ impl Target {
         }
     }
 
+    /// The suite options a mutant is replayed with: `opts`, with batches at least as large as
+    /// the mutant needs to show.
+    #[cfg(feature = "mutants")]
+    pub fn options_for_mutant(opts: &SuiteOptions, m: raftspec_impl::core::Mutant) -> SuiteOptions {
+        let mut o = opts.clone();
+        let need = m.min_batch();
+        for b in o
+            .graphs
+            .iter_mut()
+            .map(|g| &mut g.bounds)
+            .chain([&mut o.walk_bounds])
+        {
+            b.options.batch = b.options.batch.max(need);
+        }
+        o
+    }
+
     /// "raftspec-impl" or "raftspec-impl with mutant NAME".
     pub fn name(&self) -> String {
         #[cfg(feature = "mutants")]

@@ -298,6 +298,7 @@ mod mutants {
         let mut killed = 0;
         for m in &all {
             let t = Instant::now();
+            let opts = &Target::options_for_mutant(opts, *m);
             let r = conform(variant, opts, &Target::mutant(*m), &mut |_| {})?;
             let secs = t.elapsed().as_secs_f64();
             match &r.divergence {

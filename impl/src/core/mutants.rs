@@ -88,6 +88,9 @@ pub enum Mutant {
     /// A follower appends fetched records without checking that the response answers its
     /// current position (a duplicated response appends twice).
     KraftAppendsStaleResponse,
+    /// On AppendEntries, only the first entry is compared with the follower's log; a later
+    /// entry of a batch that conflicts is taken for a duplicate (needs batches of 2+).
+    RaftBatchChecksFirstOnly,
 }
 
 const NAMES: &[(&str, Mutant)] = &[
@@ -180,12 +183,25 @@ const NAMES: &[(&str, Mutant)] = &[
         "kraft:appends-stale-response",
         Mutant::KraftAppendsStaleResponse,
     ),
+    (
+        "raft:batch-checks-first-only",
+        Mutant::RaftBatchChecksFirstOnly,
+    ),
 ];
 
 impl Mutant {
     /// Every mutant, in catalog order.
     pub fn all() -> impl Iterator<Item = Mutant> {
         NAMES.iter().map(|(_, m)| *m)
+    }
+
+    /// Entries per message the mutant needs to show (a batching bug is invisible one entry at
+    /// a time); `conform --mutants all` replays it with at least this batch.
+    pub fn min_batch(self) -> u8 {
+        match self {
+            Mutant::RaftBatchChecksFirstOnly => 2,
+            _ => 1,
+        }
     }
 
     /// The mutants of one variant (`"raft"` or `"kraft"`).

@@ -656,8 +656,9 @@ impl RaftCore {
         }
         for (k, e) in a.entries.into_iter().enumerate() {
             let index = a.prev_log_index + 1 + k as u64;
+            let first_only = k > 0 && mutant!(self.cfg, RaftBatchChecksFirstOnly);
             match self.term_at(index) {
-                Some(t) if t == e.term => cov!(RaftAppendDuplicate),
+                Some(t) if t == e.term || first_only => cov!(RaftAppendDuplicate),
                 Some(_) => {
                     cov!(RaftAppendConflict);
                     // Conflict: the suffix from here on is not the leader's; drop it.

@@ -369,10 +369,13 @@ mod mutants {
         let all: Vec<Mutant> = Mutant::of_variant(job.variant.name()).collect();
         let mut survivors = Vec::new();
         for m in &all {
-            let rep = conform(job.variant, &job.options, &Target::mutant(*m), &mut |_| {})
-                .map_err(|err| CiError::Run {
-                    name: r.name.clone(),
-                    msg: err.to_string(),
+            let opts = Target::options_for_mutant(&job.options, *m);
+            let rep =
+                conform(job.variant, &opts, &Target::mutant(*m), &mut |_| {}).map_err(|err| {
+                    CiError::Run {
+                        name: r.name.clone(),
+                        msg: err.to_string(),
+                    }
                 })?;
             let killed = rep.divergence.is_some();
             eprintln!(
