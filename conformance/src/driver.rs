@@ -11,6 +11,7 @@
 //! [`crate::adapters`] holds the adapters for raftspec's own cores; another Raft library needs
 //! one `impl Node` of the same size.
 
+use raftspec_impl::storage::sim::SimStorage;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -258,12 +259,51 @@ pub enum NodeFailure {
     /// The node stopped itself (a fatal invariant): always a divergence.
     #[error(transparent)]
     Stopped(BoxError),
+    /// The storage under the node refused a write or a recovery.
+    #[error("storage: {0}")]
+    Storage(String),
     /// The event names a timer the protocol does not have.
     #[error("{protocol} has no {timer:?} timer")]
     NoSuchTimer {
         protocol: &'static str,
         timer: Timer,
     },
+}
+
+impl NodeFailure {
+    pub fn storage(e: impl std::fmt::Display) -> NodeFailure {
+        NodeFailure::Storage(e.to_string())
+    }
+}
+
+/// Storage for a harness node of raftspec's cores: the real storage code on a simulated disk,
+/// with the target's storage mutant if it has one.
+#[allow(unused_variables)]
+pub(crate) fn sim_storage<C: MutantOf>(mode: &str, id: NodeId, cfg: &C) -> SimStorage {
+    let s = SimStorage::new(mode, id as u64);
+    #[cfg(feature = "mutants")]
+    let s = s.with_mutant(cfg.mutant());
+    s
+}
+
+/// The mutant a core configuration carries (none without feature `mutants`).
+pub(crate) trait MutantOf {
+    #[cfg(feature = "mutants")]
+    fn mutant(&self) -> Option<raftspec_impl::core::Mutant>;
+}
+
+impl MutantOf for raftspec_impl::core::raft::Config {
+    #[cfg(feature = "mutants")]
+    fn mutant(&self) -> Option<raftspec_impl::core::Mutant> {
+        self.mutant
+    }
+}
+
+impl MutantOf for raftspec_impl::core::kraft::Config {
+    #[cfg(feature = "mutants")]
+    fn mutant(&self) -> Option<raftspec_impl::core::Mutant> {
+        self.mutant
+    }
 }
 
 /// Why a message an implementation sent has no counterpart in the model's vocabulary.
@@ -317,8 +357,9 @@ pub trait Node {
     fn step(&mut self, event: Event<Self::Message>)
         -> Result<Reaction<Self::Message>, NodeFailure>;
 
-    /// Crash and start again from what the node had persisted (one atomic step).
-    fn restart(&mut self);
+    /// Crash and start again from what the node had persisted (one atomic step); an error if
+    /// what is on disk cannot be recovered (always a divergence).
+    fn restart(&mut self) -> Result<(), NodeFailure>;
 
     /// The node's abstract state now.
     fn state(&self) -> NodeState;

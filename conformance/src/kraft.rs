@@ -17,6 +17,7 @@ use crate::driver::{
     Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
+use raftspec_impl::storage::{sim::SimStorage, Crash};
 
 use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
@@ -219,6 +220,10 @@ pub struct KraftNode {
     core: KraftCore,
     voters: Vec<u64>,
     cfg: Config,
+    /// The real storage code on a simulated disk: every step's `Persist` is applied and
+    /// synced before its messages go out, and a restart recovers only what was synced.
+    disk: SimStorage,
+    crashes: u64,
 }
 
 impl KraftNode {
@@ -227,7 +232,9 @@ impl KraftNode {
         KraftNode {
             core: KraftCore::new(id as u64, &voters, cfg.clone()),
             voters,
+            disk: crate::driver::sim_storage("kraft", id, &cfg),
             cfg,
+            crashes: 0,
         }
     }
 
@@ -249,6 +256,11 @@ impl KraftNode {
         if let Some(f) = out.fatal {
             return Err(NodeFailure::Stopped(Box::new(f)));
         }
+        // Persist before send, as the node does.
+        self.disk
+            .apply(&out.persist)
+            .map_err(NodeFailure::storage)?;
+        self.disk.sync().map_err(NodeFailure::storage)?;
         r.sent
             .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
         r.reset_election_timer |= out.reset_election_timer;
@@ -316,9 +328,15 @@ impl Node for KraftNode {
         armed.map(|t| crate::raft::driver_timer(*t)).collect()
     }
 
-    fn restart(&mut self) {
-        let ps = self.core.persistent_state();
+    fn restart(&mut self) -> Result<(), NodeFailure> {
+        self.crashes += 1;
+        let seed = self.crashes;
+        let ps = self
+            .disk
+            .crash(Crash::Torn { seed })
+            .map_err(NodeFailure::storage)?;
         self.core = KraftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
+        Ok(())
     }
 
     fn state(&self) -> NodeState {

@@ -374,7 +374,9 @@ where
             && proposed * (o.restarts as u32 + 1) >= o.requests as u32 * (restarted + 1)
             && committed_here;
         if restart_due {
-            self.run.nodes[l as usize].restart();
+            self.run.nodes[l as usize]
+                .restart()
+                .map_err(|error| RecordError::NodeStopped { node: l, error })?;
             self.run.push(Some(ModelStep::Restart(l)), &[]);
             self.timers[l as usize].clear();
             self.restarted += 1;

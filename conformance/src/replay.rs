@@ -385,7 +385,14 @@ where
             Some(*s)
         }
         ModelStep::Restart(s) => {
-            h.nodes[*s as usize].restart();
+            h.nodes[*s as usize]
+                .restart()
+                .map_err(|e| StepFailure {
+                    node: Some(*s),
+                    field: "restart".into(),
+                    expected: "the node recovers what it persisted".into(),
+                    actual: e.to_string(),
+                })?;
             Some(*s)
         }
         ModelStep::SendTo(s, to, _) => {

@@ -229,7 +229,7 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
                 reset_election_timer: r.reset_election_timer,
             })
         }
-        fn restart(&mut self) {
+        fn restart(&mut self) -> Result<(), NodeFailure> {
             self.0.restart()
         }
         fn state(&self) -> NodeState {
@@ -286,7 +286,7 @@ fn an_adapter_with_its_own_message_type_plugs_in() {
                 reset_election_timer: r.reset_election_timer,
             })
         }
-        fn restart(&mut self) {
+        fn restart(&mut self) -> Result<(), NodeFailure> {
             self.0.restart()
         }
         fn state(&self) -> NodeState {

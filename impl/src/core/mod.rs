@@ -21,6 +21,7 @@ macro_rules! mutant {
         }
     }};
 }
+pub(crate) use mutant;
 
 /// `mutated!(self.cfg)` is true iff the `mutants` feature is on and the core was configured
 /// with any mutant: the core's `debug_assert!` rules are then allowed to break.

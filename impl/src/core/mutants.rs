@@ -91,6 +91,11 @@ pub enum Mutant {
     /// On AppendEntries, only the first entry is compared with the follower's log; a later
     /// entry of a batch that conflicts is taken for a duplicate (needs batches of 2+).
     RaftBatchChecksFirstOnly,
+    // Storage (both variants): the durable layer under a node.
+    /// A step's truncation of a conflicting suffix is not written to the log file.
+    StorageIgnoresTruncate,
+    /// `sync` does not fsync the log: appended entries are acknowledged but not durable.
+    StorageSkipsLogSync,
 }
 
 const NAMES: &[(&str, Mutant)] = &[
@@ -187,6 +192,8 @@ const NAMES: &[(&str, Mutant)] = &[
         "raft:batch-checks-first-only",
         Mutant::RaftBatchChecksFirstOnly,
     ),
+    ("storage:ignores-truncate", Mutant::StorageIgnoresTruncate),
+    ("storage:skips-log-sync", Mutant::StorageSkipsLogSync),
 ];
 
 impl Mutant {
@@ -204,12 +211,21 @@ impl Mutant {
         }
     }
 
-    /// The mutants of one variant (`"raft"` or `"kraft"`).
+    /// The mutants of one variant (`"raft"` or `"kraft"`), the storage ones included (both
+    /// variants' nodes run on the same storage code).
     pub fn of_variant(variant: &str) -> impl Iterator<Item = Mutant> + '_ {
         NAMES
             .iter()
-            .filter(move |(n, _)| n.split(':').next() == Some(variant))
+            .filter(move |(n, _)| {
+                let layer = n.split(':').next();
+                layer == Some(variant) || layer == Some("storage")
+            })
             .map(|(_, m)| *m)
+    }
+
+    /// Whether the mutant lives in the storage layer (not in a core).
+    pub fn in_storage(self) -> bool {
+        self.name().starts_with("storage:")
     }
 
     /// `variant:name`, e.g. `raft:double-vote`.

@@ -20,7 +20,7 @@ pub use disk::{Disk, FsDisk};
 pub use marker::Rejoin;
 pub use sim::{Crash, SimDisk};
 
-use crate::core::{Entry, HardState, NodeId, Persist, PersistentState};
+use crate::core::{mutant, Entry, HardState, NodeId, Persist, PersistentState};
 use marker::Marker;
 use std::io;
 use std::path::Path;
@@ -77,6 +77,9 @@ pub struct Storage {
     disk: Box<dyn Disk>,
     log: log::LogFile,
     marker: Marker,
+    /// An injected storage bug (feature `mutants`).
+    #[cfg(feature = "mutants")]
+    pub mutant: Option<crate::core::Mutant>,
 }
 
 impl Storage {
@@ -119,7 +122,13 @@ impl Storage {
             torn_bytes_cut: torn,
             created,
         };
-        let storage = Storage { disk, log, marker };
+        let storage = Storage {
+            disk,
+            log,
+            marker,
+            #[cfg(feature = "mutants")]
+            mutant: None,
+        };
         let state = PersistentState {
             hard_state,
             log: entries,
@@ -130,7 +139,10 @@ impl Storage {
     /// Apply one step's persistence instructions. The hard state and a truncation are durable
     /// on return; appends wait for [`sync`](Storage::sync).
     pub fn apply(&mut self, p: &Persist) -> Result<()> {
-        if let Some(n) = p.truncate_to {
+        if let Some(n) = p
+            .truncate_to
+            .filter(|_| !mutant!(self, StorageIgnoresTruncate))
+        {
             self.log.truncate(&mut *self.disk, n)?;
         }
         self.log.append(&mut *self.disk, &p.append)?;
@@ -151,6 +163,9 @@ impl Storage {
     /// Make every applied change durable. Must be called before sending the messages or
     /// acknowledging the writes of the steps applied so far.
     pub fn sync(&mut self) -> Result<()> {
+        if mutant!(self, StorageSkipsLogSync) {
+            return Ok(());
+        }
         self.log.sync(&mut *self.disk)
     }
 

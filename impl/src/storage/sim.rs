@@ -216,6 +216,9 @@ pub struct SimStorage {
     disk: SimDisk,
     ident: super::Identity,
     storage: Option<super::Storage>,
+    /// An injected storage bug, kept across crashes (feature `mutants`).
+    #[cfg(feature = "mutants")]
+    mutant: Option<crate::core::Mutant>,
 }
 
 impl SimStorage {
@@ -233,7 +236,18 @@ impl SimStorage {
             disk,
             ident,
             storage: Some(storage),
+            #[cfg(feature = "mutants")]
+            mutant: None,
         }
+    }
+
+    /// The same storage with an injected bug (a core mutant leaves storage correct).
+    #[cfg(feature = "mutants")]
+    pub fn with_mutant(mut self, m: Option<crate::core::Mutant>) -> SimStorage {
+        self.mutant = m.filter(|m| m.in_storage());
+        let mutant = self.mutant;
+        self.open().mutant = mutant;
+        self
     }
 
     fn open(&mut self) -> &mut super::Storage {
@@ -258,7 +272,13 @@ impl SimStorage {
     pub fn crash(&mut self, how: Crash) -> Result<crate::core::PersistentState> {
         self.storage = None;
         self.disk.crash(how);
-        let (s, state, _) = super::Storage::open(Box::new(self.disk.clone()), &self.ident, false)?;
+        #[allow(unused_mut)]
+        let (mut s, state, _) =
+            super::Storage::open(Box::new(self.disk.clone()), &self.ident, false)?;
+        #[cfg(feature = "mutants")]
+        {
+            s.mutant = self.mutant;
+        }
         self.storage = Some(s);
         Ok(state)
     }
