@@ -11,7 +11,8 @@
 //! [`crate::adapters`] holds the adapters for raftspec's own cores; another Raft library needs
 //! one `impl Node` of the same size.
 
-use raftspec_impl::storage::sim::SimStorage;
+use raftspec_impl::core::{Persist, PersistentState};
+use raftspec_impl::storage::{sim::SimStorage, Crash};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -276,14 +277,40 @@ impl NodeFailure {
     }
 }
 
-/// Storage for a harness node of raftspec's cores: the real storage code on a simulated disk,
-/// with the target's storage mutant if it has one.
-#[allow(unused_variables)]
-pub(crate) fn sim_storage<C: MutantOf>(mode: &str, id: NodeId, cfg: &C) -> SimStorage {
-    let s = SimStorage::new(mode, id as u64);
-    #[cfg(feature = "mutants")]
-    let s = s.with_mutant(cfg.mutant());
-    s
+/// The disk of a harness node of raftspec's cores: the real storage code on a simulated disk
+/// (with the target's storage mutant, if any). Every step's `Persist` is applied and synced
+/// before its messages go out; a restart is a power loss that recovers only what was synced.
+pub(crate) struct HarnessDisk {
+    storage: SimStorage,
+    crashes: u64,
+}
+
+impl HarnessDisk {
+    #[allow(unused_variables)]
+    pub(crate) fn new<C: MutantOf>(mode: &str, id: NodeId, cfg: &C) -> HarnessDisk {
+        let storage = SimStorage::new(mode, id as u64);
+        #[cfg(feature = "mutants")]
+        let storage = storage.with_mutant(cfg.mutant());
+        HarnessDisk {
+            storage,
+            crashes: 0,
+        }
+    }
+
+    /// Persist before send, as the node does.
+    pub(crate) fn persist(&mut self, p: &Persist) -> Result<(), NodeFailure> {
+        self.storage.apply(p).map_err(NodeFailure::storage)?;
+        self.storage.sync().map_err(NodeFailure::storage)
+    }
+
+    /// Power loss (unsynced writes partly kept, the last possibly torn), then recovery.
+    pub(crate) fn power_loss(&mut self) -> Result<PersistentState, NodeFailure> {
+        self.crashes += 1;
+        let seed = self.crashes;
+        self.storage
+            .crash(Crash::Torn { seed })
+            .map_err(NodeFailure::storage)
+    }
 }
 
 /// The mutant a core configuration carries (none without feature `mutants`).

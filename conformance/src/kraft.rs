@@ -17,7 +17,7 @@ use crate::driver::{
     Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
-use raftspec_impl::storage::{sim::SimStorage, Crash};
+use crate::driver::HarnessDisk;
 
 use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
@@ -220,10 +220,7 @@ pub struct KraftNode {
     core: KraftCore,
     voters: Vec<u64>,
     cfg: Config,
-    /// The real storage code on a simulated disk: every step's `Persist` is applied and
-    /// synced before its messages go out, and a restart recovers only what was synced.
-    disk: SimStorage,
-    crashes: u64,
+    disk: HarnessDisk,
 }
 
 impl KraftNode {
@@ -232,9 +229,8 @@ impl KraftNode {
         KraftNode {
             core: KraftCore::new(id as u64, &voters, cfg.clone()),
             voters,
-            disk: crate::driver::sim_storage("kraft", id, &cfg),
+            disk: HarnessDisk::new("kraft", id, &cfg),
             cfg,
-            crashes: 0,
         }
     }
 
@@ -256,11 +252,7 @@ impl KraftNode {
         if let Some(f) = out.fatal {
             return Err(NodeFailure::Stopped(Box::new(f)));
         }
-        // Persist before send, as the node does.
-        self.disk
-            .apply(&out.persist)
-            .map_err(NodeFailure::storage)?;
-        self.disk.sync().map_err(NodeFailure::storage)?;
+        self.disk.persist(&out.persist)?;
         r.sent
             .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
         r.reset_election_timer |= out.reset_election_timer;
@@ -329,12 +321,7 @@ impl Node for KraftNode {
     }
 
     fn restart(&mut self) -> Result<(), NodeFailure> {
-        self.crashes += 1;
-        let seed = self.crashes;
-        let ps = self
-            .disk
-            .crash(Crash::Torn { seed })
-            .map_err(NodeFailure::storage)?;
+        let ps = self.disk.power_loss()?;
         self.core = KraftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
         Ok(())
     }

@@ -8,7 +8,7 @@ use crate::driver::{
 use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
 use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
-use raftspec_impl::storage::{sim::SimStorage, Crash};
+use crate::driver::HarnessDisk;
 use raftspec_model::network::Envelope;
 use raftspec_model::raft::{
     Action, Entries, Entry, Msg, RaftModel, RaftState, Role as ModelRole, Server,
@@ -222,10 +222,7 @@ pub struct RaftNode {
     core: RaftCore,
     voters: Vec<u64>,
     cfg: Config,
-    /// The real storage code on a simulated disk: every step's `Persist` is applied and
-    /// synced before its messages go out, and a restart recovers only what was synced.
-    disk: SimStorage,
-    crashes: u64,
+    disk: HarnessDisk,
 }
 
 impl RaftNode {
@@ -235,9 +232,8 @@ impl RaftNode {
         RaftNode {
             core: RaftCore::new(id as u64, &voters, cfg.clone()),
             voters,
-            disk: crate::driver::sim_storage("raft", id, &cfg),
+            disk: HarnessDisk::new("raft", id, &cfg),
             cfg,
-            crashes: 0,
         }
     }
 
@@ -304,11 +300,7 @@ impl Node for RaftNode {
         if let Some(f) = out.fatal {
             return Err(NodeFailure::Stopped(Box::new(f)));
         }
-        // Persist before send, as the node does.
-        self.disk
-            .apply(&out.persist)
-            .map_err(NodeFailure::storage)?;
-        self.disk.sync().map_err(NodeFailure::storage)?;
+        self.disk.persist(&out.persist)?;
         Ok(Reaction {
             sent: out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect(),
             reset_election_timer: out.reset_election_timer,
@@ -324,12 +316,7 @@ impl Node for RaftNode {
     }
 
     fn restart(&mut self) -> Result<(), NodeFailure> {
-        self.crashes += 1;
-        let seed = self.crashes;
-        let ps = self
-            .disk
-            .crash(Crash::Torn { seed })
-            .map_err(NodeFailure::storage)?;
+        let ps = self.disk.power_loss()?;
         self.core = RaftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
         Ok(())
     }
