@@ -1,0 +1,132 @@
+//! Raft's typed views for presentation (see [`crate::view`]): servers, messages, steps.
+
+use super::state::*;
+use super::Action;
+use crate::network::Envelope;
+use crate::view::*;
+
+pub(super) const WORDS: Vocabulary = Vocabulary {
+    t: "t",
+    term: "term",
+    commit: "commit",
+    commit_long: "commit index",
+    control: None,
+};
+
+fn cell(e: &Entry) -> LogCell {
+    LogCell {
+        term: Some(e.term.into()),
+        value: CellValue::Client(e.value.into()),
+    }
+}
+
+fn server_view(s: &Server) -> ServerView {
+    ServerView {
+        role: format!("{:?}", s.role),
+        term: Some(s.term.into()),
+        voted_for: s.voted_for.map(i64::from),
+        leader: None,
+        log: s.log.iter().map(cell).collect(),
+        commit: Some(s.commit_index.into()),
+        down: false,
+    }
+}
+
+/// The state as pictures show it.
+pub(super) fn state_view(st: &RaftState) -> StateView {
+    StateView {
+        servers: st.servers.iter().map(server_view).collect(),
+        network: st
+            .network
+            .in_flight
+            .iter()
+            .map(|(m, c)| (msg_view(m), u64::from(*c)))
+            .collect(),
+        acknowledged: st
+            .committed
+            .iter()
+            .map(|c| Acked {
+                cell: cell(&c.entry),
+                by: Some(c.in_term.into()),
+            })
+            .collect(),
+    }
+}
+
+fn flag(on: bool, yes: &'static str, no: &'static str) -> FieldValue {
+    FieldValue::Flag { on, yes, no }
+}
+
+fn fields(m: &Msg) -> Vec<Field> {
+    let pos = |i: Index, t: Term| FieldValue::Position {
+        index: i.into(),
+        term: t.into(),
+    };
+    let mut out = vec![Field::new("term", FieldValue::Term(m.term().into()))];
+    match m {
+        Msg::RequestVote {
+            last_log_term,
+            last_log_index,
+            ..
+        } => out.push(Field::new("last", pos(*last_log_index, *last_log_term))),
+        Msg::RequestVoteResponse { granted, .. } => {
+            out.push(Field::new("granted", flag(*granted, "granted", "denied")))
+        }
+        Msg::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+            ..
+        } => out.extend([
+            Field::new("prev", pos(*prev_log_index, *prev_log_term)),
+            Field::new(
+                "entries",
+                FieldValue::Cells(entries.iter().map(cell).collect()),
+            ),
+            Field::new("commit", FieldValue::Int((*leader_commit).into())),
+        ]),
+        Msg::AppendEntriesResponse {
+            success,
+            match_index,
+            ..
+        } => out.extend([
+            Field::new("success", flag(*success, "ok", "rejected")),
+            Field::new("match", FieldValue::Int((*match_index).into())),
+        ]),
+    }
+    out
+}
+
+/// A message as pictures show it.
+pub(super) fn msg_view(m: &Msg) -> MsgView {
+    MsgView {
+        kind: m.kind().to_string(),
+        from: m.from().into(),
+        to: m.to().into(),
+        fields: fields(m),
+    }
+}
+
+/// What a step is, for pictures.
+pub(super) fn event_view(a: &Action) -> EventView {
+    let timer = |s: &ServerId, name: &str| EventView::Timer {
+        server: (*s).into(),
+        name: name.to_string(),
+    };
+    match a {
+        Action::Deliver(m) => EventView::Deliver(msg_view(m)),
+        Action::Drop(m) => EventView::Drop(msg_view(m)),
+        Action::Duplicate(m) => EventView::Duplicate(msg_view(m)),
+        Action::ElectionTimeout(s) => timer(s, "election timeout"),
+        Action::HeartbeatTimeout(s) => timer(s, "heartbeat timeout"),
+        Action::ClientRequest(s, v) => EventView::Client {
+            server: (*s).into(),
+            value: Some((*v).into()),
+        },
+        Action::Restart(s) => EventView::Crash {
+            server: (*s).into(),
+            restarts: true,
+        },
+    }
+}
