@@ -10,6 +10,7 @@
 
 pub mod explorer;
 pub mod foreign;
+pub mod golden;
 pub mod story;
 pub mod svg;
 pub mod text;

@@ -114,18 +114,29 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
 /// Draws a story and marks `violated` (properties that fail in its last state).
 pub fn draw(story: &Story, violated: &[String]) -> String {
     let l = Layout::new(story);
+    // One part a line, so that a changed picture diffs by part.
     let mut o = open(story, &l);
+    o.push('\n');
     header(&mut o, story, &l, violated);
+    o.push('\n');
     lanes::bands(&mut o, &l, violated);
+    o.push('\n');
     lanes::heads(&mut o, &l);
+    o.push('\n');
     lanes::lifelines(&mut o, story, &l);
+    o.push('\n');
     let kinds = messages::draw(&mut o, story, &l);
+    o.push('\n');
     lanes::events(&mut o, story, &l);
+    o.push('\n');
     lanes::badges(&mut o, story, &l);
+    o.push('\n');
     panel::steps(&mut o, story, &l, violated);
+    o.push('\n');
     panel::logs(&mut o, story, &l);
+    o.push('\n');
     panel::legend(&mut o, story, &l, &kinds);
-    o.push_str("</svg>");
+    o.push_str("\n</svg>");
     o
 }
 
