@@ -253,3 +253,20 @@ fn odd_input_does_not_panic_and_text_is_escaped() {
     t.steps.truncate(1);
     assert!(render(&t).ends_with("</svg>"));
 }
+
+/// A liveness counterexample is drawn with its cycle, or the state it is stuck in, marked.
+#[test]
+fn a_lasso_is_drawn_with_its_cycle() {
+    let (_, trace) = figure8();
+    let last = trace.steps.len() - 1;
+    let mut lasso = raftspec_model::liveness::LassoTrace {
+        trace,
+        loop_start: 20,
+        stutters: false,
+    };
+    let svg = raftspec_view::render_lasso(&lasso);
+    assert!(svg.contains(r#"<g class="lasso">"#) && svg.ends_with("</svg>"));
+    assert!(svg.contains(&format!("cycle: steps 21..{last} repeat forever")));
+    lasso.stutters = true;
+    assert!(raftspec_view::render_lasso(&lasso).contains("stuck: no fair step enabled"));
+}
