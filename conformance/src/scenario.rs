@@ -162,9 +162,12 @@ struct Runner<'a, P: Protocol, N: Node<Abstract = P::Msg>> {
     diverged: bool,
 }
 
+/// A test on a model step whose message is described (see [`described`]).
+type StepTest = Box<dyn Fn(&ModelStep<String>) -> bool>;
+
 /// What a command asks for: a step the model must offer, or something else.
 enum Want {
-    Step(Box<dyn Fn(&ModelStep<String>) -> bool>, String),
+    Step(StepTest, String),
     DeliverAll,
     Print,
 }
