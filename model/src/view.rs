@@ -153,3 +153,65 @@ pub struct StateView {
 pub fn server(id: Option<u8>) -> FieldValue {
     FieldValue::Server(id.map(i64::from))
 }
+
+impl MsgView {
+    /// A message's view: its kind and channel, and the fields given.
+    pub fn of<M: crate::network::Envelope>(m: &M, kind: &str, fields: Vec<Field>) -> MsgView {
+        MsgView {
+            kind: kind.to_string(),
+            from: m.from().into(),
+            to: m.to().into(),
+            fields,
+        }
+    }
+}
+
+impl EventView {
+    pub fn timer(server: u8, name: &str) -> EventView {
+        EventView::Timer {
+            server: server.into(),
+            name: name.to_string(),
+        }
+    }
+    pub fn client(server: u8, value: u8) -> EventView {
+        EventView::Client {
+            server: server.into(),
+            value: Some(value.into()),
+        }
+    }
+    /// A crash and restart in one step.
+    pub fn restart(server: u8) -> EventView {
+        EventView::Crash {
+            server: server.into(),
+            restarts: true,
+        }
+    }
+}
+
+impl StateView {
+    /// A state's view from its servers, its network and its acknowledged entries.
+    pub fn of<M>(
+        servers: Vec<ServerView>,
+        network: &crate::network::Network<M>,
+        msg: impl Fn(&M) -> MsgView,
+        acknowledged: Vec<Acked>,
+    ) -> StateView {
+        StateView {
+            servers,
+            network: network
+                .in_flight
+                .iter()
+                .map(|(m, c)| (msg(m), u64::from(*c)))
+                .collect(),
+            acknowledged,
+        }
+    }
+}
+
+/// An acknowledged entry: its cell and the term of the leader that acknowledged it.
+pub fn acked(cell: LogCell, by: u8) -> Acked {
+    Acked {
+        cell,
+        by: Some(by.into()),
+    }
+}

@@ -2,7 +2,6 @@
 
 use super::state::*;
 use super::Action;
-use crate::network::Envelope;
 use crate::view::*;
 
 pub(super) const WORDS: Vocabulary = Vocabulary {
@@ -34,23 +33,12 @@ fn server_view(s: &Server) -> ServerView {
 
 /// The state as pictures show it.
 pub(super) fn state_view(st: &RaftState) -> StateView {
-    StateView {
-        servers: st.servers.iter().map(server_view).collect(),
-        network: st
-            .network
-            .in_flight
-            .iter()
-            .map(|(m, c)| (msg_view(m), u64::from(*c)))
-            .collect(),
-        acknowledged: st
-            .committed
-            .iter()
-            .map(|c| Acked {
-                cell: cell(&c.entry),
-                by: Some(c.in_term.into()),
-            })
-            .collect(),
-    }
+    let servers = st.servers.iter().map(server_view).collect();
+    let acked = st
+        .committed
+        .iter()
+        .map(|c| acked(cell(&c.entry), c.in_term));
+    StateView::of(servers, &st.network, msg_view, acked.collect())
 }
 
 fn flag(on: bool, yes: &'static str, no: &'static str) -> FieldValue {
@@ -100,33 +88,18 @@ fn fields(m: &Msg) -> Vec<Field> {
 
 /// A message as pictures show it.
 pub(super) fn msg_view(m: &Msg) -> MsgView {
-    MsgView {
-        kind: m.kind().to_string(),
-        from: m.from().into(),
-        to: m.to().into(),
-        fields: fields(m),
-    }
+    MsgView::of(m, m.kind(), fields(m))
 }
 
 /// What a step is, for pictures.
 pub(super) fn event_view(a: &Action) -> EventView {
-    let timer = |s: &ServerId, name: &str| EventView::Timer {
-        server: (*s).into(),
-        name: name.to_string(),
-    };
     match a {
         Action::Deliver(m) => EventView::Deliver(msg_view(m)),
         Action::Drop(m) => EventView::Drop(msg_view(m)),
         Action::Duplicate(m) => EventView::Duplicate(msg_view(m)),
-        Action::ElectionTimeout(s) => timer(s, "election timeout"),
-        Action::HeartbeatTimeout(s) => timer(s, "heartbeat timeout"),
-        Action::ClientRequest(s, v) => EventView::Client {
-            server: (*s).into(),
-            value: Some((*v).into()),
-        },
-        Action::Restart(s) => EventView::Crash {
-            server: (*s).into(),
-            restarts: true,
-        },
+        Action::ElectionTimeout(s) => EventView::timer(*s, "election timeout"),
+        Action::HeartbeatTimeout(s) => EventView::timer(*s, "heartbeat timeout"),
+        Action::ClientRequest(s, v) => EventView::client(*s, *v),
+        Action::Restart(s) => EventView::restart(*s),
     }
 }
