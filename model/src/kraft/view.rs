@@ -86,6 +86,11 @@ fn result(r: &FetchResult) -> FieldValue {
     }
 }
 
+/// A message as pictures show it.
+pub(super) fn msg_view(m: &Msg) -> MsgView {
+    MsgView::of(m, m.kind(), fields(m))
+}
+
 fn fields(m: &Msg) -> Vec<Field> {
     let mut out = vec![Field::new("epoch", FieldValue::Term(m.epoch().into()))];
     match m {
@@ -125,11 +130,6 @@ fn fields(m: &Msg) -> Vec<Field> {
         ]),
     }
     out
-}
-
-/// A message as pictures show it.
-pub(super) fn msg_view(m: &Msg) -> MsgView {
-    MsgView::of(m, m.kind(), fields(m))
 }
 
 /// What a step is, for pictures.

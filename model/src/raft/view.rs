@@ -45,6 +45,11 @@ fn flag(on: bool, yes: &'static str, no: &'static str) -> FieldValue {
     FieldValue::Flag { on, yes, no }
 }
 
+/// A message as pictures show it.
+pub(super) fn msg_view(m: &Msg) -> MsgView {
+    MsgView::of(m, m.kind(), fields(m))
+}
+
 fn fields(m: &Msg) -> Vec<Field> {
     let pos = |i: Index, t: Term| FieldValue::Position {
         index: i.into(),
@@ -84,11 +89,6 @@ fn fields(m: &Msg) -> Vec<Field> {
         ]),
     }
     out
-}
-
-/// A message as pictures show it.
-pub(super) fn msg_view(m: &Msg) -> MsgView {
-    MsgView::of(m, m.kind(), fields(m))
 }
 
 /// What a step is, for pictures.
