@@ -12,12 +12,12 @@
 //!   the model and is a divergence if it is ever sent (a follower's leader always has at least
 //!   its epoch, so it is not).
 
+use crate::driver::HarnessDisk;
 use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
-use crate::driver::HarnessDisk;
 
 use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};

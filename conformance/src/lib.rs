@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod raft;
 pub mod record;
 pub mod replay;
+pub mod scenario;
 pub mod search;
 pub mod sources;
 pub mod suite;

@@ -166,6 +166,15 @@ impl<P: Protocol> Spec for WithoutKnownDifferences<P> {
     fn action_from_json(&self, v: &Value) -> Result<P::Action, serde_json::Error> {
         self.0.action_from_json(v)
     }
+    fn vocabulary(&self) -> raftspec_model::view::Vocabulary {
+        self.0.vocabulary()
+    }
+    fn state_view(&self, state: &P::State) -> raftspec_model::view::StateView {
+        self.0.state_view(state)
+    }
+    fn event_view(&self, action: &P::Action) -> raftspec_model::view::EventView {
+        self.0.event_view(action)
+    }
 }
 
 impl<P: Protocol> Protocol for WithoutKnownDifferences<P> {

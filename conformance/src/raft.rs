@@ -1,6 +1,7 @@
 //! Raft: the model's side ([`Protocol`] for `RaftModel`) and the adapter for raftspec's own
 //! implementation core ([`RaftNode`] over `raftspec_impl::core::raft::RaftCore`).
 
+use crate::driver::HarnessDisk;
 use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
@@ -8,7 +9,6 @@ use crate::driver::{
 use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
 use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
-use crate::driver::HarnessDisk;
 use raftspec_model::network::Envelope;
 use raftspec_model::raft::{
     Action, Entries, Entry, Msg, RaftModel, RaftState, Role as ModelRole, Server,

@@ -20,8 +20,8 @@ pub mod pack;
 pub mod raft;
 pub mod reproduce;
 pub mod spec;
-pub mod svg;
 pub mod trace;
+pub mod view;
 
 pub use bounds::{Bounds, NetworkSemantics};
 pub use bugs::Bug;

@@ -92,6 +92,13 @@ pub trait Spec:
     fn action_from_json(&self, v: &Value) -> Result<Self::Action, serde_json::Error> {
         Self::Action::deserialize(v)
     }
+
+    /// The words this variant's pictures use (term or epoch, commit index or high watermark).
+    fn vocabulary(&self) -> crate::view::Vocabulary;
+    /// A state as pictures show it: servers, messages in flight, acknowledged entries.
+    fn state_view(&self, state: &Self::State) -> crate::view::StateView;
+    /// What an action is, for pictures: a network action on a message or a server's event.
+    fn event_view(&self, action: &Self::Action) -> crate::view::EventView;
 }
 
 /// ITF encoding of an optional server id (Quint's Option variant).

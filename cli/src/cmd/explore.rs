@@ -13,6 +13,7 @@ use clap::Args;
 use raftspec_model::bugs;
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::Spec;
+use stateright::Model as _;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 
 #[derive(Args, Debug)]
@@ -64,7 +65,7 @@ pub fn run(a: ExploreArgs) -> Result<Outcome> {
         "a counterexample path P printed by `raftspec check` with the same bounds opens at http://{addr}/#/steps/P"
     );
     println!("Ctrl-C stops it");
-    with_spec(variant, bounds, bug, Serve { addr });
+    with_spec(variant, bounds, bug, Serve { addr })?;
     Ok(Outcome::Pass)
 }
 
@@ -83,10 +84,11 @@ struct Serve {
 }
 
 impl SpecVisitor for Serve {
-    type Output = ();
-    fn visit<S: Spec>(self, spec: S) {
+    type Output = Result<()>;
+    fn visit<S: Spec>(self, spec: S) -> Result<()> {
         // Serves until the process is stopped. The Explorer evaluates properties as written
-        // (an unarmed model, see model/src/latch.rs).
-        spec.checker().serve(self.addr);
+        // (an unarmed model, see model/src/latch.rs); the wrapper adds the pictures.
+        raftspec_view::Shown::new(spec)?.checker().serve(self.addr);
+        Ok(())
     }
 }

@@ -10,8 +10,8 @@ use clap::Args;
 use petgraph::dot::Dot;
 use petgraph::graph::{DiGraph, NodeIndex};
 use raftspec_model::spec::{with_spec, SpecVisitor};
-use raftspec_model::trace::TraceAction;
-use raftspec_model::{bugs, svg, Spec};
+use raftspec_model::{bugs, Spec};
+use raftspec_view::text;
 use stateright::Expectation;
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -123,21 +123,19 @@ impl SpecVisitor for Build {
 /// Every state reachable within the bounds, by BFS; fails once there are more than `max`.
 pub fn build<S: Spec>(spec: &S, max: usize) -> Result<StateGraph> {
     let properties = spec.properties();
-    let node = |state: &S::State, init: bool| {
-        let json = spec.state_json(state);
-        Node {
-            label: svg::state_summary(&json)
-                .lines()
-                .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
-                .collect(),
-            init,
-            boundary: !spec.within_boundary(state),
-            violated: properties
-                .iter()
-                .filter(|p| p.expectation == Expectation::Always && !(p.condition)(spec, state))
-                .map(|p| p.name)
-                .collect(),
-        }
+    let words = spec.vocabulary();
+    let node = |state: &S::State, init: bool| Node {
+        label: text::state_summary(&spec.state_view(state), &words)
+            .lines()
+            .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+            .collect(),
+        init,
+        boundary: !spec.within_boundary(state),
+        violated: properties
+            .iter()
+            .filter(|p| p.expectation == Expectation::Always && !(p.condition)(spec, state))
+            .map(|p| p.name)
+            .collect(),
     };
     let mut g = StateGraph::new();
     let mut index: HashMap<S::State, NodeIndex> = HashMap::new();
@@ -163,17 +161,13 @@ pub fn build<S: Spec>(spec: &S, max: usize) -> Result<StateGraph> {
         if !spec.within_boundary(&state) {
             continue;
         }
-        let before = spec.state_json(&state);
         let mut actions = Vec::new();
         spec.actions(&state, &mut actions);
         for action in actions {
-            let label = svg::short_action(
-                &before,
-                &TraceAction {
-                    name: spec.action_name(&action).to_string(),
-                    args: spec.action_json(&action),
-                    label: spec.format_action(&action),
-                },
+            let label = text::short_event(
+                &spec.event_view(&action),
+                &spec.format_action(&action),
+                &words,
             );
             let Some(next) = spec.next_state(&state, action) else {
                 continue;

@@ -5,7 +5,6 @@ use crate::Outcome;
 use anyhow::{Context, Result};
 use clap::Args;
 use raftspec_model::liveness::LassoTrace;
-use raftspec_model::svg;
 use raftspec_model::trace::Trace;
 use std::path::PathBuf;
 
@@ -55,9 +54,10 @@ pub fn run(a: TraceArgs) -> Result<Outcome> {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let drawn = lasso
-            .as_ref()
-            .map_or_else(|| svg::render(&trace), LassoTrace::svg);
+        let drawn = lasso.as_ref().map_or_else(
+            || raftspec_view::render(&trace),
+            raftspec_view::render_lasso,
+        );
         std::fs::write(out, drawn).with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("wrote {}", out.display());
     }

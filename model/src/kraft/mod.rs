@@ -10,6 +10,7 @@ mod pack;
 mod properties;
 mod state;
 mod symmetry;
+mod view;
 
 pub use actions::Action;
 pub use catalog::catalog;
@@ -252,14 +253,6 @@ impl Model for KraftModel {
 
     fn format_action(&self, action: &Action) -> String {
         kraft_action(action)
-    }
-
-    fn format_step(&self, last: &KraftState, action: Action) -> Option<String> {
-        crate::svg::format_step(self, last, action)
-    }
-
-    fn as_svg(&self, path: stateright::Path<KraftState, Action>) -> Option<String> {
-        crate::svg::explorer_svg(self, path)
     }
 }
 

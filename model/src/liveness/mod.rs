@@ -208,36 +208,6 @@ impl LassoTrace {
         Ok(Some(lasso))
     }
 
-    /// The message sequence diagram with the cycle (or the stuck state) marked.
-    pub fn svg(&self) -> String {
-        let drawn = crate::svg::render(&self.trace);
-        let last = self.trace.steps.len() - 1;
-        let (first, label) = if self.stutters {
-            (
-                last,
-                "stuck: no fair step enabled, stays here forever".to_string(),
-            )
-        } else {
-            (
-                self.loop_start + 1,
-                format!(
-                    "cycle: steps {}..{last} repeat forever",
-                    self.loop_start + 1
-                ),
-            )
-        };
-        let (top, bottom) = crate::svg::step_band(first, last);
-        let overlay = format!(
-            r##"<g class="lasso"><rect x="1" y="{top:.1}" width="5" height="{:.1}" fill="#d9480f"/><text x="9" y="{:.1}" fill="#d9480f" font-size="10">{label}</text></g></svg>"##,
-            bottom - top,
-            top - 2.0
-        );
-        match drawn.rfind("</svg>") {
-            Some(i) => format!("{}{overlay}", &drawn[..i]),
-            None => drawn,
-        }
-    }
-
     /// Numbered steps with the cycle marked.
     pub fn render(&self) -> String {
         let steps = &self.trace.steps;

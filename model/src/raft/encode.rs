@@ -51,6 +51,15 @@ impl Spec for RaftModel {
             "restarts": st.restarts,
         })
     }
+    fn vocabulary(&self) -> crate::view::Vocabulary {
+        super::view::WORDS
+    }
+    fn state_view(&self, st: &RaftState) -> crate::view::StateView {
+        super::view::state_view(st)
+    }
+    fn event_view(&self, action: &Action) -> crate::view::EventView {
+        super::view::event_view(action)
+    }
     fn for_checking(&self) -> Self {
         RaftModel {
             latches: crate::latch::Latches::armed(),

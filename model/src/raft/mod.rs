@@ -7,6 +7,7 @@ mod pack;
 mod properties;
 mod state;
 mod symmetry;
+mod view;
 
 pub use actions::Action;
 pub use state::*;
@@ -206,13 +207,5 @@ impl Model for RaftModel {
 
     fn format_action(&self, action: &Action) -> String {
         crate::describe::raft_action(action)
-    }
-
-    fn format_step(&self, last: &RaftState, action: Action) -> Option<String> {
-        crate::svg::format_step(self, last, action)
-    }
-
-    fn as_svg(&self, path: stateright::Path<RaftState, Action>) -> Option<String> {
-        crate::svg::explorer_svg(self, path)
     }
 }
