@@ -8,6 +8,7 @@ use raftspec_conformance::conform::{
     catalog_results, conform, default_options, known_differences, CatalogResult, Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
+use raftspec_model::options::Options;
 use raftspec_model::Variant;
 use serde_json::json;
 
@@ -55,6 +56,79 @@ pub struct ConformArgs {
     /// On a divergence, write the trace up to it (minimized) to this ITF file.
     #[arg(long)]
     pub trace_out: Option<std::path::PathBuf>,
+    /// The implementation under test: `raftspec` (our own cores, the default) or `raft-rs`
+    /// (tikv/raft-rs 0.7; needs a binary built with `--features raft-rs`; raft only).
+    #[arg(long = "impl", value_name = "NAME")]
+    pub implementation: Option<String>,
+    /// The Raft model's flavor: `raft` or `raft-rs` (default: raft-rs with `--impl raft-rs`,
+    /// raft otherwise).
+    #[arg(long)]
+    pub flavor: Option<String>,
+    /// One raft-rs model option on (repeatable; see `raftspec check --help`).
+    #[arg(long = "option", value_name = "NAME")]
+    pub option: Vec<String>,
+}
+
+/// `--impl`, `--flavor`, `--option` and `--mutant` as a target.
+fn target_of(a: &ConformArgs, variant: Variant) -> Result<Target> {
+    let rs = match a.implementation.as_deref() {
+        None | Some("raftspec") => false,
+        Some("raft-rs") => true,
+        Some(other) => bail!("unknown implementation {other:?}: expected raftspec or raft-rs"),
+    };
+    anyhow::ensure!(
+        !rs || variant == Variant::Raft,
+        "--impl raft-rs implements raft (not {variant})"
+    );
+    let flavor = a.flavor.as_deref().or(rs.then_some("raft-rs"));
+    let options = crate::args::flavor_options(flavor, &a.option, Options::default(), variant)?;
+    let mut target = match (rs, &a.mutant) {
+        (true, m) => raft_rs::target(m.as_deref())?,
+        (false, Some(name)) => mutants::target(variant, name)?,
+        (false, None) => Target::correct(),
+    };
+    target.options = options;
+    Ok(target)
+}
+
+#[cfg(feature = "raft-rs")]
+mod raft_rs {
+    use super::*;
+    use raftspec_conformance::raftrs::RsMutant;
+
+    pub fn target(mutant: Option<&str>) -> Result<Target> {
+        let m = match mutant {
+            None => None,
+            Some(name) => Some(RsMutant::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = RsMutant::ALL.iter().map(|m| m.name()).collect();
+                anyhow!("unknown raft-rs mutant {name:?}: expected one of {}", known.join(", "))
+            })?),
+        };
+        Ok(Target::raft_rs(m))
+    }
+
+    pub fn all() -> Vec<(String, Target)> {
+        RsMutant::ALL
+            .iter()
+            .map(|m| (m.name().to_string(), Target::raft_rs(Some(*m))))
+            .collect()
+    }
+}
+
+#[cfg(not(feature = "raft-rs"))]
+mod raft_rs {
+    use super::*;
+
+    const NO_RAFT_RS: &str =
+        "this raftspec was built without the raft-rs adapter: build it with `--features raft-rs`";
+
+    pub fn target(_: Option<&str>) -> Result<Target> {
+        bail!(NO_RAFT_RS)
+    }
+
+    pub fn all() -> Vec<(String, Target)> {
+        Vec::new()
+    }
 }
 
 fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
@@ -124,14 +198,14 @@ fn parse_variant(name: &str) -> Result<Variant> {
 pub fn run(a: ConformArgs) -> Result<Outcome> {
     let variant = parse_variant(&a.variant)?;
     let opts = options(&a, variant)?;
+    let target = target_of(&a, variant)?;
     if let Some(all) = &a.mutants {
         anyhow::ensure!(all == "all", "--mutants takes `all` (or use --mutant NAME)");
+        if a.implementation.as_deref() == Some("raft-rs") {
+            return run_mutants(&a, variant, &opts, raft_rs::all());
+        }
         return mutants::run_all(&a, variant, &opts);
     }
-    let target = match &a.mutant {
-        Some(name) => mutants::target(variant, name)?,
-        None => Target::correct(),
-    };
     let mut progress = |s: &str| eprintln!("{s}");
     let report = conform(variant, &opts, &target, &mut progress)?;
     let catalog = if a.no_catalog || a.mutant.is_some() {
@@ -259,7 +333,6 @@ fn print_report(
 mod mutants {
     use super::*;
     use raftspec_impl::core::Mutant;
-    use std::time::Instant;
 
     pub fn target(variant: Variant, name: &str) -> Result<Target> {
         let m: Mutant = name.parse()?;
@@ -270,7 +343,26 @@ mod mutants {
     }
 
     pub fn run_all(a: &ConformArgs, variant: Variant, opts: &SuiteOptions) -> Result<Outcome> {
-        let all: Vec<Mutant> = Mutant::of_variant(variant.name()).collect();
+        let all: Vec<(String, Target)> = Mutant::of_variant(variant.name())
+            .map(|m| {
+                let mut t = Target::mutant(m);
+                t.options = target_of(a, variant)?.options;
+                Ok((m.name().to_string(), t))
+            })
+            .collect::<Result<_>>()?;
+        run_mutants(a, variant, opts, all)
+    }
+}
+
+/// Runs the suite against every mutant target; each must diverge.
+fn run_mutants(
+    a: &ConformArgs,
+    variant: Variant,
+    opts: &SuiteOptions,
+    all: Vec<(String, Target)>,
+) -> Result<Outcome> {
+    use std::time::Instant;
+    {
         anyhow::ensure!(!all.is_empty(), "no mutants for {variant}");
         if !a.json {
             println!(
@@ -279,9 +371,9 @@ mod mutants {
         }
         let mut rows = Vec::new();
         let mut killed = 0;
-        for m in &all {
+        for (name, target) in &all {
             let t = Instant::now();
-            let r = conform(variant, opts, &Target::mutant(*m), &mut |_| {})?;
+            let r = conform(variant, opts, target, &mut |_| {})?;
             let secs = t.elapsed().as_secs_f64();
             match &r.divergence {
                 Some(d) => {
@@ -289,7 +381,7 @@ mod mutants {
                     if !a.json {
                         println!(
                             "  killed    {:<36} by {} at step {} ({}{}: model {} / impl {}), {:.2} s",
-                            m.name(),
+                            name,
                             r.diverged_in.as_deref().unwrap_or("?"),
                             d.step,
                             d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
@@ -304,7 +396,7 @@ mod mutants {
                     if !a.json {
                         println!(
                             "  SURVIVED  {:<36} {} distinct traces replayed, {:.2} s",
-                            m.name(),
+                            name,
                             r.traces,
                             secs
                         );
@@ -312,7 +404,7 @@ mod mutants {
                 }
             }
             rows.push(json!({
-                "mutant": m.name(),
+                "mutant": name,
                 "killed": r.divergence.is_some(),
                 "source": r.diverged_in,
                 "traces": r.traces,

@@ -49,7 +49,11 @@ impl Action {
                 Msg::RequestVote { .. } => "HandleRequestVoteRequest",
                 Msg::RequestVoteResponse { .. } => "HandleRequestVoteResponse",
                 Msg::AppendEntries { .. } => "HandleAppendEntriesRequest",
-                Msg::AppendEntriesResponse { .. } => "HandleAppendEntriesResponse",
+                Msg::AppendEntriesResponse { .. } | Msg::AppendEntriesReject { .. } => {
+                    "HandleAppendEntriesResponse"
+                }
+                Msg::Heartbeat { .. } => "HandleHeartbeat",
+                Msg::HeartbeatResponse { .. } => "HandleHeartbeatResponse",
             },
             Action::Drop(_) => "DropMessage",
             Action::Duplicate(_) => "DuplicateMessage",
@@ -62,18 +66,20 @@ impl Action {
 }
 
 impl RaftModel {
-    fn send(&self, st: &mut RaftState, m: Msg) {
+    pub(crate) fn send(&self, st: &mut RaftState, m: Msg) {
         st.network.send(m, &self.bounds.network);
     }
 
     /// Any RPC with a higher term: adopt it, become follower, forget the vote (Figure 2, "All Servers").
-    fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
+    pub(crate) fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
         let srv = &mut st.servers[s as usize];
         if term > srv.term {
             srv.term = term;
             srv.role = Role::Follower;
             srv.voted_for = None;
             srv.votes_granted = 0;
+            srv.votes_rejected = 0;
+            srv.leader = None;
         }
     }
 
@@ -86,7 +92,10 @@ impl RaftModel {
         srv.role = Role::Candidate;
         srv.voted_for = Some(s);
         srv.votes_granted = 1 << s;
+        srv.votes_rejected = 0;
+        srv.leader = None;
         let (term, last_log_term, last_log_index) = (srv.term, srv.last_term(), srv.last_index());
+        let (commit, commit_term) = self.rs_commit_info(srv);
         self.become_leader_if_elected(st, s);
         for to in self.peers(s) {
             self.send(
@@ -97,6 +106,8 @@ impl RaftModel {
                     term,
                     last_log_term,
                     last_log_index,
+                    commit,
+                    commit_term,
                 },
             );
         }
@@ -112,13 +123,25 @@ impl RaftModel {
             let next = srv.last_index() + 1;
             srv.next_index = [next; crate::bounds::MAX_SERVERS];
             srv.match_index = [0; crate::bounds::MAX_SERVERS];
+            srv.progress = [progress::PROBE; crate::bounds::MAX_SERVERS];
+            if self.bounds.options.leader_noop {
+                let term = srv.term;
+                srv.log.push(Entry { term, value: 0 }); // raft-rs: an empty entry
+            }
+            self.note_leader(st, s, Some(s));
             self.advance_commit_index(st, s);
+            if self.bounds.options.eager_append {
+                self.rs_bcast_append(st, s);
+            }
         }
     }
 
     /// AppendEntries: the leader sends each peer the entry at its nextIndex (or none) with
     /// prevLogIndex/prevLogTerm and its commitIndex (§5.3; one entry per message, as raft.tla).
     pub(crate) fn heartbeat(&self, st: &mut RaftState, s: ServerId) {
+        if self.bounds.options.separate_heartbeats {
+            return self.rs_heartbeat(st, s);
+        }
         for to in self.peers(s) {
             let srv = &st.servers[s as usize];
             let prev_log_index = srv.next_index[to as usize] - 1;
@@ -144,6 +167,9 @@ impl RaftModel {
         let srv = &mut st.servers[s as usize];
         let term = srv.term;
         srv.log.push(Entry { term, value });
+        if self.bounds.options.eager_append {
+            self.rs_bcast_append(st, s); // raft-rs: replicate at once
+        }
         self.advance_commit_index(st, s);
     }
 
@@ -156,28 +182,46 @@ impl RaftModel {
             term,
             last_log_term,
             last_log_index,
+            commit,
+            commit_term,
         } = m
         else {
             unreachable!()
         };
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
+        if term < srv.term && self.bounds.options.silent_lower_term {
+            return; // raft-rs: a lower-term request gets no reply
+        }
         let log_ok = self.bug == Some(Bug::VoteNoLogCheck)
             || (last_log_term, last_log_index) >= (srv.last_term(), srv.last_index());
         let vote_free = self.bug == Some(Bug::DoubleVote)
             || srv.voted_for.is_none()
             || srv.voted_for == Some(from);
-        let granted = term == srv.term && log_ok && vote_free;
+        // raft-rs can_vote: a server that knows its term's leader votes only to repeat a vote.
+        let leaderless = !self.bounds.options.vote_needs_no_leader
+            || srv.leader.is_none()
+            || srv.voted_for == Some(from);
+        let granted = term == srv.term && log_ok && vote_free && leaderless;
         if granted {
             srv.voted_for = Some(from);
         }
+        let (my_commit, my_commit_term) = match granted {
+            true => (0, 0),
+            false => self.rs_commit_info(srv),
+        };
         let reply = Msg::RequestVoteResponse {
             from: to,
             to: from,
             term: srv.term,
             granted,
+            commit: my_commit,
+            commit_term: my_commit_term,
         };
         self.send(st, reply);
+        if !granted {
+            self.rs_commit_by_vote(st, to, commit, commit_term);
+        }
     }
 
     /// HandleRequestVoteResponse: a candidate counts a granted vote of its own term (§5.2).
@@ -187,6 +231,8 @@ impl RaftModel {
             to,
             term,
             granted,
+            commit,
+            commit_term,
         } = m
         else {
             unreachable!()
@@ -194,8 +240,19 @@ impl RaftModel {
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         let stale = term < srv.term && self.bug != Some(Bug::StaleVoteCounted);
-        if stale || srv.role != Role::Candidate || !granted {
+        if stale || srv.role != Role::Candidate {
             return; // stale responses are dropped (BUG stale-vote-counted: counted)
+        }
+        self.rs_commit_by_vote(st, to, commit, commit_term);
+        let srv = &mut st.servers[to as usize];
+        if !granted {
+            if self.bounds.options.lost_election_steps_down {
+                self.rs_count_denial(st, to, from);
+            }
+            return;
+        }
+        if self.bounds.options.lost_election_steps_down && srv.votes_rejected & (1 << from) != 0 {
+            return; // raft-rs records a voter's first answer only
         }
         srv.votes_granted |= 1 << from;
         self.become_leader_if_elected(st, to);
@@ -228,15 +285,35 @@ impl RaftModel {
             match_index: 0,
         };
         if *term < srv.term {
+            if self.bounds.options.silent_lower_term {
+                return; // raft-rs: a lower-term request gets no reply
+            }
             let r = reject(srv);
             return self.send(st, r);
         }
         if srv.role == Role::Candidate {
             srv.role = Role::Follower; // a leader exists for this term
             srv.votes_granted = 0;
+            srv.votes_rejected = 0;
+        }
+        self.note_leader(st, to, Some(from));
+        let srv = &mut st.servers[to as usize];
+        if self.bounds.options.ack_below_commit && prev < srv.commit_index {
+            let r = Msg::AppendEntriesResponse {
+                from: to,
+                to: from,
+                term: srv.term,
+                success: true,
+                match_index: srv.commit_index,
+            };
+            return self.send(st, r); // raft-rs: the committed prefix is acknowledged as is
         }
         if srv.term_at(prev) != Some(*prev_log_term) {
-            let r = reject(srv);
+            let r = if self.bounds.options.reject_hint {
+                Self::rs_reject_with_hint(srv, from, to, prev, *prev_log_term)
+            } else {
+                reject(srv)
+            };
             return self.send(st, r);
         }
         for (k, e) in entries.iter().enumerate() {
@@ -291,6 +368,13 @@ impl RaftModel {
             return;
         }
         let f = from as usize;
+        let o = &self.bounds.options;
+        if success && (o.flow_control || o.eager_append) {
+            return self.rs_handle_ack(st, to, from, match_index);
+        }
+        if !success && o.flow_control {
+            srv.progress[f] = progress::PROBE;
+        }
         if success {
             srv.match_index[f] = srv.match_index[f].max(match_index);
             srv.next_index[f] = srv.match_index[f] + 1;
@@ -306,7 +390,7 @@ impl RaftModel {
 
     /// AdvanceCommitIndex: the highest N stored on a majority whose entry is of the current
     /// term (§5.3, §5.4.2: older terms commit only indirectly).
-    fn advance_commit_index(&self, st: &mut RaftState, s: ServerId) {
+    pub(crate) fn advance_commit_index(&self, st: &mut RaftState, s: ServerId) {
         let srv = &st.servers[s as usize];
         let majority = self.bounds.majority();
         let mut new_commit = srv.commit_index;
@@ -349,6 +433,9 @@ impl RaftModel {
             Msg::RequestVoteResponse { .. } => self.handle_request_vote_response(st, m),
             Msg::AppendEntries { .. } => self.handle_append_entries(st, m),
             Msg::AppendEntriesResponse { .. } => self.handle_append_entries_response(st, m),
+            Msg::AppendEntriesReject { .. } => self.rs_handle_reject(st, m),
+            Msg::Heartbeat { .. } => self.rs_handle_heartbeat(st, m),
+            Msg::HeartbeatResponse { .. } => self.rs_handle_heartbeat_response(st, m),
         }
     }
 
@@ -368,6 +455,12 @@ impl RaftModel {
             term: srv.term,
             voted_for,
             log: srv.log.clone(),
+            // raft-rs persists the commit index (HardState.commit)
+            commit_index: if self.bounds.options.persist_commit {
+                srv.commit_index
+            } else {
+                0
+            },
             ..Server::new()
         };
         st.restarts += 1;

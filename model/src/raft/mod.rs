@@ -5,6 +5,7 @@ mod actions;
 mod encode;
 mod pack;
 mod properties;
+mod raftrs;
 mod state;
 mod symmetry;
 
