@@ -58,9 +58,10 @@ pub struct BoundsArgs {
     /// (tikv/raft-rs 0.7: every raft-rs option on; specs/raft.md, "The raft-rs flavor").
     #[arg(long, value_name = "FLAVOR")]
     pub flavor: Option<String>,
-    /// One raft-rs option on (repeatable): leader-noop, separate-heartbeats, eager-append,
-    /// flow-control, reject-hint, silent-lower-term, vote-needs-no-leader,
-    /// lost-election-steps-down, persist-commit, ack-below-commit.
+    /// One raft-rs option on (repeatable; `no-NAME` switches one off, e.g. after
+    /// `--flavor raft-rs`): leader-noop, separate-heartbeats, eager-append, flow-control,
+    /// reject-hint, silent-lower-term, vote-needs-no-leader, lost-election-steps-down,
+    /// persist-commit, ack-below-commit, commit-by-vote.
     #[arg(long = "option", value_name = "NAME")]
     pub option: Vec<String>,
 }

@@ -15,9 +15,9 @@ use raftspec_model::bounds::BoundsError;
 use raftspec_model::bugs::{catalog_for, Bug};
 use raftspec_model::check::{check, CheckOptions, Stop};
 use raftspec_model::kraft::{validate_bounds as kraft_bounds_ok, KraftModel};
+use raftspec_model::options::Options;
 use raftspec_model::raft::RaftModel;
 use raftspec_model::trace::Trace;
-use raftspec_model::options::Options;
 use raftspec_model::{Bounds, NetworkSemantics, Variant};
 use serde::Serialize;
 use std::time::Instant;
@@ -56,7 +56,6 @@ impl Target {
     }
 }
 
-
 /// The suite's bounds with the target's model options: a leader's no-op entry takes log
 /// room, so the walk's terms are cut to fit (`Bounds::validate`).
 pub fn with_options(opts: &SuiteOptions, options: Options) -> SuiteOptions {
@@ -88,6 +87,18 @@ impl Target {
         Target {
             mutant: Some(m),
             ..Target::default()
+        }
+    }
+
+    /// Whether the implementation under test is tikv/raft-rs.
+    pub fn is_raft_rs(&self) -> bool {
+        #[cfg(feature = "raft-rs")]
+        {
+            self.raft_rs.is_some()
+        }
+        #[cfg(not(feature = "raft-rs"))]
+        {
+            false
         }
     }
 
@@ -282,6 +293,11 @@ pub fn conform(
             if let Some(rs) = target.raft_rs {
                 let options = target.options;
                 let make = move |id, n| crate::raftrs::RaftRsNode::new(id, n, options, rs.mutant);
+                // raftspec's own core counts rule branches; raft-rs counts none.
+                let opts = &SuiteOptions {
+                    marks: None,
+                    ..opts.clone()
+                };
                 return Ok(if known {
                     run_suite(&spec, opts, &make, progress)
                 } else {

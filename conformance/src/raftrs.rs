@@ -37,9 +37,9 @@ pub enum RsMutant {
     CommitNotPersisted,
     /// The wrapper drops every heartbeat instead of stepping it.
     HeartbeatDropped,
-    /// The wrapper sends a Ready's messages before nothing else: it never collects the
-    /// light ready's messages (those raft-rs emits after persistence, e.g. a commit broadcast).
-    LightReadyMessagesLost,
+    /// The wrapper sends only `Ready::messages`, never `Ready::persisted_messages` (where
+    /// raft-rs 0.7 puts what may leave only after persistence: a follower's responses, votes).
+    PersistedMessagesLost,
 }
 
 impl RsMutant {
@@ -48,7 +48,7 @@ impl RsMutant {
         RsMutant::EntriesNotPersisted,
         RsMutant::CommitNotPersisted,
         RsMutant::HeartbeatDropped,
-        RsMutant::LightReadyMessagesLost,
+        RsMutant::PersistedMessagesLost,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,7 +57,7 @@ impl RsMutant {
             RsMutant::EntriesNotPersisted => "raft-rs:entries-not-persisted",
             RsMutant::CommitNotPersisted => "raft-rs:commit-not-persisted",
             RsMutant::HeartbeatDropped => "raft-rs:heartbeat-dropped",
-            RsMutant::LightReadyMessagesLost => "raft-rs:light-ready-messages-lost",
+            RsMutant::PersistedMessagesLost => "raft-rs:persisted-messages-lost",
         }
     }
 
@@ -158,16 +158,16 @@ impl RaftRsNode {
                 }
                 self.storage.wl().set_hardstate(hs);
             }
-            out.extend(rd.take_persisted_messages());
+            if m != Some(RsMutant::PersistedMessagesLost) {
+                out.extend(rd.take_persisted_messages());
+            }
             let mut light = n.advance(rd);
             if let Some(c) = light.commit_index() {
                 if m != Some(RsMutant::CommitNotPersisted) {
                     self.storage.wl().mut_hard_state().commit = c;
                 }
             }
-            if m != Some(RsMutant::LightReadyMessagesLost) {
-                out.extend(light.take_messages());
-            }
+            out.extend(light.take_messages());
             n.advance_apply();
         }
     }
@@ -326,7 +326,12 @@ impl Node for RaftRsNode {
             term: r.term,
             role,
             voted_for: model_id(r.vote),
-            log: r.raft_log.all_entries().iter().map(abstract_entry).collect(),
+            log: r
+                .raft_log
+                .all_entries()
+                .iter()
+                .map(abstract_entry)
+                .collect(),
             commit: r.raft_log.committed,
             leader: Some(model_id(r.leader_id)),
             detail,
@@ -407,7 +412,11 @@ impl Node for RaftRsNode {
                 to,
                 term,
                 success: !m.reject,
-                match_index: if m.reject { 0 } else { small("index", m.index)? },
+                match_index: if m.reject {
+                    0
+                } else {
+                    small("index", m.index)?
+                },
             },
             MessageType::MsgHeartbeat if self.options.separate_heartbeats => Msg::Heartbeat {
                 from,

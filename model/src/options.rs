@@ -157,8 +157,13 @@ impl Options {
         ]
     }
 
-    /// Switches one raft-rs option on by name; false if there is none of that name.
+    /// Switches one raft-rs option on by name (`no-NAME`: off); false if there is none of
+    /// that name.
     pub fn set_switch(&mut self, name: &str) -> bool {
+        let (name, on) = match name.strip_prefix("no-") {
+            Some(n) => (n, false),
+            None => (name, true),
+        };
         let slot = match name {
             "leader-noop" => &mut self.leader_noop,
             "separate-heartbeats" => &mut self.separate_heartbeats,
@@ -173,7 +178,7 @@ impl Options {
             "commit-by-vote" => &mut self.commit_by_vote,
             _ => return false,
         };
-        *slot = true;
+        *slot = on;
         true
     }
 }

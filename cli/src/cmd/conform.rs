@@ -101,7 +101,10 @@ mod raft_rs {
             None => None,
             Some(name) => Some(RsMutant::parse(name).ok_or_else(|| {
                 let known: Vec<&str> = RsMutant::ALL.iter().map(|m| m.name()).collect();
-                anyhow!("unknown raft-rs mutant {name:?}: expected one of {}", known.join(", "))
+                anyhow!(
+                    "unknown raft-rs mutant {name:?}: expected one of {}",
+                    known.join(", ")
+                )
             })?),
         };
         Ok(Target::raft_rs(m))
@@ -197,8 +200,8 @@ fn parse_variant(name: &str) -> Result<Variant> {
 
 pub fn run(a: ConformArgs) -> Result<Outcome> {
     let variant = parse_variant(&a.variant)?;
-    let opts = options(&a, variant)?;
     let target = target_of(&a, variant)?;
+    let opts = raftspec_conformance::conform::with_options(&options(&a, variant)?, target.options);
     if let Some(all) = &a.mutants {
         anyhow::ensure!(all == "all", "--mutants takes `all` (or use --mutant NAME)");
         if a.implementation.as_deref() == Some("raft-rs") {
@@ -279,7 +282,9 @@ fn print_report(
         "proptest:   {} cases of at most {} actions",
         r.proptest_cases, opts.proptest_len
     );
-    if r.rules.is_empty() {
+    if r.rules.is_empty() && target.is_raft_rs() {
+        println!("rules:      not counted (raft-rs has no coverage marks)");
+    } else if r.rules.is_empty() {
         println!("rules:      not counted (coverage marks need a build with --features mutants)");
     }
     for c in &r.rules {
@@ -396,9 +401,7 @@ fn run_mutants(
                     if !a.json {
                         println!(
                             "  SURVIVED  {:<36} {} distinct traces replayed, {:.2} s",
-                            name,
-                            r.traces,
-                            secs
+                            name, r.traces, secs
                         );
                     }
                 }

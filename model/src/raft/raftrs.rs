@@ -191,7 +191,8 @@ impl RaftModel {
         prev: Index,
         prev_term: Term,
     ) -> Msg {
-        let (hint_index, hint_term) = Self::find_conflict_by_term(srv, prev.min(srv.last_index()), prev_term);
+        let (hint_index, hint_term) =
+            Self::find_conflict_by_term(srv, prev.min(srv.last_index()), prev_term);
         Msg::AppendEntriesReject {
             from: to,
             to: from,
@@ -241,7 +242,8 @@ impl RaftModel {
         } else {
             hint_index
         };
-        if self.bug == Some(Bug::RejectIgnored) || !self.rs_decrease(st, to, from, rejected, probe) {
+        if self.bug == Some(Bug::RejectIgnored) || !self.rs_decrease(st, to, from, rejected, probe)
+        {
             return; // (BUG reject-ignored, liveness: the leader never backs off.)
         }
         if self.bounds.options.eager_append {
@@ -280,7 +282,13 @@ impl RaftModel {
     /// acknowledgement that raises nothing is ignored (`Progress::maybe_update`); otherwise a
     /// probing peer starts replicating, the commit index advances (and is broadcast), a
     /// peer that was paused gets the next append, and every remaining entry is sent.
-    pub(crate) fn rs_handle_ack(&self, st: &mut RaftState, s: ServerId, peer: ServerId, index: Index) {
+    pub(crate) fn rs_handle_ack(
+        &self,
+        st: &mut RaftState,
+        s: ServerId,
+        peer: ServerId,
+        index: Index,
+    ) {
         let flow = self.bounds.options.flow_control;
         let srv = &mut st.servers[s as usize];
         let p = peer as usize;
