@@ -69,6 +69,11 @@ pub struct ConformArgs {
     pub option: Vec<String>,
 }
 
+/// tikv/raft-rs as the target, possibly with a wrapper mutant (an error without the feature).
+pub fn raft_rs_target(mutant: Option<&str>) -> Result<Target> {
+    raft_rs::target(mutant)
+}
+
 /// `--impl`, `--flavor`, `--option` and `--mutant` as a target.
 fn target_of(a: &ConformArgs, variant: Variant) -> Result<Target> {
     let rs = match a.implementation.as_deref() {

@@ -297,22 +297,14 @@ impl RaftModel {
             srv.votes_rejected = 0;
         }
         self.note_leader(st, to, Some(from));
-        let srv = &mut st.servers[to as usize];
-        if self.bounds.options.ack_below_commit && prev < srv.commit_index {
-            let r = Msg::AppendEntriesResponse {
-                from: to,
-                to: from,
-                term: srv.term,
-                success: true,
-                match_index: srv.commit_index,
-            };
+        if let Some(r) = self.rs_ack_below_commit(&st.servers[to as usize], from, to, prev) {
             return self.send(st, r); // raft-rs: the committed prefix is acknowledged as is
         }
+        let srv = &mut st.servers[to as usize];
         if srv.term_at(prev) != Some(*prev_log_term) {
-            let r = if self.bounds.options.reject_hint {
-                Self::rs_reject_with_hint(srv, from, to, prev, *prev_log_term)
-            } else {
-                reject(srv)
+            let r = match self.bounds.options.reject_hint {
+                true => Self::rs_reject_with_hint(srv, from, to, prev, *prev_log_term),
+                false => reject(srv),
             };
             return self.send(st, r);
         }

@@ -181,6 +181,26 @@ impl RaftModel {
         }
     }
 
+    /// handle_append_entries (option `ack_below_commit`): an append whose prevLogIndex is
+    /// below the commit index is answered with success at the commit index, nothing else.
+    pub(crate) fn rs_ack_below_commit(
+        &self,
+        srv: &Server,
+        from: ServerId,
+        to: ServerId,
+        prev: Index,
+    ) -> Option<Msg> {
+        (self.bounds.options.ack_below_commit && prev < srv.commit_index).then_some(
+            Msg::AppendEntriesResponse {
+                from: to,
+                to: from,
+                term: srv.term,
+                success: true,
+                match_index: srv.commit_index,
+            },
+        )
+    }
+
     /// handle_append_entries, rejecting: the rejected prevLogIndex, and as hint the
     /// receiver's last index at or below min(prevLogIndex, lastIndex) whose term is at most
     /// prevLogTerm, with that term (`find_conflict_by_term`).
