@@ -32,15 +32,17 @@ fn unpack_entry(r: &mut Reader<'_>) -> Entry {
     }
 }
 
+/// Set in the role byte when the raft-rs options' fields follow (no byte at their defaults).
+const RAFT_RS_FIELDS: u8 = 0x80;
+
 fn pack_server(w: &mut Writer<'_>, s: &Server, n: usize) {
-    w.bytes(&[s.term, role_code(s.role), s.commit_index, s.votes_granted]);
+    let rs = s.leader.is_some() || s.votes_rejected != 0 || s.progress[..n].iter().any(|&p| p != 0);
+    let role = role_code(s.role) | if rs { RAFT_RS_FIELDS } else { 0 };
+    w.bytes(&[s.term, role, s.commit_index, s.votes_granted]);
     w.opt(s.voted_for);
     w.seq(&s.log, pack_entry);
     w.bytes(&s.next_index[..n]);
     w.bytes(&s.match_index[..n]);
-    // The raft-rs options' fields: one zero byte while they hold their defaults.
-    let rs = s.leader.is_some() || s.votes_rejected != 0 || s.progress[..n].iter().any(|&p| p != 0);
-    w.u8(rs as u8);
     if rs {
         w.opt(s.leader);
         w.u8(s.votes_rejected);
@@ -49,7 +51,8 @@ fn pack_server(w: &mut Writer<'_>, s: &Server, n: usize) {
 }
 
 fn unpack_server(r: &mut Reader<'_>, n: usize) -> Server {
-    let (term, role, commit_index, votes_granted) = (r.u8(), role_from(r.u8()), r.u8(), r.u8());
+    let (term, code, commit_index, votes_granted) = (r.u8(), r.u8(), r.u8(), r.u8());
+    let role = role_from(code & !RAFT_RS_FIELDS);
     let mut s = Server {
         term,
         role,
@@ -61,7 +64,7 @@ fn unpack_server(r: &mut Reader<'_>, n: usize) -> Server {
         match_index: r.array::<MAX_SERVERS>(n, 0),
         ..Server::new()
     };
-    if r.bool() {
+    if code & RAFT_RS_FIELDS != 0 {
         s.leader = r.opt();
         s.votes_rejected = r.u8();
         s.progress = r.array::<MAX_SERVERS>(n, 0);
