@@ -3,6 +3,7 @@
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use raftspec_model::bugs::{self, Bug};
+use raftspec_model::options::{Flavor, Options};
 use raftspec_model::{Bounds, Variant};
 
 /// Bounds of the state space; any left out take the variant's defaults (or, with --bug, the
@@ -53,6 +54,58 @@ pub struct BoundsArgs {
     /// Start from a named set of bounds: quick (the default) or deep; flags given override it.
     #[arg(long, value_enum)]
     pub profile: Option<Profile>,
+    /// Raft as an implementation runs it: `raft` (the paper, the default) or `raft-rs`
+    /// (tikv/raft-rs 0.7: every raft-rs option on; specs/raft.md, "The raft-rs flavor").
+    #[arg(long, value_name = "FLAVOR")]
+    pub flavor: Option<String>,
+    /// One raft-rs option on (repeatable; `no-NAME` switches one off, e.g. after
+    /// `--flavor raft-rs`): leader-noop, separate-heartbeats, eager-append, flow-control,
+    /// reject-hint, silent-lower-term, vote-needs-no-leader, lost-election-steps-down,
+    /// persist-commit, ack-below-commit, commit-by-vote.
+    #[arg(long = "option", value_name = "NAME")]
+    pub option: Vec<String>,
+}
+
+/// The Raft model options of `--flavor F` and `--option NAME ...` over `base`; refused for
+/// KRaft (its options are per-peer and batch only).
+pub fn flavor_options(
+    flavor: Option<&str>,
+    switches: &[String],
+    base: Options,
+    variant: Variant,
+) -> Result<Options> {
+    if flavor.is_none() && switches.is_empty() {
+        return Ok(base);
+    }
+    let mut o = base;
+    if let Some(f) = flavor {
+        let f = Flavor::parse(f).ok_or_else(|| {
+            let known: Vec<&str> = Flavor::ALL.iter().map(|f| f.name()).collect();
+            anyhow!("unknown flavor {f:?}: expected one of {}", known.join(", "))
+        })?;
+        o = Options {
+            per_peer: o.per_peer,
+            batch: o.batch,
+            ..f.options()
+        };
+    }
+    for name in switches {
+        anyhow::ensure!(
+            o.set_switch(name),
+            "unknown option {name:?}: expected one of {}",
+            Options::default()
+                .raft_rs_switches()
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    anyhow::ensure!(
+        variant == Variant::Raft || !o.any_raft_rs(),
+        "--flavor raft-rs and --option apply to raft only (kraft has no such options)"
+    );
+    Ok(o)
 }
 
 /// A named starting point for the bounds (and reductions) of a check; the one place each
@@ -265,6 +318,7 @@ impl BoundsArgs {
         if let Some(v) = self.batch {
             b.options.batch = v;
         }
+        b.options = flavor_options(self.flavor.as_deref(), &self.option, b.options, variant)?;
         variant.validate(&b).map_err(|e| anyhow!("{e}"))?;
         Ok(b)
     }

@@ -23,13 +23,59 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// The implementation under test: raftspec's own cores at the model's granularity, possibly
-/// with one injected bug (feature `mutants`).
+/// with one injected bug (feature `mutants`), or (feature `raft-rs`) tikv/raft-rs; and the
+/// model options (flavor) the traces are drawn from.
 #[derive(Clone, Debug, Default)]
 pub struct Target {
     #[cfg(feature = "mutants")]
     pub mutant: Option<raftspec_impl::core::Mutant>,
     /// Entries per AppendEntries / Fetch response (the model's `batch` option; 0 means 1).
     pub batch: u8,
+    /// The Raft model's options (`--flavor`); KRaft has none.
+    pub options: Options,
+    /// Drive tikv/raft-rs instead of raftspec's Raft core (feature `raft-rs`).
+    #[cfg(feature = "raft-rs")]
+    pub raft_rs: Option<RaftRsTarget>,
+}
+
+/// tikv/raft-rs as the implementation under test, possibly with a bug injected in the
+/// wrapper around it.
+#[cfg(feature = "raft-rs")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RaftRsTarget {
+    pub mutant: Option<crate::raftrs::RsMutant>,
+}
+
+#[cfg(feature = "raft-rs")]
+impl Target {
+    /// tikv/raft-rs, with the model in the raft-rs flavor.
+    pub fn raft_rs(mutant: Option<crate::raftrs::RsMutant>) -> Target {
+        Target {
+            options: Options::raft_rs(),
+            raft_rs: Some(RaftRsTarget { mutant }),
+            ..Target::default()
+        }
+    }
+}
+
+/// The suite's bounds with the target's model options: a leader's no-op entry takes log
+/// room, so the walk's terms are cut to fit (`Bounds::validate`).
+pub fn with_options(opts: &SuiteOptions, options: Options) -> SuiteOptions {
+    let mut o = opts.clone();
+    let fit = |b: &mut Bounds| {
+        b.options = Options {
+            per_peer: b.options.per_peer,
+            batch: b.options.batch,
+            ..options
+        };
+        if options.leader_noop {
+            let room = (raftspec_model::bounds::MAX_LOG as u8).saturating_sub(b.max_log);
+            b.max_term = b.max_term.min(room.max(1));
+        }
+    };
+    o.graphs.iter_mut().for_each(|g| fit(&mut g.bounds));
+    fit(&mut o.walk_bounds);
+    o
 }
 
 impl Target {
@@ -63,8 +109,37 @@ impl Target {
         o
     }
 
-    /// "raftspec-impl" or "raftspec-impl with mutant NAME".
+    /// Whether the implementation under test is tikv/raft-rs.
+    pub fn is_raft_rs(&self) -> bool {
+        #[cfg(feature = "raft-rs")]
+        {
+            self.raft_rs.is_some()
+        }
+        #[cfg(not(feature = "raft-rs"))]
+        {
+            false
+        }
+    }
+
+    /// The suite options this target is replayed with: `opts`, with batches at least as large
+    /// as its mutant (if any) needs to show.
+    pub fn suite_options(&self, opts: &SuiteOptions) -> SuiteOptions {
+        #[cfg(feature = "mutants")]
+        if let Some(m) = self.mutant {
+            return Self::options_for_mutant(opts, m);
+        }
+        opts.clone()
+    }
+
+    /// "raftspec-impl", "mutant NAME", "tikv/raft-rs 0.7" or "raft-rs mutant NAME".
     pub fn name(&self) -> String {
+        #[cfg(feature = "raft-rs")]
+        if let Some(rs) = self.raft_rs {
+            return match rs.mutant {
+                Some(m) => format!("mutant {m} (a bug in the wrapper around tikv/raft-rs 0.7)"),
+                None => "tikv/raft-rs 0.7 (RawNode on MemStorage)".to_string(),
+            };
+        }
         #[cfg(feature = "mutants")]
         if let Some(m) = self.mutant {
             return format!("mutant {m}");
@@ -268,8 +343,25 @@ pub fn conform(
     }
     match variant {
         Variant::Raft => {
+            let opts = &with_options(opts, target.options);
             let known = opts.include_known_differences;
             let spec = |b: &Bounds| RaftModel::new(b.clone(), None);
+            #[cfg(feature = "raft-rs")]
+            if let Some(rs) = target.raft_rs {
+                let options = target.options;
+                let make = move |id, n| crate::raftrs::RaftRsNode::new(id, n, options, rs.mutant);
+                // raftspec's own core counts rule branches; raft-rs counts none.
+                let opts = &SuiteOptions {
+                    marks: None,
+                    ..opts.clone()
+                };
+                return Ok(if known {
+                    run_suite(&spec, opts, &make, progress)
+                } else {
+                    let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
+                    run_suite(&spec, opts, &make, progress)
+                });
+            }
             Ok(if known {
                 run_suite(&spec, opts, &target.raft_node(), progress)
             } else {
@@ -344,7 +436,17 @@ impl CatalogResult {
 
 /// The counterexample of a catalog bug (the checker stops at the row's property).
 pub fn catalog_trace(variant: Variant, bug: Bug) -> Option<Trace> {
-    let row = catalog_for(variant).into_iter().find(|r| r.bug == bug)?;
+    catalog_trace_with(variant, bug, Options::default())
+}
+
+/// The counterexample of a catalog bug in a flavor of the model (its options set on the
+/// row's bounds); None if the checker finds none there.
+pub fn catalog_trace_with(variant: Variant, bug: Bug, options: Options) -> Option<Trace> {
+    let mut row = catalog_for(variant).into_iter().find(|r| r.bug == bug)?;
+    if variant == Variant::Raft {
+        row.bounds.options = options;
+        row.bounds.validate().ok()?;
+    }
     let outcome = match variant {
         Variant::Raft => check(
             RaftModel::new(row.bounds.clone(), Some(bug)),
@@ -377,7 +479,7 @@ pub fn catalog_results(
     let mut out = Vec::new();
     for row in catalog_for(variant) {
         let t = Instant::now();
-        let Some(trace) = catalog_trace(variant, row.bug) else {
+        let Some(trace) = catalog_trace_with(variant, row.bug, target.options) else {
             out.push(CatalogResult {
                 bug: row.bug.name().to_string(),
                 property: row.property.to_string(),
@@ -420,6 +522,12 @@ pub fn replay_trace(
     match trace.variant {
         Variant::Raft => {
             let spec = RaftModel::new(trace.bounds.clone(), trace.bug);
+            #[cfg(feature = "raft-rs")]
+            if let Some(rs) = target.raft_rs {
+                let options = trace.bounds.options;
+                let make = move |id, n| crate::raftrs::RaftRsNode::new(id, n, options, rs.mutant);
+                return run_trace(&spec, trace, &make);
+            }
             run_trace(&spec, trace, &target.raft_node())
         }
         Variant::Kraft => {

@@ -10,12 +10,15 @@
 //! - [`conform`], [`suite`]: the suite per variant, the bug catalog, mutants.
 //! - [`record`]: real clusters (timers, TCP on loopback) recorded and validated against the model.
 //! - [`raft`]: Raft's model binding and the adapter for raftspec's own Raft core.
+//! - `raftrs` (feature `raft-rs`): the adapter for tikv/raft-rs 0.7 (specs/adapters.md).
 
 pub mod conform;
 pub mod driver;
 pub mod kraft;
 pub mod protocol;
 pub mod raft;
+#[cfg(feature = "raft-rs")]
+pub mod raftrs;
 pub mod record;
 pub mod replay;
 pub mod scenario;

@@ -10,6 +10,7 @@ use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
 use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
 use raftspec_model::network::Envelope;
+use raftspec_model::options::Options;
 use raftspec_model::raft::{
     Action, Entries, Entry, Msg, RaftModel, RaftState, Role as ModelRole, Server,
 };
@@ -23,7 +24,7 @@ fn model_role(r: ModelRole) -> Role {
     }
 }
 
-fn model_node(srv: &Server, id: NodeId, servers: u8) -> NodeState {
+fn model_node(srv: &Server, id: NodeId, servers: u8, o: &Options) -> NodeState {
     let mut detail = BTreeMap::new();
     let peers = (0..servers).filter(|&p| p != id);
     match srv.role {
@@ -41,10 +42,21 @@ fn model_node(srv: &Server, id: NodeId, servers: u8) -> NodeState {
                 "matchIndex",
                 Detail::PerServer(
                     peers
+                        .clone()
                         .map(|p| (p, Some(srv.match_index[p as usize] as u64)))
                         .collect(),
                 ),
             );
+            if o.flow_control {
+                detail.insert(
+                    "progress",
+                    Detail::PerServer(
+                        peers
+                            .map(|p| (p, Some(srv.progress[p as usize] as u64)))
+                            .collect(),
+                    ),
+                );
+            }
         }
         ModelRole::Candidate => {
             detail.insert(
@@ -71,7 +83,8 @@ fn model_node(srv: &Server, id: NodeId, servers: u8) -> NodeState {
             })
             .collect(),
         commit: srv.commit_index as u64,
-        leader: None, // the Raft model does not track a known leader
+        // tracked under the raft-rs option that reads it; else not compared
+        leader: o.vote_needs_no_leader.then_some(srv.leader),
         detail,
     }
 }
@@ -121,12 +134,17 @@ impl Protocol for RaftModel {
         st.servers
             .iter()
             .enumerate()
-            .map(|(i, s)| model_node(s, i as NodeId, n))
+            .map(|(i, s)| model_node(s, i as NodeId, n, &self.bounds.options))
             .collect()
     }
 
     fn node_state(&self, st: &RaftState, node: NodeId) -> NodeState {
-        model_node(&st.servers[node as usize], node, st.servers.len() as u8)
+        model_node(
+            &st.servers[node as usize],
+            node,
+            st.servers.len() as u8,
+            &self.bounds.options,
+        )
     }
 
     fn in_flight(&self, st: &RaftState) -> Vec<(Msg, u8)> {
@@ -169,6 +187,7 @@ impl Protocol for RaftModel {
                 term,
                 last_log_term,
                 last_log_index,
+                ..
             }) => {
                 let (was, now) = (&before.servers[*to as usize], &after.servers[*to as usize]);
                 let log_ok =
@@ -368,12 +387,16 @@ impl Node for RaftNode {
                 term: small("term", *term)?,
                 last_log_term: small("lastLogTerm", *last_log_term)?,
                 last_log_index: small("lastLogIndex", *last_log_index)?,
+                commit: 0,
+                commit_term: 0,
             },
             Message::RequestVoteResponse { term, granted } => Msg::RequestVoteResponse {
                 from,
                 to,
                 term: small("term", *term)?,
                 granted: *granted,
+                commit: 0,
+                commit_term: 0,
             },
             Message::AppendEntries {
                 term,

@@ -212,6 +212,8 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
         term: 1,
         last_log_term: 0,
         last_log_index: 0,
+        commit: 0,
+        commit_term: 0,
     };
     let ok = [Action::ElectionTimeout(0), Action::Deliver(rv)];
     assert!(replay(&spec, &ok, &|i, n| RaftNode::model(i, n)).is_ok());

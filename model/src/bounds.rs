@@ -125,6 +125,13 @@ impl Bounds {
             _ => {}
         }
         self.options.validate().map_err(BoundsError)?;
+        if self.options.leader_noop && (self.max_term + self.max_log) as usize > MAX_LOG {
+            return err(format!(
+                "with a leader's no-op entry (raft-rs) a log holds up to --max-term + --max-log \
+                 entries: at most {MAX_LOG} (got {} + {})",
+                self.max_term, self.max_log
+            ));
+        }
         if self.max_restarts > 6 {
             return err(format!(
                 "--max-restarts must be at most 6 (got {})",

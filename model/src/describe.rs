@@ -19,17 +19,23 @@ pub fn raft_msg(m: &Msg) -> String {
             term,
             last_log_term,
             last_log_index,
+            commit,
+            commit_term,
         } => format!(
-            "RequestVote S{from}→S{to} {{term {term}, lastLogTerm {last_log_term}, lastLogIndex {last_log_index}}}"
+            "RequestVote S{from}→S{to} {{term {term}, lastLogTerm {last_log_term}, lastLogIndex {last_log_index}{}}}",
+            commit_info(*commit, *commit_term)
         ),
         Msg::RequestVoteResponse {
             from,
             to,
             term,
             granted,
+            commit,
+            commit_term,
         } => format!(
-            "RequestVoteResponse S{from}→S{to} {{term {term}, {}}}",
-            if *granted { "granted" } else { "denied" }
+            "RequestVoteResponse S{from}→S{to} {{term {term}, {}{}}}",
+            if *granted { "granted" } else { "denied" },
+            commit_info(*commit, *commit_term)
         ),
         Msg::AppendEntries {
             from,
@@ -53,6 +59,34 @@ pub fn raft_msg(m: &Msg) -> String {
             "AppendEntriesResponse S{from}→S{to} {{term {term}, {}, matchIndex {match_index}}}",
             if *success { "success" } else { "failure" }
         ),
+        Msg::Heartbeat {
+            from,
+            to,
+            term,
+            commit,
+        } => format!("Heartbeat S{from}→S{to} {{term {term}, commit {commit}}}"),
+        Msg::HeartbeatResponse { from, to, term } => {
+            format!("HeartbeatResponse S{from}→S{to} {{term {term}}}")
+        }
+        Msg::AppendEntriesReject {
+            from,
+            to,
+            term,
+            rejected,
+            hint_index,
+            hint_term,
+        } => format!(
+            "AppendEntriesResponse S{from}→S{to} {{term {term}, reject {rejected}, hint index {hint_index} term {hint_term}}}"
+        ),
+    }
+}
+
+/// raft-rs's commit information on a vote message, when there is any.
+fn commit_info(commit: u8, commit_term: u8) -> String {
+    if commit == 0 && commit_term == 0 {
+        String::new()
+    } else {
+        format!(", commit {commit} (term {commit_term})")
     }
 }
 

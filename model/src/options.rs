@@ -18,6 +18,45 @@ pub struct Options {
     /// Entries one AppendEntries (Raft) or Fetch response (KRaft) carries at most, from the
     /// receiver's position on (1..=MAX_BATCH; 1 as raft.tla).
     pub batch: u8,
+    // --- The raft-rs profile (tikv/raft-rs 0.7; `--flavor raft-rs` sets them all). Each is
+    // one rule of raft-rs that the Raft paper leaves open; specs/raft.md gives each its source.
+    /// A new leader appends an empty entry of its term (value 0) before anything else
+    /// (`Raft::become_leader`).
+    pub leader_noop: bool,
+    /// The heartbeat timer sends Heartbeat messages (no entries, commit = min(matchIndex,
+    /// commitIndex)), answered by HeartbeatResponse, after which the leader sends an append to
+    /// a peer that lags (`bcast_heartbeat`, `handle_heartbeat(_response)`).
+    pub separate_heartbeats: bool,
+    /// The leader sends appends on events, not on a timer: to every peer on election, on a
+    /// client request and when its commit index advances, and to a peer that acknowledged
+    /// or rejected an append (`bcast_append`, `handle_append_response`).
+    pub eager_append: bool,
+    /// Per-peer flow control: a probing peer gets one append until it answers, a
+    /// replicating peer gets every entry at once with nextIndex advanced optimistically; a
+    /// rejection moves it back to probing (`tracker::Progress`).
+    pub flow_control: bool,
+    /// A rejection carries the rejected prevLogIndex and a hint (the receiver's last index at
+    /// or below it with a term at most prevLogTerm, and that term); the leader probes there
+    /// (`find_conflict_by_term`, `Progress::maybe_decr_to`).
+    pub reject_hint: bool,
+    /// A request of a lower term gets no reply at all (`Raft::step`, without check_quorum
+    /// or pre_vote).
+    pub silent_lower_term: bool,
+    /// A server that knows the leader of its term grants no vote, even if it has not voted
+    /// (`Raft::step`, `can_vote`).
+    pub vote_needs_no_leader: bool,
+    /// A candidate denied by enough servers that it cannot win steps down to follower
+    /// (`Raft::poll`, `VoteResult::Lost`).
+    pub lost_election_steps_down: bool,
+    /// The commit index is persisted (HardState.commit) and survives a restart.
+    pub persist_commit: bool,
+    /// An append whose prevLogIndex is below the receiver's commit index is acknowledged with
+    /// the commit index, the log left alone (`handle_append_entries`).
+    pub ack_below_commit: bool,
+    /// Vote requests and denials carry the sender's commit index and its entry's term; a
+    /// follower or candidate that denies a vote, or a candidate that is denied one, commits up
+    /// to it if its log holds that entry (`maybe_commit_by_vote`).
+    pub commit_by_vote: bool,
 }
 
 impl Default for Options {
@@ -25,7 +64,122 @@ impl Default for Options {
         Options {
             per_peer: false,
             batch: 1,
+            leader_noop: false,
+            separate_heartbeats: false,
+            eager_append: false,
+            flow_control: false,
+            reject_hint: false,
+            silent_lower_term: false,
+            vote_needs_no_leader: false,
+            lost_election_steps_down: false,
+            persist_commit: false,
+            ack_below_commit: false,
+            commit_by_vote: false,
         }
+    }
+}
+
+/// A named set of options: the protocol as one implementation runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Flavor {
+    /// The Raft paper and raft.tla (every option off).
+    Raft,
+    /// tikv/raft-rs 0.7 at its default configuration (no pre-vote, no check-quorum).
+    RaftRs,
+}
+
+impl Flavor {
+    pub const ALL: [Flavor; 2] = [Flavor::Raft, Flavor::RaftRs];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Raft => "raft",
+            Flavor::RaftRs => "raft-rs",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Flavor> {
+        Flavor::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// The options of this flavor.
+    pub fn options(self) -> Options {
+        match self {
+            Flavor::Raft => Options::default(),
+            Flavor::RaftRs => Options::raft_rs(),
+        }
+    }
+}
+
+impl Options {
+    /// tikv/raft-rs 0.7: every raft-rs option on, one entry per append.
+    pub fn raft_rs() -> Options {
+        Options {
+            leader_noop: true,
+            separate_heartbeats: true,
+            eager_append: true,
+            flow_control: true,
+            reject_hint: true,
+            silent_lower_term: true,
+            vote_needs_no_leader: true,
+            lost_election_steps_down: true,
+            persist_commit: true,
+            ack_below_commit: true,
+            commit_by_vote: true,
+            ..Options::default()
+        }
+    }
+
+    /// Whether any raft-rs option is on.
+    pub fn any_raft_rs(&self) -> bool {
+        let o = Options {
+            per_peer: self.per_peer,
+            batch: self.batch,
+            ..Options::default()
+        };
+        *self != o
+    }
+
+    /// The raft-rs options by name, with their values (for printing and parsing).
+    pub fn raft_rs_switches(&self) -> [(&'static str, bool); 11] {
+        [
+            ("leader-noop", self.leader_noop),
+            ("separate-heartbeats", self.separate_heartbeats),
+            ("eager-append", self.eager_append),
+            ("flow-control", self.flow_control),
+            ("reject-hint", self.reject_hint),
+            ("silent-lower-term", self.silent_lower_term),
+            ("vote-needs-no-leader", self.vote_needs_no_leader),
+            ("lost-election-steps-down", self.lost_election_steps_down),
+            ("persist-commit", self.persist_commit),
+            ("ack-below-commit", self.ack_below_commit),
+            ("commit-by-vote", self.commit_by_vote),
+        ]
+    }
+
+    /// Switches one raft-rs option on by name (`no-NAME`: off); false if there is none of
+    /// that name.
+    pub fn set_switch(&mut self, name: &str) -> bool {
+        let (name, on) = match name.strip_prefix("no-") {
+            Some(n) => (n, false),
+            None => (name, true),
+        };
+        let slot = match name {
+            "leader-noop" => &mut self.leader_noop,
+            "separate-heartbeats" => &mut self.separate_heartbeats,
+            "eager-append" => &mut self.eager_append,
+            "flow-control" => &mut self.flow_control,
+            "reject-hint" => &mut self.reject_hint,
+            "silent-lower-term" => &mut self.silent_lower_term,
+            "vote-needs-no-leader" => &mut self.vote_needs_no_leader,
+            "lost-election-steps-down" => &mut self.lost_election_steps_down,
+            "persist-commit" => &mut self.persist_commit,
+            "ack-below-commit" => &mut self.ack_below_commit,
+            "commit-by-vote" => &mut self.commit_by_vote,
+            _ => return false,
+        };
+        *slot = on;
+        true
     }
 }
 
@@ -55,6 +209,15 @@ impl fmt::Display for Options {
         }
         if self.batch != 1 {
             words.push(format!("batch={}", self.batch));
+        }
+        if *self == Options::raft_rs() {
+            words.push("raft-rs".to_string());
+        } else {
+            for (name, on) in self.raft_rs_switches() {
+                if on {
+                    words.push(name.to_string());
+                }
+            }
         }
         f.write_str(&words.join(" "))
     }

@@ -149,3 +149,28 @@ fn max_drops_is_validated_and_printed() {
     zero.network.max_drops = Some(0);
     assert!(zero.validate().is_err());
 }
+
+/// States of the raft-rs flavor (leader known, denials counted, per-peer flow control, the
+/// new message kinds) pack and unpack to themselves, and their canonical form is a renaming.
+#[test]
+fn raft_rs_flavor_states_round_trip() {
+    let b = Bounds {
+        options: raftspec_model::options::Options::raft_rs(),
+        ..lossy(1)
+    };
+    let states = reachable(&RaftModel::new(b, None), STATES);
+    assert!(states.iter().any(|s| s
+        .servers
+        .iter()
+        .any(|v| v.leader.is_some() && v.progress.iter().any(|&p| p != 0))));
+    let round = |s: &raft::RaftState| {
+        let mut bytes = Vec::new();
+        encode_plain(s, &mut bytes);
+        decode_plain::<raft::RaftState>(&bytes)
+    };
+    for s in &states {
+        assert_eq!(&round(s), s);
+        let c = s.representative();
+        assert_eq!(round(&c), c);
+    }
+}

@@ -8,6 +8,7 @@ use raftspec_conformance::conform::{
     catalog_results, conform, default_options, known_differences, CatalogResult, Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
+use raftspec_model::options::Options;
 use raftspec_model::Variant;
 use serde_json::json;
 
@@ -59,6 +60,87 @@ pub struct ConformArgs {
     /// On a divergence, write the trace up to it (minimized) to this ITF file.
     #[arg(long)]
     pub trace_out: Option<std::path::PathBuf>,
+    /// The implementation under test: `raftspec` (our own cores, the default) or `raft-rs`
+    /// (tikv/raft-rs 0.7; needs a binary built with `--features raft-rs`; raft only).
+    #[arg(long = "impl", value_name = "NAME")]
+    pub implementation: Option<String>,
+    /// The Raft model's flavor: `raft` or `raft-rs` (default: raft-rs with `--impl raft-rs`,
+    /// raft otherwise).
+    #[arg(long)]
+    pub flavor: Option<String>,
+    /// One raft-rs model option on (repeatable; see `raftspec check --help`).
+    #[arg(long = "option", value_name = "NAME")]
+    pub option: Vec<String>,
+}
+
+/// tikv/raft-rs as the target, possibly with a wrapper mutant (an error without the feature).
+pub fn raft_rs_target(mutant: Option<&str>) -> Result<Target> {
+    raft_rs::target(mutant)
+}
+
+/// `--impl`, `--flavor`, `--option` and `--mutant` as a target.
+fn target_of(a: &ConformArgs, variant: Variant) -> Result<Target> {
+    let rs = match a.implementation.as_deref() {
+        None | Some("raftspec") => false,
+        Some("raft-rs") => true,
+        Some(other) => bail!("unknown implementation {other:?}: expected raftspec or raft-rs"),
+    };
+    anyhow::ensure!(
+        !rs || variant == Variant::Raft,
+        "--impl raft-rs implements raft (not {variant})"
+    );
+    let flavor = a.flavor.as_deref().or(rs.then_some("raft-rs"));
+    let options = crate::args::flavor_options(flavor, &a.option, Options::default(), variant)?;
+    let mut target = match (rs, &a.mutant) {
+        (true, m) => raft_rs::target(m.as_deref())?,
+        (false, Some(name)) => mutants::target(variant, name)?,
+        (false, None) => Target::correct(),
+    };
+    target.options = options;
+    Ok(target)
+}
+
+#[cfg(feature = "raft-rs")]
+mod raft_rs {
+    use super::*;
+    use raftspec_conformance::raftrs::RsMutant;
+
+    pub fn target(mutant: Option<&str>) -> Result<Target> {
+        let m = match mutant {
+            None => None,
+            Some(name) => Some(RsMutant::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = RsMutant::ALL.iter().map(|m| m.name()).collect();
+                anyhow!(
+                    "unknown raft-rs mutant {name:?}: expected one of {}",
+                    known.join(", ")
+                )
+            })?),
+        };
+        Ok(Target::raft_rs(m))
+    }
+
+    pub fn all() -> Vec<(String, Target)> {
+        RsMutant::ALL
+            .iter()
+            .map(|m| (m.name().to_string(), Target::raft_rs(Some(*m))))
+            .collect()
+    }
+}
+
+#[cfg(not(feature = "raft-rs"))]
+mod raft_rs {
+    use super::*;
+
+    const NO_RAFT_RS: &str =
+        "this raftspec was built without the raft-rs adapter: build it with `--features raft-rs`";
+
+    pub fn target(_: Option<&str>) -> Result<Target> {
+        bail!(NO_RAFT_RS)
+    }
+
+    pub fn all() -> Vec<(String, Target)> {
+        Vec::new()
+    }
 }
 
 fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
@@ -140,15 +222,15 @@ fn parse_variant(name: &str) -> Result<Variant> {
 
 pub fn run(a: ConformArgs) -> Result<Outcome> {
     let variant = parse_variant(&a.variant)?;
-    let opts = options(&a, variant)?;
+    let target = target_of(&a, variant)?;
+    let opts = raftspec_conformance::conform::with_options(&options(&a, variant)?, target.options);
     if let Some(all) = &a.mutants {
         anyhow::ensure!(all == "all", "--mutants takes `all` (or use --mutant NAME)");
+        if a.implementation.as_deref() == Some("raft-rs") {
+            return run_mutants(&a, variant, &opts, raft_rs::all());
+        }
         return mutants::run_all(&a, variant, &opts);
     }
-    let target = match &a.mutant {
-        Some(name) => mutants::target(variant, name)?,
-        None => Target::correct(),
-    };
     let mut progress = |s: &str| eprintln!("{s}");
     let report = conform(variant, &opts, &target, &mut progress)?;
     let catalog = if a.no_catalog || a.mutant.is_some() {
@@ -222,7 +304,9 @@ fn print_report(
         "proptest:   {} cases of at most {} actions",
         r.proptest_cases, opts.proptest_len
     );
-    if r.rules.is_empty() {
+    if r.rules.is_empty() && target.is_raft_rs() {
+        println!("rules:      not counted (raft-rs has no coverage marks)");
+    } else if r.rules.is_empty() {
         println!("rules:      not counted (coverage marks need a build with --features mutants)");
     }
     for c in &r.rules {
@@ -276,18 +360,36 @@ fn print_report(
 mod mutants {
     use super::*;
     use raftspec_impl::core::Mutant;
-    use std::time::Instant;
 
     pub fn target(variant: Variant, name: &str) -> Result<Target> {
         let m: Mutant = name.parse()?;
-        if !m.name().starts_with(&format!("{}:", variant.name())) {
+        if !Mutant::of_variant(variant.name()).any(|x| x == m) {
             bail!("mutant {m} is not a {variant} mutant");
         }
         Ok(Target::mutant(m))
     }
 
     pub fn run_all(a: &ConformArgs, variant: Variant, opts: &SuiteOptions) -> Result<Outcome> {
-        let all: Vec<Mutant> = Mutant::of_variant(variant.name()).collect();
+        let all: Vec<(String, Target)> = Mutant::of_variant(variant.name())
+            .map(|m| {
+                let mut t = Target::mutant(m);
+                t.options = target_of(a, variant)?.options;
+                Ok((m.name().to_string(), t))
+            })
+            .collect::<Result<_>>()?;
+        run_mutants(a, variant, opts, all)
+    }
+}
+
+/// Runs the suite against every mutant target; each must diverge.
+fn run_mutants(
+    a: &ConformArgs,
+    variant: Variant,
+    opts: &SuiteOptions,
+    all: Vec<(String, Target)>,
+) -> Result<Outcome> {
+    use std::time::Instant;
+    {
         anyhow::ensure!(!all.is_empty(), "no mutants for {variant}");
         if !a.json {
             println!(
@@ -296,10 +398,10 @@ mod mutants {
         }
         let mut rows = Vec::new();
         let mut killed = 0;
-        for m in &all {
+        for (name, target) in &all {
             let t = Instant::now();
-            let opts = &Target::options_for_mutant(opts, *m);
-            let r = conform(variant, opts, &Target::mutant(*m), &mut |_| {})?;
+            let opts = &target.suite_options(opts);
+            let r = conform(variant, opts, target, &mut |_| {})?;
             let secs = t.elapsed().as_secs_f64();
             match &r.divergence {
                 Some(d) => {
@@ -307,7 +409,7 @@ mod mutants {
                     if !a.json {
                         println!(
                             "  killed    {:<36} by {} at step {} ({}{}: model {} / impl {}), {:.2} s",
-                            m.name(),
+                            name,
                             r.diverged_in.as_deref().unwrap_or("?"),
                             d.step,
                             d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
@@ -322,15 +424,13 @@ mod mutants {
                     if !a.json {
                         println!(
                             "  SURVIVED  {:<36} {} distinct traces replayed, {:.2} s",
-                            m.name(),
-                            r.traces,
-                            secs
+                            name, r.traces, secs
                         );
                     }
                 }
             }
             rows.push(json!({
-                "mutant": m.name(),
+                "mutant": name,
                 "killed": r.divergence.is_some(),
                 "source": r.diverged_in,
                 "traces": r.traces,

@@ -22,6 +22,10 @@ pub struct ReplayArgs {
     /// On a divergence, write the trace up to it to this ITF file.
     #[arg(long)]
     pub trace_out: Option<PathBuf>,
+    /// The implementation: `raftspec` (the default) or `raft-rs` (tikv/raft-rs 0.7, a Raft
+    /// trace; needs `--features raft-rs`).
+    #[arg(long = "impl", value_name = "NAME")]
+    pub implementation: Option<String>,
 }
 
 /// Reads an ITF file: unreadable or malformed input is one line and exit 2.
@@ -39,7 +43,19 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         a.file.display()
     );
     let steps = trace.steps.len() - 1;
-    let result = match replay_trace(&trace, &Target::correct()) {
+    let target = match a.implementation.as_deref() {
+        None | Some("raftspec") => Target::correct(),
+        Some("raft-rs") => {
+            anyhow::ensure!(
+                trace.variant == raftspec_model::Variant::Raft,
+                "--impl raft-rs implements raft (the trace is {})",
+                trace.variant
+            );
+            super::conform::raft_rs_target(None)?
+        }
+        Some(other) => bail!("unknown implementation {other:?}: expected raftspec or raft-rs"),
+    };
+    let result = match replay_trace(&trace, &target) {
         Err(TraceProblem::NotATrace(why)) => bail!("{}: {why}", a.file.display()),
         Err(TraceProblem::Rejected(why)) => Err(why),
         Ok(r) => Ok(r),

@@ -54,7 +54,11 @@ impl Action {
                 Msg::RequestVote { .. } => "HandleRequestVoteRequest",
                 Msg::RequestVoteResponse { .. } => "HandleRequestVoteResponse",
                 Msg::AppendEntries { .. } => "HandleAppendEntriesRequest",
-                Msg::AppendEntriesResponse { .. } => "HandleAppendEntriesResponse",
+                Msg::AppendEntriesResponse { .. } | Msg::AppendEntriesReject { .. } => {
+                    "HandleAppendEntriesResponse"
+                }
+                Msg::Heartbeat { .. } => "HandleHeartbeat",
+                Msg::HeartbeatResponse { .. } => "HandleHeartbeatResponse",
             },
             Action::Drop(_) => "DropMessage",
             Action::Duplicate(_) => "DuplicateMessage",
@@ -68,18 +72,20 @@ impl Action {
 }
 
 impl RaftModel {
-    fn send(&self, st: &mut RaftState, m: Msg) {
+    pub(crate) fn send(&self, st: &mut RaftState, m: Msg) {
         st.network.send(m, &self.bounds.network);
     }
 
     /// Any RPC with a higher term: adopt it, become follower, forget the vote (Figure 2, "All Servers").
-    fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
+    pub(crate) fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
         let srv = &mut st.servers[s as usize];
         if term > srv.term {
             srv.term = term;
             srv.role = Role::Follower;
             srv.voted_for = None;
             srv.votes_granted = 0;
+            srv.votes_rejected = 0;
+            srv.leader = None;
         }
     }
 
@@ -93,6 +99,8 @@ impl RaftModel {
         srv.role = Role::Candidate;
         srv.voted_for = Some(s);
         srv.votes_granted = 1 << s;
+        srv.votes_rejected = 0;
+        srv.leader = None;
         self.become_leader_if_elected(st, s);
         if !self.bounds.options.per_peer {
             for to in self.peers(s) {
@@ -102,19 +110,22 @@ impl RaftModel {
     }
 
     /// The RequestVote a candidate sends `to`: its term and last log position (§5.2, §5.4.1).
-    pub(crate) fn vote_request(srv: &Server, s: ServerId, to: ServerId) -> Msg {
+    pub(crate) fn vote_request(&self, srv: &Server, s: ServerId, to: ServerId) -> Msg {
+        let (commit, commit_term) = self.rs_commit_info(srv);
         Msg::RequestVote {
             from: s,
             to,
             term: srv.term,
             last_log_term: srv.last_term(),
             last_log_index: srv.last_index(),
+            commit,
+            commit_term,
         }
     }
 
     /// RequestVote(i, j): the candidate asks one peer for its vote.
     pub(crate) fn request_vote(&self, st: &mut RaftState, s: ServerId, to: ServerId) {
-        let m = Self::vote_request(&st.servers[s as usize], s, to);
+        let m = self.vote_request(&st.servers[s as usize], s, to);
         self.send(st, m);
     }
 
@@ -128,13 +139,25 @@ impl RaftModel {
             let next = srv.last_index() + 1;
             srv.next_index = [next; crate::bounds::MAX_SERVERS];
             srv.match_index = [0; crate::bounds::MAX_SERVERS];
+            srv.progress = [progress::PROBE; crate::bounds::MAX_SERVERS];
+            if self.bounds.options.leader_noop {
+                let term = srv.term;
+                srv.log.push(Entry { term, value: 0 }); // raft-rs: an empty entry
+            }
+            self.note_leader(st, s, Some(s));
             self.advance_commit_index(st, s);
+            if self.bounds.options.eager_append {
+                self.rs_bcast_append(st, s);
+            }
         }
     }
 
     /// AppendEntries: the leader sends each peer the entries from its nextIndex on (at most
     /// `batch`; one as raft.tla) with prevLogIndex/prevLogTerm and its commitIndex (§5.3).
     pub(crate) fn heartbeat(&self, st: &mut RaftState, s: ServerId) {
+        if self.bounds.options.separate_heartbeats {
+            return self.rs_heartbeat(st, s);
+        }
         for to in self.peers(s) {
             self.append_entries(st, s, to);
         }
@@ -174,6 +197,9 @@ impl RaftModel {
         let srv = &mut st.servers[s as usize];
         let term = srv.term;
         srv.log.push(Entry { term, value });
+        if self.bounds.options.eager_append {
+            self.rs_bcast_append(st, s); // raft-rs: replicate at once
+        }
         self.advance_commit_index(st, s);
     }
 
@@ -186,28 +212,46 @@ impl RaftModel {
             term,
             last_log_term,
             last_log_index,
+            commit,
+            commit_term,
         } = m
         else {
             unreachable!()
         };
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
+        if term < srv.term && self.bounds.options.silent_lower_term {
+            return; // raft-rs: a lower-term request gets no reply
+        }
         let log_ok = self.bug == Some(Bug::VoteNoLogCheck)
             || (last_log_term, last_log_index) >= (srv.last_term(), srv.last_index());
         let vote_free = self.bug == Some(Bug::DoubleVote)
             || srv.voted_for.is_none()
             || srv.voted_for == Some(from);
-        let granted = term == srv.term && log_ok && vote_free;
+        // raft-rs can_vote: a server that knows its term's leader votes only to repeat a vote.
+        let leaderless = !self.bounds.options.vote_needs_no_leader
+            || srv.leader.is_none()
+            || srv.voted_for == Some(from);
+        let granted = term == srv.term && log_ok && vote_free && leaderless;
         if granted {
             srv.voted_for = Some(from);
         }
+        let (my_commit, my_commit_term) = match granted {
+            true => (0, 0),
+            false => self.rs_commit_info(srv),
+        };
         let reply = Msg::RequestVoteResponse {
             from: to,
             to: from,
             term: srv.term,
             granted,
+            commit: my_commit,
+            commit_term: my_commit_term,
         };
         self.send(st, reply);
+        if !granted {
+            self.rs_commit_by_vote(st, to, commit, commit_term);
+        }
     }
 
     /// HandleRequestVoteResponse: a candidate counts a granted vote of its own term (§5.2).
@@ -217,6 +261,8 @@ impl RaftModel {
             to,
             term,
             granted,
+            commit,
+            commit_term,
         } = m
         else {
             unreachable!()
@@ -224,8 +270,19 @@ impl RaftModel {
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         let stale = term < srv.term && self.bug != Some(Bug::StaleVoteCounted);
-        if stale || srv.role != Role::Candidate || !granted {
+        if stale || srv.role != Role::Candidate {
             return; // stale responses are dropped (BUG stale-vote-counted: counted)
+        }
+        self.rs_commit_by_vote(st, to, commit, commit_term);
+        let srv = &mut st.servers[to as usize];
+        if !granted {
+            if self.bounds.options.lost_election_steps_down {
+                self.rs_count_denial(st, to, from);
+            }
+            return;
+        }
+        if self.bounds.options.lost_election_steps_down && srv.votes_rejected & (1 << from) != 0 {
+            return; // raft-rs records a voter's first answer only
         }
         srv.votes_granted |= 1 << from;
         self.become_leader_if_elected(st, to);
@@ -258,15 +315,27 @@ impl RaftModel {
             match_index: 0,
         };
         if *term < srv.term {
+            if self.bounds.options.silent_lower_term {
+                return; // raft-rs: a lower-term request gets no reply
+            }
             let r = reject(srv);
             return self.send(st, r);
         }
         if srv.role == Role::Candidate {
             srv.role = Role::Follower; // a leader exists for this term
             srv.votes_granted = 0;
+            srv.votes_rejected = 0;
         }
+        self.note_leader(st, to, Some(from));
+        if let Some(r) = self.rs_ack_below_commit(&st.servers[to as usize], from, to, prev) {
+            return self.send(st, r); // raft-rs: the committed prefix is acknowledged as is
+        }
+        let srv = &mut st.servers[to as usize];
         if srv.term_at(prev) != Some(*prev_log_term) {
-            let r = reject(srv);
+            let r = match self.bounds.options.reject_hint {
+                true => Self::rs_reject_with_hint(srv, from, to, prev, *prev_log_term),
+                false => reject(srv),
+            };
             return self.send(st, r);
         }
         for (k, e) in entries.iter().enumerate() {
@@ -321,6 +390,13 @@ impl RaftModel {
             return;
         }
         let f = from as usize;
+        let o = &self.bounds.options;
+        if success && (o.flow_control || o.eager_append) {
+            return self.rs_handle_ack(st, to, from, match_index);
+        }
+        if !success && o.flow_control {
+            srv.progress[f] = progress::PROBE;
+        }
         if success {
             srv.match_index[f] = srv.match_index[f].max(match_index);
             srv.next_index[f] = srv.match_index[f] + 1;
@@ -336,7 +412,7 @@ impl RaftModel {
 
     /// AdvanceCommitIndex: the highest N stored on a majority whose entry is of the current
     /// term (§5.3, §5.4.2: older terms commit only indirectly).
-    fn advance_commit_index(&self, st: &mut RaftState, s: ServerId) {
+    pub(crate) fn advance_commit_index(&self, st: &mut RaftState, s: ServerId) {
         let srv = &st.servers[s as usize];
         let majority = self.bounds.majority();
         let mut new_commit = srv.commit_index;
@@ -379,6 +455,9 @@ impl RaftModel {
             Msg::RequestVoteResponse { .. } => self.handle_request_vote_response(st, m),
             Msg::AppendEntries { .. } => self.handle_append_entries(st, m),
             Msg::AppendEntriesResponse { .. } => self.handle_append_entries_response(st, m),
+            Msg::AppendEntriesReject { .. } => self.rs_handle_reject(st, m),
+            Msg::Heartbeat { .. } => self.rs_handle_heartbeat(st, m),
+            Msg::HeartbeatResponse { .. } => self.rs_handle_heartbeat_response(st, m),
         }
     }
 
@@ -398,6 +477,12 @@ impl RaftModel {
             term: srv.term,
             voted_for,
             log: srv.log.clone(),
+            // raft-rs persists the commit index (HardState.commit)
+            commit_index: if self.bounds.options.persist_commit {
+                srv.commit_index
+            } else {
+                0
+            },
             ..Server::new()
         };
         st.restarts += 1;

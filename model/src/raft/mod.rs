@@ -5,6 +5,7 @@ mod actions;
 mod encode;
 mod pack;
 mod properties;
+mod raftrs;
 mod state;
 mod symmetry;
 mod view;
@@ -73,7 +74,7 @@ impl RaftModel {
         let srv = &st.servers[s as usize];
         for to in self.peers(s) {
             if srv.votes_granted & (1 << to) == 0
-                && self.adds_a_copy(st, &Self::vote_request(srv, s, to))
+                && self.adds_a_copy(st, &self.vote_request(srv, s, to))
             {
                 out.push(Action::RequestVote(s, to));
             }

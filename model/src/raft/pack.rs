@@ -32,17 +32,28 @@ fn unpack_entry(r: &mut Reader<'_>) -> Entry {
     }
 }
 
+/// Set in the role byte when the raft-rs options' fields follow (no byte at their defaults).
+const RAFT_RS_FIELDS: u8 = 0x80;
+
 fn pack_server(w: &mut Writer<'_>, s: &Server, n: usize) {
-    w.bytes(&[s.term, role_code(s.role), s.commit_index, s.votes_granted]);
+    let rs = s.leader.is_some() || s.votes_rejected != 0 || s.progress[..n].iter().any(|&p| p != 0);
+    let role = role_code(s.role) | if rs { RAFT_RS_FIELDS } else { 0 };
+    w.bytes(&[s.term, role, s.commit_index, s.votes_granted]);
     w.opt(s.voted_for);
     w.seq(&s.log, pack_entry);
     w.bytes(&s.next_index[..n]);
     w.bytes(&s.match_index[..n]);
+    if rs {
+        w.opt(s.leader);
+        w.u8(s.votes_rejected);
+        w.bytes(&s.progress[..n]);
+    }
 }
 
 fn unpack_server(r: &mut Reader<'_>, n: usize) -> Server {
-    let (term, role, commit_index, votes_granted) = (r.u8(), role_from(r.u8()), r.u8(), r.u8());
-    Server {
+    let (term, code, commit_index, votes_granted) = (r.u8(), r.u8(), r.u8(), r.u8());
+    let role = role_from(code & !RAFT_RS_FIELDS);
+    let mut s = Server {
         term,
         role,
         commit_index,
@@ -51,7 +62,14 @@ fn unpack_server(r: &mut Reader<'_>, n: usize) -> Server {
         log: r.seq(unpack_entry),
         next_index: r.array::<MAX_SERVERS>(n, 1),
         match_index: r.array::<MAX_SERVERS>(n, 0),
+        ..Server::new()
+    };
+    if code & RAFT_RS_FIELDS != 0 {
+        s.leader = r.opt();
+        s.votes_rejected = r.u8();
+        s.progress = r.array::<MAX_SERVERS>(n, 0);
     }
+    s
 }
 
 fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
@@ -62,13 +80,26 @@ fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
             term,
             last_log_term,
             last_log_index,
-        } => w.bytes(&[0, *from, *to, *term, *last_log_term, *last_log_index]),
+            commit,
+            commit_term,
+        } => w.bytes(&[
+            0,
+            *from,
+            *to,
+            *term,
+            *last_log_term,
+            *last_log_index,
+            *commit,
+            *commit_term,
+        ]),
         Msg::RequestVoteResponse {
             from,
             to,
             term,
             granted,
-        } => w.bytes(&[1, *from, *to, *term, *granted as u8]),
+            commit,
+            commit_term,
+        } => w.bytes(&[1, *from, *to, *term, *granted as u8, *commit, *commit_term]),
         Msg::AppendEntries {
             from,
             to,
@@ -96,6 +127,21 @@ fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
             success,
             match_index,
         } => w.bytes(&[3, *from, *to, *term, *success as u8, *match_index]),
+        Msg::Heartbeat {
+            from,
+            to,
+            term,
+            commit,
+        } => w.bytes(&[4, *from, *to, *term, *commit]),
+        Msg::HeartbeatResponse { from, to, term } => w.bytes(&[5, *from, *to, *term]),
+        Msg::AppendEntriesReject {
+            from,
+            to,
+            term,
+            rejected,
+            hint_index,
+            hint_term,
+        } => w.bytes(&[6, *from, *to, *term, *rejected, *hint_index, *hint_term]),
     }
 }
 
@@ -108,12 +154,16 @@ fn unpack_msg(r: &mut Reader<'_>) -> Msg {
             term,
             last_log_term: r.u8(),
             last_log_index: r.u8(),
+            commit: r.u8(),
+            commit_term: r.u8(),
         },
         1 => Msg::RequestVoteResponse {
             from,
             to,
             term,
             granted: r.bool(),
+            commit: r.u8(),
+            commit_term: r.u8(),
         },
         2 => Msg::AppendEntries {
             from,
@@ -123,6 +173,21 @@ fn unpack_msg(r: &mut Reader<'_>) -> Msg {
             prev_log_term: r.u8(),
             leader_commit: r.u8(),
             entries: r.seq(unpack_entry),
+        },
+        4 => Msg::Heartbeat {
+            from,
+            to,
+            term,
+            commit: r.u8(),
+        },
+        5 => Msg::HeartbeatResponse { from, to, term },
+        6 => Msg::AppendEntriesReject {
+            from,
+            to,
+            term,
+            rejected: r.u8(),
+            hint_index: r.u8(),
+            hint_term: r.u8(),
         },
         _ => Msg::AppendEntriesResponse {
             from,
@@ -183,9 +248,11 @@ impl Packing for RaftState {
     /// matchIndex only to a leader (set on becoming one).
     fn view(&self) -> Cow<'_, Self> {
         let dead = |s: &Server| {
-            (s.role != Role::Candidate && s.votes_granted != 0)
+            (s.role != Role::Candidate && (s.votes_granted != 0 || s.votes_rejected != 0))
                 || (s.role != Role::Leader
-                    && (s.next_index != [1; MAX_SERVERS] || s.match_index != [0; MAX_SERVERS]))
+                    && (s.next_index != [1; MAX_SERVERS]
+                        || s.match_index != [0; MAX_SERVERS]
+                        || s.progress != [0; MAX_SERVERS]))
         };
         if !self.servers.iter().any(dead) {
             return Cow::Borrowed(self);
@@ -194,10 +261,12 @@ impl Packing for RaftState {
         for s in st.servers.iter_mut() {
             if s.role != Role::Candidate {
                 s.votes_granted = 0;
+                s.votes_rejected = 0;
             }
             if s.role != Role::Leader {
                 s.next_index = [1; MAX_SERVERS];
                 s.match_index = [0; MAX_SERVERS];
+                s.progress = [0; MAX_SERVERS];
             }
         }
         Cow::Owned(st)

@@ -42,6 +42,24 @@ pub struct Server {
     pub next_index: [Index; MAX_SERVERS],
     /// Leader: highest index known to be replicated on each server.
     pub match_index: [Index; MAX_SERVERS],
+    /// The leader this server knows in its term (raft-rs `leader_id`; tracked only under the
+    /// options that read it, else always None).
+    pub leader: Option<ServerId>,
+    /// Candidate: bit i set when server i denied its vote (option `lost_election_steps_down`).
+    pub votes_rejected: u8,
+    /// Leader: each peer's flow-control state, one of [`progress`] (option `flow_control`).
+    pub progress: [u8; MAX_SERVERS],
+}
+
+/// A leader's flow-control state for one peer (raft-rs `Progress`, option `flow_control`).
+pub mod progress {
+    /// Probing, no probe outstanding: the next append may be sent.
+    pub const PROBE: u8 = 0;
+    /// Probing with a probe outstanding (`paused`): nothing more is sent until it is answered
+    /// (or a heartbeat response resumes it).
+    pub const PAUSED: u8 = 1;
+    /// Replicating: appends are pipelined, nextIndex advanced optimistically on each send.
+    pub const REPLICATE: u8 = 2;
 }
 
 impl Server {
@@ -55,6 +73,9 @@ impl Server {
             votes_granted: 0,
             next_index: [1; MAX_SERVERS],
             match_index: [0; MAX_SERVERS],
+            leader: None,
+            votes_rejected: 0,
+            progress: [progress::PROBE; MAX_SERVERS],
         }
     }
 
@@ -101,12 +122,24 @@ pub enum Msg {
         term: Term,
         last_log_term: Term,
         last_log_index: Index,
+        /// raft-rs (option `commit_by_vote`): the sender's commit index and the term of the
+        /// entry there; 0 otherwise.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        commit: Index,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        commit_term: Term,
     },
     RequestVoteResponse {
         from: ServerId,
         to: ServerId,
         term: Term,
         granted: bool,
+        /// raft-rs (option `commit_by_vote`): a denial carries the voter's commit index and
+        /// the term of the entry there; 0 otherwise.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        commit: Index,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        commit_term: Term,
     },
     AppendEntries {
         from: ServerId,
@@ -124,6 +157,35 @@ pub enum Msg {
         success: bool,
         match_index: Index,
     },
+    /// raft-rs MsgHeartbeat (option `separate_heartbeats`): no entries, no log position, the
+    /// commit index capped at what the receiver is known to hold.
+    Heartbeat {
+        from: ServerId,
+        to: ServerId,
+        term: Term,
+        commit: Index,
+    },
+    /// raft-rs MsgHeartbeatResponse (option `separate_heartbeats`).
+    HeartbeatResponse {
+        from: ServerId,
+        to: ServerId,
+        term: Term,
+    },
+    /// raft-rs's rejecting MsgAppendResponse (option `reject_hint`): the rejected prevLogIndex
+    /// and a hint where the logs may agree: the receiver's last index at or below it whose
+    /// term is at most the request's prevLogTerm, and that term.
+    AppendEntriesReject {
+        from: ServerId,
+        to: ServerId,
+        term: Term,
+        rejected: Index,
+        hint_index: Index,
+        hint_term: Term,
+    },
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }
 
 impl Msg {
@@ -132,7 +194,10 @@ impl Msg {
             Msg::RequestVote { term, .. }
             | Msg::RequestVoteResponse { term, .. }
             | Msg::AppendEntries { term, .. }
-            | Msg::AppendEntriesResponse { term, .. } => *term,
+            | Msg::AppendEntriesResponse { term, .. }
+            | Msg::Heartbeat { term, .. }
+            | Msg::HeartbeatResponse { term, .. }
+            | Msg::AppendEntriesReject { term, .. } => *term,
         }
     }
 
@@ -142,6 +207,9 @@ impl Msg {
             Msg::RequestVoteResponse { .. } => "RequestVoteResponse",
             Msg::AppendEntries { .. } => "AppendEntries",
             Msg::AppendEntriesResponse { .. } => "AppendEntriesResponse",
+            Msg::Heartbeat { .. } => "Heartbeat",
+            Msg::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Msg::AppendEntriesReject { .. } => "AppendEntriesReject",
         }
     }
 }
@@ -152,7 +220,10 @@ impl Envelope for Msg {
             Msg::RequestVote { from, .. }
             | Msg::RequestVoteResponse { from, .. }
             | Msg::AppendEntries { from, .. }
-            | Msg::AppendEntriesResponse { from, .. } => *from,
+            | Msg::AppendEntriesResponse { from, .. }
+            | Msg::Heartbeat { from, .. }
+            | Msg::HeartbeatResponse { from, .. }
+            | Msg::AppendEntriesReject { from, .. } => *from,
         }
     }
     fn to(&self) -> u8 {
@@ -160,7 +231,10 @@ impl Envelope for Msg {
             Msg::RequestVote { to, .. }
             | Msg::RequestVoteResponse { to, .. }
             | Msg::AppendEntries { to, .. }
-            | Msg::AppendEntriesResponse { to, .. } => *to,
+            | Msg::AppendEntriesResponse { to, .. }
+            | Msg::Heartbeat { to, .. }
+            | Msg::HeartbeatResponse { to, .. }
+            | Msg::AppendEntriesReject { to, .. } => *to,
         }
     }
 }

@@ -13,7 +13,10 @@ fn rename_msg(m: &Msg, r: &Renaming) -> Msg {
         Msg::RequestVote { from, to, .. }
         | Msg::RequestVoteResponse { from, to, .. }
         | Msg::AppendEntries { from, to, .. }
-        | Msg::AppendEntriesResponse { from, to, .. } => {
+        | Msg::AppendEntriesResponse { from, to, .. }
+        | Msg::Heartbeat { from, to, .. }
+        | Msg::HeartbeatResponse { from, to, .. }
+        | Msg::AppendEntriesReject { from, to, .. } => {
             *from = r[*from as usize];
             *to = r[*to as usize];
         }
@@ -25,11 +28,17 @@ fn rename_server(s: &Server, r: &Renaming, n: usize) -> Server {
     let mut t = s.clone();
     t.voted_for = s.voted_for.map(|v| r[v as usize]);
     t.votes_granted = 0;
+    t.votes_rejected = 0;
+    t.leader = s.leader.map(|v| r[v as usize]);
     for (old, &new) in r.iter().enumerate().take(n) {
         let new = new as usize;
         if s.votes_granted & (1 << old) != 0 {
             t.votes_granted |= 1 << new;
         }
+        if s.votes_rejected & (1 << old) != 0 {
+            t.votes_rejected |= 1 << new;
+        }
+        t.progress[new] = s.progress[old];
         t.next_index[new] = s.next_index[old];
         t.match_index[new] = s.match_index[old];
     }

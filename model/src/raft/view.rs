@@ -87,6 +87,19 @@ fn fields(m: &Msg) -> Vec<Field> {
             Field::new("success", flag(*success, "ok", "rejected")),
             Field::new("match", FieldValue::Int((*match_index).into())),
         ]),
+        Msg::Heartbeat { commit, .. } => {
+            out.push(Field::new("commit", FieldValue::Int((*commit).into())))
+        }
+        Msg::HeartbeatResponse { .. } => {}
+        Msg::AppendEntriesReject {
+            rejected,
+            hint_index,
+            hint_term,
+            ..
+        } => out.extend([
+            Field::new("rejected", FieldValue::Int((*rejected).into())),
+            Field::new("hint", pos(*hint_index, *hint_term)),
+        ]),
     }
     out
 }

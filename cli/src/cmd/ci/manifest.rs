@@ -255,6 +255,8 @@ fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, Stri
         per_peer: c.per_peer,
         batch: c.batch,
         profile: None,
+        flavor: None,
+        option: Vec::new(),
     };
     let bounds = args
         .resolve(variant, None)
