@@ -141,6 +141,7 @@ fn correct_models_pass_with_both_options_on() {
     let both = Options {
         per_peer: true,
         batch: 2,
+        ..Options::default()
     };
     for &v in Variant::ALL {
         let (on, failing) = with_spec(v, small(both), None, Passes);
