@@ -10,6 +10,7 @@ pub mod ci;
 pub mod cluster;
 pub mod compare;
 pub mod conform;
+pub mod distributed;
 pub mod explore;
 pub mod graph;
 pub mod kv;
