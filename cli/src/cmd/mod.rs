@@ -13,6 +13,7 @@ pub mod conform;
 pub mod distributed;
 pub mod explore;
 pub mod graph;
+pub mod hunt;
 pub mod kv;
 pub mod node;
 pub mod replay;
