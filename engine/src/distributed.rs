@@ -230,9 +230,12 @@ where
     let start = Instant::now();
     let shared = Arc::new((model, Packed(codec), stop, cluster.threads()));
     let worker_shared = shared.clone();
-    let guards = timely::execute(cluster.config(), move |worker| {
-        let (model, packer, stop, threads) = &*worker_shared;
-        run_worker(worker, model, &packer.0, stop, *threads)
+    let config = cluster.config();
+    let guards = stdout_to_stderr(move || {
+        timely::execute(config, move |worker| {
+            let (model, packer, stop, threads) = &*worker_shared;
+            run_worker(worker, model, &packer.0, stop, *threads)
+        })
     })
     .map_err(EngineError::Timely)?;
     let mut results = Vec::new();
@@ -252,6 +255,29 @@ where
         outcome,
         wire: first.wire,
     })
+}
+
+/// Runs `f` with the process's standard output sent to standard error: timely prints its
+/// progress connecting to the other processes on standard output, where it would corrupt a
+/// report (`--json`). Connections are made before `timely::execute` returns.
+fn stdout_to_stderr<T>(f: impl FnOnce() -> T) -> T {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // SAFETY: dup/dup2/close on the process's own standard descriptors; nothing else writes to
+    // standard output meanwhile (the report comes after the search).
+    let saved = unsafe { libc::dup(1) };
+    if saved >= 0 {
+        unsafe { libc::dup2(2, 1) };
+    }
+    let out = f();
+    let _ = std::io::stdout().flush();
+    if saved >= 0 {
+        unsafe {
+            libc::dup2(saved, 1);
+            libc::close(saved);
+        }
+    }
+    out
 }
 
 fn outcome<M, C>(
