@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_engine;
+pub mod bench_dist;
 pub mod bugs;
 pub mod chaos;
 pub mod check;
