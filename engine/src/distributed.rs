@@ -474,7 +474,7 @@ where
         let init_generated = self.initial_level();
         let (mut unique, mut generated) = (0u64, init_generated);
         for level in 0.. {
-            let mine = self.expand_level(level, net);
+            let mine = self.expand_level(net);
             self.broadcast(net, Body::Summary(mine));
             let msgs = net.round();
             let (level_unique, level_generated, stopped) = self.settle(level, &msgs);
@@ -529,7 +529,7 @@ where
     }
 
     /// Judges and expands this worker's states of `level`, sending successors to their owners.
-    fn expand_level(&mut self, level: usize, net: &mut Net<'_>) -> Summary {
+    fn expand_level(&mut self, net: &mut Net<'_>) -> Summary {
         let mut summary = Summary {
             from: self.me as u32,
             found: vec![None; self.properties.len()],
@@ -556,7 +556,6 @@ where
         for to in 0..self.peers {
             self.flush(to, net);
         }
-        let _ = level;
         summary
     }
 
