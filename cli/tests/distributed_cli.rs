@@ -52,7 +52,12 @@ fn same_as_single_machine(base: &[&str], processes: bool) -> Value {
     let single = support::json_of(&first);
     let with = |extra: &[&'static str]| {
         let out = run(args(extra));
-        assert_eq!(out.status.code(), Some(expect), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(expect),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         support::json_of(&out)
     };
     assert_eq!(single["engine"], "raftspec");
@@ -68,7 +73,10 @@ fn same_as_single_machine(base: &[&str], processes: bool) -> Value {
         assert_eq!(figures(&t), expected, "{base:?} on 2 processes");
         let d = &t["distributed"];
         assert_eq!(d["workers"], 2);
-        assert!(d["remote_bytes"].as_u64().unwrap() > 0, "states crossed the wire");
+        assert!(
+            d["remote_bytes"].as_u64().unwrap() > 0,
+            "states crossed the wire"
+        );
         assert_eq!(d["peak_memory_per_process"].as_array().unwrap().len(), 2);
     }
     expected
@@ -78,7 +86,16 @@ fn same_as_single_machine(base: &[&str], processes: bool) -> Value {
 fn timely_matches_the_single_machine_engine_on_a_correct_model() {
     // 43,319 states, every property judged on a complete run (no restart: a witness is
     // missing, so the exit code is 1 from every engine).
-    let base = ["check", "raft", "--max-term", "1", "--max-log", "1", "--max-restarts", "0"];
+    let base = [
+        "check",
+        "raft",
+        "--max-term",
+        "1",
+        "--max-log",
+        "1",
+        "--max-restarts",
+        "0",
+    ];
     let single = same_as_single_machine(&base, true);
     assert_eq!(single["complete"], true);
 }
@@ -86,17 +103,34 @@ fn timely_matches_the_single_machine_engine_on_a_correct_model() {
 #[test]
 fn timely_matches_the_single_machine_engine_on_a_catalog_bug() {
     let single = same_as_single_machine(&["check", "raft", "--bug", "double-vote"], true);
-    assert!(single.to_string().contains("\"violated\""), "the bug is found: {single}");
+    assert!(
+        single.to_string().contains("\"violated\""),
+        "the bug is found: {single}"
+    );
     // Symmetry: paths are rebuilt through representatives, across workers.
-    let single = same_as_single_machine(&["check", "kraft", "--bug", "double-vote", "--symmetry"], false);
-    assert!(single.to_string().contains("\"violated\""), "the bug is found: {single}");
+    let single = same_as_single_machine(
+        &["check", "kraft", "--bug", "double-vote", "--symmetry"],
+        false,
+    );
+    assert!(
+        single.to_string().contains("\"violated\""),
+        "the bug is found: {single}"
+    );
 }
 
 #[test]
 fn hunt_finds_a_catalog_bug_and_nothing_on_the_correct_model() {
     let dir = support::tempdir("hunt-traces");
     let dir = dir.to_str().expect("utf-8 path");
-    let common = ["--seconds", "2", "--threads", "2", "--json", "--trace-out", dir];
+    let common = [
+        "--seconds",
+        "2",
+        "--threads",
+        "2",
+        "--json",
+        "--trace-out",
+        dir,
+    ];
     let mut buggy = vec!["hunt", "raft", "--bug", "double-vote"];
     buggy.extend_from_slice(&common);
     let found = run_json(&buggy, 1);
@@ -116,7 +150,10 @@ fn hunt_finds_a_catalog_bug_and_nothing_on_the_correct_model() {
     let clean = run_json(&correct, 0);
     let f = clean["findings"].as_array().unwrap();
     assert!(f.iter().all(|x| x["expectation"] == "sometimes"), "{f:?}");
-    assert!(f.iter().any(|x| x["name"] == "EntryCommitted"), "walks go deep");
+    assert!(
+        f.iter().any(|x| x["name"] == "EntryCommitted"),
+        "walks go deep"
+    );
     assert!(clean["distinct_states"].as_u64().unwrap() > 1000);
     assert!(clean["walks"].as_u64().unwrap() > 10);
 }
@@ -126,9 +163,36 @@ fn bad_distributed_input_is_one_error_line() {
     for args in [
         &["check", "raft", "--workers", "2"][..],
         &["check", "raft", "--engine", "timely", "--process", "1"],
-        &["check", "raft", "--engine", "timely", "--processes", "2", "--process", "2"],
-        &["check", "raft", "--engine", "timely", "--processes", "2", "--process", "0", "--hosts", "/nonexistent/hosts"],
-        &["check", "raft", "--engine", "timely", "--memory-limit", "1G"],
+        &[
+            "check",
+            "raft",
+            "--engine",
+            "timely",
+            "--processes",
+            "2",
+            "--process",
+            "2",
+        ],
+        &[
+            "check",
+            "raft",
+            "--engine",
+            "timely",
+            "--processes",
+            "2",
+            "--process",
+            "0",
+            "--hosts",
+            "/nonexistent/hosts",
+        ],
+        &[
+            "check",
+            "raft",
+            "--engine",
+            "timely",
+            "--memory-limit",
+            "1G",
+        ],
         &["hunt", "raft", "--seconds", "0"],
         &["hunt", "all"],
     ] {

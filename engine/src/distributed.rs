@@ -88,7 +88,10 @@ impl Cluster {
     }
 
     fn is_first_process(&self) -> bool {
-        matches!(self, Cluster::Threads(_) | Cluster::Processes { process: 0, .. })
+        matches!(
+            self,
+            Cluster::Threads(_) | Cluster::Processes { process: 0, .. }
+        )
     }
 }
 
@@ -243,12 +246,20 @@ where
         results.push(r.map_err(EngineError::Timely)?);
     }
     let seconds = start.elapsed().as_secs_f64();
-    let first = results.into_iter().next().ok_or_else(|| {
-        EngineError::Timely("no worker ran in this process".to_string())
-    })?;
+    let first = results
+        .into_iter()
+        .next()
+        .ok_or_else(|| EngineError::Timely("no worker ran in this process".to_string()))?;
     let (model, packer, _, _) = &*shared;
     let outcome = match cluster.is_first_process() {
-        true => Some(outcome(model, packer, first.totals, &first.paths, seconds, memory_at_start)?),
+        true => Some(outcome(
+            model,
+            packer,
+            first.totals,
+            &first.paths,
+            seconds,
+            memory_at_start,
+        )?),
         false => None,
     };
     Ok(DistOutcome {
@@ -324,9 +335,7 @@ type Input<T> = InputHandle<u64, CapacityContainerBuilder<Vec<T>>>;
 
 /// The dataflow of one worker: an input whose records go to the worker they name, into its
 /// inbox; the probe says when a round's messages have all arrived.
-fn build_dataflow(
-    worker: &mut timely::worker::Worker,
-) -> (Input<Msg>, ProbeHandle<u64>, Inbox) {
+fn build_dataflow(worker: &mut timely::worker::Worker) -> (Input<Msg>, ProbeHandle<u64>, Inbox) {
     let mut input = InputHandle::new();
     let probe = ProbeHandle::new();
     let inbox: Inbox = Rc::default();
@@ -366,8 +375,11 @@ impl Net<'_> {
     fn round(&mut self) -> Vec<Msg> {
         let now = *self.input.time();
         self.input.advance_to(now + 1);
+        // Parks (briefly) when there is nothing to do: a worker waiting for slower ones must not
+        // take their cores, as spinning would when workers outnumber cores.
         while self.probe.less_than(self.input.time()) {
-            self.worker.step();
+            self.worker
+                .step_or_park(Some(std::time::Duration::from_millis(1)));
         }
         self.inbox.borrow_mut().remove(&now).unwrap_or_default()
     }
@@ -454,7 +466,6 @@ fn stops_run<M: Model>(stop: &Stop, p: &Property<M>) -> bool {
         Stop::Never => false,
     }
 }
-
 
 impl<M, C> Search<'_, M, C>
 where
@@ -560,7 +571,13 @@ where
     }
 
     /// Evaluates every property not yet settled; true if a match stops the run.
-    fn judge(&self, state: &M::State, fp: u64, index: u64, found: &mut [Option<(u64, u64)>]) -> bool {
+    fn judge(
+        &self,
+        state: &M::State,
+        fp: u64,
+        index: u64,
+        found: &mut [Option<(u64, u64)>],
+    ) -> bool {
         let mut stop = false;
         for (i, p) in self.properties.iter().enumerate() {
             if self.settled[i] {
@@ -617,7 +634,8 @@ where
             out.block.push(scratch);
             out.fps.push(fp);
             out.parents.push(index);
-            out.actions.push(u16::try_from(ai).expect("fewer than 65536 actions"));
+            out.actions
+                .push(u16::try_from(ai).expect("fewer than 65536 actions"));
             if out.fps.len() >= BLOCK {
                 self.flush(to, net);
             }
@@ -729,15 +747,14 @@ where
 
     /// Rebuilds the path of every property matched: each owner on the way adds its step and
     /// hands the rest to the parent's owner, one round a level; worker 0 collects them.
-    fn rebuild_paths(
-        &mut self,
-        net: &mut Net<'_>,
-    ) -> Vec<Option<(usize, Vec<usize>)>> {
+    fn rebuild_paths(&mut self, net: &mut Net<'_>) -> Vec<Option<(usize, Vec<usize>)>> {
         let mut paths = vec![None; self.properties.len()];
         let mut pending: Vec<PathStep> = Vec::new();
         let mut rounds = 0;
         for (i, f) in self.found.iter().enumerate() {
-            let Some((level, owner, index)) = *f else { continue };
+            let Some((level, owner, index)) = *f else {
+                continue;
+            };
             rounds = rounds.max(level + 1);
             if owner == self.me {
                 pending.push(PathStep {
@@ -754,7 +771,8 @@ where
                 let (to, next) = self.step_back(step);
                 self.send(net, to, Body::Path(next));
             }
-            pending = net.round()
+            pending = net
+                .round()
                 .into_iter()
                 .filter_map(|m| match m.body {
                     Body::Path(p) => Some(p),

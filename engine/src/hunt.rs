@@ -103,7 +103,11 @@ struct Shared<'m, M: Model, P> {
 }
 
 /// Runs the walks for the time given, then shrinks each violation found.
-pub fn hunt<M, P>(model: &M, packer: &P, opts: &HuntOptions<'_, M::Action>) -> HuntReport<M::State, M::Action>
+pub fn hunt<M, P>(
+    model: &M,
+    packer: &P,
+    opts: &HuntOptions<'_, M::Action>,
+) -> HuntReport<M::State, M::Action>
 where
     M: Model + Sync,
     M::State: Clone + Hash + PartialEq + Debug + Send + Sync,
@@ -130,7 +134,10 @@ where
                 s.spawn(move || shared.walker(opts, t as u64, deadline))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a walker panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a walker panicked"))
+            .collect()
     });
     let seconds = shared.start.elapsed().as_secs_f64();
     let mut actions = BTreeMap::new();
@@ -224,7 +231,8 @@ where
         let mut matched = vec![false; self.properties.len()];
         let mut scratch = P::Scratch::default();
         for depth in 0..=opts.max_depth {
-            self.seen.insert(self.packer.fingerprint(&state, &mut scratch));
+            self.seen
+                .insert(self.packer.fingerprint(&state, &mut scratch));
             if self.judge(&state, init, &taken, &mut matched, opts) || depth == opts.max_depth {
                 break;
             }
@@ -324,7 +332,11 @@ where
 }
 
 /// A walk as (initial state, actions), from its choice indices among the enabled actions.
-fn replay_indices<M: Model>(model: &M, init: &M::State, taken: &[usize]) -> (M::State, Vec<M::Action>)
+fn replay_indices<M: Model>(
+    model: &M,
+    init: &M::State,
+    taken: &[usize],
+) -> (M::State, Vec<M::Action>)
 where
     M::State: Clone,
     M::Action: Clone,
@@ -332,14 +344,20 @@ where
     let mut state = init.clone();
     let mut actions = Vec::new();
     for &i in taken {
-        let (a, n) = enabled(model, &state).into_iter().nth(i).expect("a walk replays");
+        let (a, n) = enabled(model, &state)
+            .into_iter()
+            .nth(i)
+            .expect("a walk replays");
         actions.push(a);
         state = n;
     }
     (init.clone(), actions)
 }
 
-fn to_path<M: Model>(model: &M, (init, actions): (M::State, Vec<M::Action>)) -> Path<M::State, M::Action>
+fn to_path<M: Model>(
+    model: &M,
+    (init, actions): (M::State, Vec<M::Action>),
+) -> Path<M::State, M::Action>
 where
     M::State: PartialEq + Debug + Hash,
     M::Action: PartialEq + Debug,
@@ -446,7 +464,14 @@ enum Bfs<A> {
 }
 
 /// A shortest path of at most `depth` steps from `root` to a violation of `p`.
-fn bounded_bfs<M, P>(model: &M, packer: &P, p: &Property<M>, root: &M::State, depth: usize, max_states: usize) -> Bfs<M::Action>
+fn bounded_bfs<M, P>(
+    model: &M,
+    packer: &P,
+    p: &Property<M>,
+    root: &M::State,
+    depth: usize,
+    max_states: usize,
+) -> Bfs<M::Action>
 where
     M: Model,
     M::State: Clone + Hash + PartialEq + Debug,

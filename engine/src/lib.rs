@@ -18,7 +18,7 @@ pub mod store;
 pub mod symmetry;
 
 pub use bfs::explore;
-pub use distributed::{explore_distributed, Cluster, DistOutcome, WireStats};
 pub use codec::{Codec, Packed, Packer, Plain};
+pub use distributed::{explore_distributed, Cluster, DistOutcome, WireStats};
 pub use report::{Discovery, EngineError, Options, Outcome, Progress, ProgressFn, Stop};
 pub use symmetry::{canonical, Renaming, Symmetric};

@@ -2,7 +2,9 @@
 //! counts, depth, verdicts and path lengths at 1, 2 and 4 workers, with and without a stop at
 //! a violation, and with a codec that reduces symmetric states.
 
-use raftspec_engine::{explore, explore_distributed, Cluster, Codec, Options, Outcome, Packed, Stop};
+use raftspec_engine::{
+    explore, explore_distributed, Cluster, Codec, Options, Outcome, Packed, Stop,
+};
 use stateright::{Model, Property};
 
 /// Three counters that each step may raise (by one or two), up to a bound.
@@ -100,12 +102,19 @@ fn compare(model: Counters, symmetric: bool, stop: Stop) {
         // Every path is a real path of the model ending where the property matches.
         for d in &out.discoveries {
             let last = d.path.last_state();
-            let p = model.properties().into_iter().find(|p| p.name == d.property).unwrap();
+            let p = model
+                .properties()
+                .into_iter()
+                .find(|p| p.name == d.property)
+                .unwrap();
             let holds = (p.condition)(&model, last);
             assert_eq!(holds, p.expectation != stateright::Expectation::Always);
         }
         assert_eq!(dist.wire.workers, workers);
-        assert_eq!(dist.wire.remote_bytes, 0, "one process sends nothing on the wire");
+        assert_eq!(
+            dist.wire.remote_bytes, 0,
+            "one process sends nothing on the wire"
+        );
     }
 }
 
@@ -140,5 +149,8 @@ fn a_violation_stops_at_the_same_level_with_a_path_as_short() {
     .outcome
     .unwrap();
     assert!(!out.complete);
-    assert!(out.discoveries.iter().any(|d| d.property == "sum not forbidden"));
+    assert!(out
+        .discoveries
+        .iter()
+        .any(|d| d.property == "sum not forbidden"));
 }

@@ -227,7 +227,12 @@ pub fn try_check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> Result<CheckOutcom
         Engine::Stateright => explore_with_stateright(&spec, opts),
     };
     let seconds = start.elapsed().as_secs_f64();
-    Ok(finish(&spec, found, seconds, (engine, symmetry, view, threads)))
+    Ok(finish(
+        &spec,
+        found,
+        seconds,
+        (engine, symmetry, view, threads),
+    ))
 }
 
 /// What a check on timely dataflow gives each process: the outcome in the first process, and
@@ -340,14 +345,21 @@ fn explore_with_timely<S: Spec>(
     cluster: &raftspec_engine::Cluster,
 ) -> Result<(Option<Explored>, raftspec_engine::WireStats), raftspec_engine::EngineError> {
     let codec = SpecCodec::<S>::new(opts.symmetry, opts.view);
-    let out =
-        raftspec_engine::explore_distributed(spec.clone(), codec, cluster, engine_stop(&opts.stop))?;
+    let out = raftspec_engine::explore_distributed(
+        spec.clone(),
+        codec,
+        cluster,
+        engine_stop(&opts.stop),
+    )?;
     let found = out.outcome.map(|o| engine_explored(spec, o));
     Ok((found, out.wire))
 }
 
 /// The raftspec engine's outcome (either search) with its paths as traces.
-fn engine_explored<S: Spec>(spec: &S, out: raftspec_engine::Outcome<S::State, S::Action>) -> Explored {
+fn engine_explored<S: Spec>(
+    spec: &S,
+    out: raftspec_engine::Outcome<S::State, S::Action>,
+) -> Explored {
     let bytes_per_state = out.bytes_per_state();
     let discoveries = out
         .discoveries

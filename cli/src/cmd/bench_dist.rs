@@ -90,16 +90,25 @@ pub fn distributed(a: DistBench) -> Result<Outcome> {
         (1..=16).contains(&a.max_processes),
         "--max-processes must be between 1 and 16"
     );
-    ensure!((1..=64).contains(&a.workers), "--workers must be between 1 and 64");
+    ensure!(
+        (1..=64).contains(&a.workers),
+        "--workers must be between 1 and 64"
+    );
     let exe = std::env::current_exe().context("cannot find this program's path")?;
     let check: Vec<&str> = a.check.split_whitespace().collect();
     ensure!(!check.is_empty(), "--check needs a variant");
     let mut rows = Vec::new();
-    eprintln!("measuring raftspec check {} on the single-machine engine", a.check);
+    eprintln!(
+        "measuring raftspec check {} on the single-machine engine",
+        a.check
+    );
     let base = run_check(&exe, &check, &["--threads".into(), "1".into()])?;
     rows.push(row("raftspec engine, 1 thread".into(), 1, &base));
     for p in 1..=a.max_processes {
-        eprintln!("measuring on {p} local process(es) x {} worker(s)", a.workers);
+        eprintln!(
+            "measuring on {p} local process(es) x {} worker(s)",
+            a.workers
+        );
         let extra = vec![
             "--engine".to_string(),
             "timely".into(),
@@ -110,10 +119,15 @@ pub fn distributed(a: DistBench) -> Result<Outcome> {
         ];
         let v = run_check(&exe, &check, &extra)?;
         ensure!(
-            v["unique_states"] == base["unique_states"] && v["total_states"] == base["total_states"],
+            v["unique_states"] == base["unique_states"]
+                && v["total_states"] == base["total_states"],
             "the timely run on {p} processes counted differently from the single-machine engine"
         );
-        rows.push(row(format!("timely, {p} process(es) x {} worker(s)", a.workers), p, &v));
+        rows.push(row(
+            format!("timely, {p} process(es) x {} worker(s)", a.workers),
+            p,
+            &v,
+        ));
     }
     let table = render(&rows, &a);
     print!("{table}");
@@ -126,7 +140,12 @@ pub fn distributed(a: DistBench) -> Result<Outcome> {
 fn render(rows: &[Row], a: &DistBench) -> String {
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
     let mut s = String::new();
-    let _ = writeln!(s, "`raftspec bench distributed --check \"{}\"` (local processes on loopback, {} core(s)):\n", a.check, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let _ = writeln!(
+        s,
+        "`raftspec bench distributed --check \"{}\"` (local processes on loopback, {} core(s)):\n",
+        a.check,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     let _ = writeln!(s, "| setup | unique states | seconds | states/s | wire bytes / unique state | duplicates kept off the wire by the cache | peak memory per process (MiB) |");
     let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     for r in rows {
@@ -235,7 +254,11 @@ impl SpecVisitor for HuntFirst<'_> {
             stop_at_violation: true,
             shrink_states: 200_000,
         };
-        let r = hunt(&spec, &raftspec_engine::Packed(SpecCodec::<S>::new(false, false)), &opts);
+        let r = hunt(
+            &spec,
+            &raftspec_engine::Packed(SpecCodec::<S>::new(false, false)),
+            &opts,
+        );
         let f = r
             .findings
             .into_iter()
@@ -252,7 +275,10 @@ impl SpecVisitor for HuntFirst<'_> {
 }
 
 pub fn hunt_bench(a: HuntBench) -> Result<Outcome> {
-    ensure!(a.seconds > 0.0 && a.seconds <= 3600.0, "--seconds must be between 0 and 3600");
+    ensure!(
+        a.seconds > 0.0 && a.seconds <= 3600.0,
+        "--seconds must be between 0 and 3600"
+    );
     let threads = threads(a.threads)?;
     let mut rows = bugs::catalog();
     if !a.bugs.is_empty() {
@@ -271,7 +297,10 @@ pub fn hunt_bench(a: HuntBench) -> Result<Outcome> {
     for entry in &rows {
         let mut cells = None;
         for run in Profile::Deep.runs(entry.variant) {
-            eprintln!("hunting {} {} at deep run {}", entry.variant, entry.bug, run.name);
+            eprintln!(
+                "hunting {} {} at deep run {}",
+                entry.variant, entry.bug, run.name
+            );
             let visitor = HuntFirst { a: &a, threads };
             if let Some(f) = with_spec(entry.variant, run.bounds, Some(entry.bug), visitor) {
                 let prop = match f.property == entry.property {

@@ -1,11 +1,11 @@
 //! `raftspec check`: exhaustive model checking with verdicts, counterexamples and ITF traces.
 
+use super::distributed::Plan;
 use crate::args::{parse_bug, parse_variants, BoundsArgs};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use clap::Args;
 use raftspec_engine::Progress;
-use super::distributed::Plan;
 use raftspec_model::check::{
     try_check, try_check_distributed, CheckOptions, CheckReport, Engine, Stop, Verdict,
 };

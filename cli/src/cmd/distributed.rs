@@ -146,7 +146,13 @@ pub fn spawn_local(processes: usize) -> Result<Outcome> {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mut children = Vec::new();
     for i in 0..processes {
-        let quiet = || if i == 0 { Stdio::inherit() } else { Stdio::null() };
+        let quiet = || {
+            if i == 0 {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            }
+        };
         let child = Command::new(&exe)
             .args(&args)
             .arg("--process")
@@ -154,7 +160,11 @@ pub fn spawn_local(processes: usize) -> Result<Outcome> {
             .arg("--hosts")
             .arg(&hosts)
             .stdout(quiet())
-            .stderr(if i == 0 { Stdio::inherit() } else { Stdio::piped() })
+            .stderr(if i == 0 {
+                Stdio::inherit()
+            } else {
+                Stdio::piped()
+            })
             .spawn();
         match child {
             Ok(c) => children.push(c),

@@ -85,7 +85,8 @@ impl SpecVisitor for Hunt<'_> {
             eprintln!(
                 "hunting in {} ({}): {}; {} s on {} thread(s), seed {}",
                 spec.variant(),
-                spec.bug().map_or("no bug".to_string(), |b| format!("bug {b}")),
+                spec.bug()
+                    .map_or("no bug".to_string(), |b| format!("bug {b}")),
                 spec.bounds(),
                 a.seconds,
                 self.threads,
@@ -102,18 +103,29 @@ impl SpecVisitor for Hunt<'_> {
             stop_at_violation: a.first,
             shrink_states: 2_000_000,
         };
-        let report = hunt(&spec, &raftspec_engine::Packed(SpecCodec::<S>::new(false, false)), &opts);
+        let report = hunt(
+            &spec,
+            &raftspec_engine::Packed(SpecCodec::<S>::new(false, false)),
+            &opts,
+        );
         let violated = report
             .findings
             .iter()
             .any(|f| f.expectation == Expectation::Always);
         let traces = write_traces(&spec, &report, a);
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&to_json(&spec, &report, a, &traces))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&to_json(&spec, &report, a, &traces))?
+            );
         } else {
             print_report(&spec, &report, a, self.threads, &traces);
         }
-        Ok(if violated { Outcome::Fail } else { Outcome::Pass })
+        Ok(if violated {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        })
     }
 }
 
@@ -135,7 +147,12 @@ fn write_traces<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs) -> Vec<(Trace, O
         .collect()
 }
 
-fn to_json<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs, traces: &[(Trace, Option<PathBuf>)]) -> serde_json::Value {
+fn to_json<S: Spec>(
+    spec: &S,
+    r: &Report<S>,
+    a: &HuntArgs,
+    traces: &[(Trace, Option<PathBuf>)],
+) -> serde_json::Value {
     let findings: Vec<_> = r
         .findings
         .iter()
@@ -172,7 +189,13 @@ fn to_json<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs, traces: &[(Trace, Opt
     })
 }
 
-fn print_report<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs, threads: usize, traces: &[(Trace, Option<PathBuf>)]) {
+fn print_report<S: Spec>(
+    spec: &S,
+    r: &Report<S>,
+    a: &HuntArgs,
+    threads: usize,
+    traces: &[(Trace, Option<PathBuf>)],
+) {
     println!(
         "== hunt {} {}",
         spec.variant(),
@@ -197,18 +220,28 @@ fn print_report<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs, threads: usize, 
         let f = r.findings.iter().find(|f| f.property == p.name);
         let always = p.expectation == Expectation::Always;
         let (mark, text) = match (f, always) {
-            (Some(f), true) => ("FAIL", format!(
+            (Some(f), true) => (
+                "FAIL",
+                format!(
                 "VIOLATED: {} walk(s), first after {:.2} s, shortest walk {} steps, shrunk to {}",
                 f.hits, f.first_seconds, f.walk_steps, f.path.clone().into_actions().len()
-            )),
-            (Some(f), false) => ("ok  ", format!(
-                "witnessed by {} walk(s), first after {:.2} s, shortest walk {} steps",
-                f.hits, f.first_seconds, f.walk_steps
-            )),
+            ),
+            ),
+            (Some(f), false) => (
+                "ok  ",
+                format!(
+                    "witnessed by {} walk(s), first after {:.2} s, shortest walk {} steps",
+                    f.hits, f.first_seconds, f.walk_steps
+                ),
+            ),
             (None, true) => ("--  ", "no violation seen (not a proof)".to_string()),
             (None, false) => ("--  ", "not reached by any walk".to_string()),
         };
-        println!("  {mark} {:width$}  {:9} {text}", p.name, if always { "always" } else { "sometimes" });
+        println!(
+            "  {mark} {:width$}  {:9} {text}",
+            p.name,
+            if always { "always" } else { "sometimes" }
+        );
     }
     for (t, file) in traces {
         println!();
@@ -225,7 +258,10 @@ fn print_report<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs, threads: usize, 
         }
     }
     match traces.is_empty() {
-        true => println!("result:     no violation found in {} walks (a hunt is not exhaustive)", r.walks),
+        true => println!(
+            "result:     no violation found in {} walks (a hunt is not exhaustive)",
+            r.walks
+        ),
         false => println!("result:     FAIL: a violation was found"),
     }
 }

@@ -1,8 +1,8 @@
 //! One module per subcommand.
 
 pub mod bench;
-pub mod bench_engine;
 pub mod bench_dist;
+pub mod bench_engine;
 pub mod bugs;
 pub mod chaos;
 pub mod check;
