@@ -24,9 +24,9 @@ impl Model for Counters {
     }
 
     fn actions(&self, s: &[u8; 3], out: &mut Vec<(usize, u8)>) {
-        for i in 0..3 {
+        for (i, &v) in s.iter().enumerate() {
             for by in [1, 2] {
-                if s[i] + by <= self.max {
+                if v + by <= self.max {
                     out.push((i, by));
                 }
             }
