@@ -28,6 +28,9 @@ pub struct DistBench {
     /// States of the space to project to (3 to 9 billion for term 3, log 2, two values).
     #[arg(long, default_value_t = 6e9)]
     pub project_states: f64,
+    /// Cores of each machine in the projection.
+    #[arg(long, default_value_t = 16)]
+    pub project_cores: usize,
     /// Write the table into this Markdown file, under "## Measured: distributed checking".
     #[arg(long)]
     pub record: Option<PathBuf>,
@@ -164,26 +167,30 @@ fn render(rows: &[Row], a: &DistBench) -> String {
         );
     }
     if let Some(last) = rows.iter().rev().find(|r| r.processes > 1) {
-        let _ = writeln!(s, "\n{}", projection(last, a.project_states));
+        let _ = writeln!(s, "\n{}", projection(last, a));
     }
     s
 }
 
-/// What the largest measured run implies for a space of `states` on machines like this one,
-/// if the rate per process and the bytes per state stay what they were (an assumption).
-fn projection(r: &Row, states: f64) -> String {
-    let per_process_rate = r.unique as f64 / r.seconds.max(1e-9) / r.processes as f64;
+/// What the largest measured run implies for a space of `a.project_states` on machines of
+/// `a.project_cores` cores, if the rate per busy core and the bytes per state stay what they
+/// were (an assumption: a larger run has more levels, larger ones, and a fuller network).
+fn projection(r: &Row, a: &DistBench) -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let busy = (r.processes * a.workers).min(cores).max(1);
+    let per_core = r.unique as f64 / r.seconds.max(1e-9) / busy as f64;
     let memory_per_state = r.memory.iter().sum::<u64>() as f64 / r.unique.max(1) as f64;
     let wire_per_state = r.remote_bytes as f64 / r.unique.max(1) as f64;
+    let states = a.project_states;
     let mut s = format!(
-        "Projection for {states:.1e} states from the {}-process run ({per_process_rate:.0} states/s per process, {memory_per_state:.0} bytes of peak memory per state, {wire_per_state:.0} wire bytes per state), one process per machine:\n\n| machines | hours | memory per machine (GiB) | wire per machine (GiB) |\n|---|---|---|---|\n",
-        r.processes
+        "Projection for {states:.1e} states on machines of {} cores, from the {}-process run ({per_core:.0} states/s per busy core, {memory_per_state:.0} bytes of peak memory per state, {wire_per_state:.0} wire bytes per state):\n\n| machines | hours | memory per machine (GiB) | wire per machine (GiB) |\n|---|---|---|---|\n",
+        a.project_cores, r.processes
     );
-    for n in [1.0f64, 4.0, 16.0, 64.0] {
+    for n in [1.0f64, 3.0, 8.0, 32.0] {
         let _ = writeln!(
             s,
             "| {n} | {:.1} | {:.0} | {:.0} |",
-            states / (per_process_rate * n) / 3600.0,
+            states / (per_core * a.project_cores as f64 * n) / 3600.0,
             states * memory_per_state / n / (1u64 << 30) as f64,
             states * wire_per_state / n / (1u64 << 30) as f64
         );
