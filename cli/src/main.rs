@@ -26,6 +26,9 @@ struct Cli {
 enum Command {
     /// Model-check a variant exhaustively within bounds (default: every variant).
     Check(cmd::check::CheckArgs),
+    /// Swarm simulation: random walks that check every property, for spaces too large to
+    /// enumerate (never a proof; violations are shrunk).
+    Hunt(cmd::hunt::HuntArgs),
     /// List the bug catalog: each injectable protocol bug and the bounds that reach it.
     Bugs(cmd::bugs::BugsArgs),
     /// Serve a model in stateright's web Explorer (counterexamples open at #/steps/PATH).
@@ -72,6 +75,7 @@ fn quiet_on_closed_pipe(command: &Command) {
     let prints_only = matches!(
         command,
         Command::Check(_)
+            | Command::Hunt(_)
             | Command::Bugs(_)
             | Command::Trace(_)
             | Command::Graph(_)
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe(&cli.command);
     let result = match cli.command {
         Command::Check(a) => cmd::check::run(a),
+        Command::Hunt(a) => cmd::hunt::run(a),
         Command::Bugs(a) => cmd::bugs::run(a),
         Command::Explore(a) => cmd::explore::run(a),
         Command::Trace(a) => cmd::trace::run(a),

@@ -507,33 +507,49 @@ where
         index: u64,
     ) -> Result<Path<M::State, M::Action>, EngineError> {
         let (init, recorded) = trace.path_to(level, index, self.spill.as_ref())?;
-        let first = self.model.init_states()[init].clone();
-        let mut state = first.clone();
-        let mut taken = Vec::with_capacity(recorded.len());
-        let mut scratch = P::Scratch::default();
-        for (step, &ai) in recorded.iter().enumerate() {
-            let rep = self.packer.representative(&state);
-            let action = nth_action(self.model, &rep, ai).ok_or(EngineError::Replay { step })?;
-            let target = self
-                .model
-                .next_state(&rep, action)
-                .ok_or(EngineError::Replay { step })?;
-            let target = self.packer.fingerprint(&target, &mut scratch);
-            let mut actions = Vec::new();
-            self.model.actions(&state, &mut actions);
-            let (action, next) = actions
-                .into_iter()
-                .find_map(|a| {
-                    let n = self.model.next_state(&state, a.clone())?;
-                    let fp = self.packer.fingerprint(&n, &mut scratch);
-                    (fp == target).then_some((a, n))
-                })
-                .ok_or(EngineError::NotSymmetric { step })?;
-            taken.push(action);
-            state = next;
-        }
-        Path::from_actions(self.model, first, &taken).ok_or(EngineError::Replay { step: 0 })
+        replay_path(self.model, self.packer, init, &recorded)
     }
+}
+
+/// A real path of the model from initial state `init` along `recorded` action indices, each
+/// taken from the representative of the state before it (see `rebuild_path`).
+pub(crate) fn replay_path<M, P>(
+    model: &M,
+    packer: &P,
+    init: usize,
+    recorded: &[usize],
+) -> Result<Path<M::State, M::Action>, EngineError>
+where
+    M: Model,
+    M::State: Clone + Hash + PartialEq + Debug,
+    M::Action: Clone + PartialEq + Debug,
+    P: Packer<M::State>,
+{
+    let first = model.init_states()[init].clone();
+    let mut state = first.clone();
+    let mut taken = Vec::with_capacity(recorded.len());
+    let mut scratch = P::Scratch::default();
+    for (step, &ai) in recorded.iter().enumerate() {
+        let rep = packer.representative(&state);
+        let action = nth_action(model, &rep, ai).ok_or(EngineError::Replay { step })?;
+        let target = model
+            .next_state(&rep, action)
+            .ok_or(EngineError::Replay { step })?;
+        let target = packer.fingerprint(&target, &mut scratch);
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        let (action, next) = actions
+            .into_iter()
+            .find_map(|a| {
+                let n = model.next_state(&state, a.clone())?;
+                let fp = packer.fingerprint(&n, &mut scratch);
+                (fp == target).then_some((a, n))
+            })
+            .ok_or(EngineError::NotSymmetric { step })?;
+        taken.push(action);
+        state = next;
+    }
+    Path::from_actions(model, first, &taken).ok_or(EngineError::Replay { step: 0 })
 }
 
 fn nth_action<M: Model>(model: &M, state: &M::State, i: usize) -> Option<M::Action> {

@@ -64,6 +64,25 @@ pub struct ByteBlock {
 const LONG: u8 = 0xff;
 
 impl ByteBlock {
+    /// States in the block.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The encoded states and their count, e.g. to send the block to another worker.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, usize) {
+        (self.bytes, self.count)
+    }
+
+    /// A block from [`ByteBlock::into_parts`].
+    pub(crate) fn from_parts(bytes: Vec<u8>, count: usize) -> Self {
+        ByteBlock {
+            bytes,
+            count,
+            last: Vec::new(),
+        }
+    }
+
     fn push_len(&mut self, n: usize) {
         if n < LONG as usize {
             self.bytes.push(n as u8);
@@ -75,7 +94,7 @@ impl ByteBlock {
     }
 
     /// Appends `state` as a delta against the previous state.
-    fn push(&mut self, state: &[u8]) {
+    pub(crate) fn push(&mut self, state: &[u8]) {
         self.push_len(state.len());
         let last = &self.last[..self.last.len().min(state.len())];
         let mut i = 0;
@@ -108,7 +127,7 @@ impl ByteBlock {
     }
 
     /// Every state in order, as bytes.
-    fn for_each(&self, f: &mut dyn FnMut(&[u8])) {
+    pub(crate) fn for_each(&self, f: &mut dyn FnMut(&[u8])) {
         let mut state: Vec<u8> = Vec::new();
         let mut rest = &self.bytes[..];
         while let Some((&first, tail)) = rest.split_first() {

@@ -8,7 +8,9 @@
 
 mod bfs;
 pub mod codec;
+pub mod distributed;
 pub mod fingerprints;
+pub mod hunt;
 pub mod liveness;
 pub mod memory;
 mod report;
@@ -17,5 +19,6 @@ pub mod symmetry;
 
 pub use bfs::explore;
 pub use codec::{Codec, Packed, Packer, Plain};
+pub use distributed::{explore_distributed, Cluster, DistOutcome, WireStats};
 pub use report::{Discovery, EngineError, Options, Outcome, Progress, ProgressFn, Stop};
 pub use symmetry::{canonical, Renaming, Symmetric};

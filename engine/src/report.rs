@@ -105,6 +105,8 @@ impl<S, A> Outcome<S, A> {
 pub enum EngineError {
     #[error("property {0:?} is an `eventually` property, which this engine does not check")]
     Eventually(&'static str),
+    #[error("timely dataflow: {0}")]
+    Timely(String),
     #[error("spill file: {0}")]
     Io(#[from] std::io::Error),
     #[error(

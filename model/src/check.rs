@@ -34,6 +34,9 @@ pub enum Engine {
     /// symmetry, packed states.
     #[default]
     Raftspec,
+    /// The same BFS on timely dataflow workers, in one process or across processes and
+    /// machines (`raftspec_engine::distributed`).
+    Timely,
     /// stateright's checkers: BFS, or DFS with symmetry (the differential oracle).
     Stateright,
 }
@@ -42,6 +45,7 @@ impl Engine {
     pub fn name(self) -> &'static str {
         match self {
             Engine::Raftspec => "raftspec",
+            Engine::Timely => "timely",
             Engine::Stateright => "stateright",
         }
     }
@@ -140,6 +144,9 @@ pub struct CheckReport {
     /// Bytes of frontier and trace records written to disk (past `--memory-limit`).
     pub spilled_bytes: u64,
     pub properties: Vec<PropertyResult>,
+    /// The timely engine's traffic and memory per process (`--engine timely`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distributed: Option<raftspec_engine::WireStats>,
 }
 
 impl CheckReport {
@@ -207,16 +214,68 @@ pub fn check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> CheckOutcome {
 /// Explores the model within its bounds and judges every property.
 pub fn try_check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> Result<CheckOutcome, CheckError> {
     let threads = opts.threads.max(1);
+    if opts.engine == Engine::Timely {
+        let cluster = raftspec_engine::Cluster::Threads(threads);
+        let out = try_check_distributed(spec, opts, &cluster)?;
+        return Ok(out.outcome.expect("a one-process run has the outcome"));
+    }
     let (engine, symmetry, view) = (opts.engine, opts.symmetry, opts.view);
     let start = Instant::now();
     let found = match engine {
-        Engine::Raftspec => explore_with_engine(&spec, opts)?,
+        Engine::Raftspec | Engine::Timely => explore_with_engine(&spec, opts)?,
         Engine::Stateright if view => return Err(CheckError::ViewNeedsEngine),
         Engine::Stateright => explore_with_stateright(&spec, opts),
     };
     let seconds = start.elapsed().as_secs_f64();
-    let (properties, counterexamples) = verdicts(&spec, &found);
-    Ok(CheckOutcome {
+    Ok(finish(
+        &spec,
+        found,
+        seconds,
+        (engine, symmetry, view, threads),
+    ))
+}
+
+/// What a check on timely dataflow gives each process: the outcome in the first process, and
+/// every process's traffic and memory.
+pub struct DistributedCheck {
+    pub outcome: Option<CheckOutcome>,
+    pub wire: raftspec_engine::WireStats,
+}
+
+/// Explores the model on timely dataflow workers (`cluster`: threads of this process, or one
+/// process of several) and judges every property, as [`try_check`] does; every process of a
+/// cluster calls it with the same spec and options.
+pub fn try_check_distributed<S: Spec>(
+    spec: S,
+    opts: CheckOptions<'_>,
+    cluster: &raftspec_engine::Cluster,
+) -> Result<DistributedCheck, CheckError> {
+    let (symmetry, view) = (opts.symmetry, opts.view);
+    let workers = match cluster {
+        raftspec_engine::Cluster::Threads(n) => *n,
+        raftspec_engine::Cluster::Processes {
+            threads, addresses, ..
+        } => threads * addresses.len(),
+    };
+    let start = Instant::now();
+    let (found, wire) = explore_with_timely(&spec, opts, cluster)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let outcome = found.map(|f| {
+        let mut out = finish(&spec, f, seconds, (Engine::Timely, symmetry, view, workers));
+        out.report.distributed = Some(wire.clone());
+        out
+    });
+    Ok(DistributedCheck { outcome, wire })
+}
+
+fn finish<S: Spec>(
+    spec: &S,
+    found: Explored,
+    seconds: f64,
+    (engine, symmetry, view, threads): (Engine, bool, bool, usize),
+) -> CheckOutcome {
+    let (properties, counterexamples) = verdicts(spec, &found);
+    CheckOutcome {
         report: CheckReport {
             run: None,
             variant: spec.variant(),
@@ -237,9 +296,10 @@ pub fn try_check<S: Spec>(spec: S, opts: CheckOptions<'_>) -> Result<CheckOutcom
             bytes_per_state: found.bytes_per_state,
             spilled_bytes: found.spilled_bytes,
             properties,
+            distributed: None,
         },
         counterexamples,
-    })
+    }
 }
 
 /// A verdict per property, and the counterexamples of violated ones in property order.
@@ -271,27 +331,35 @@ fn verdicts<S: Spec>(spec: &S, found: &Explored) -> (Vec<PropertyResult>, Vec<Tr
     (results, counterexamples)
 }
 
-fn explore_with_engine<S: Spec>(
-    spec: &S,
-    opts: CheckOptions<'_>,
-) -> Result<Explored, raftspec_engine::EngineError> {
-    let packer = raftspec_engine::Packed(SpecCodec::<S>::new(opts.symmetry, opts.view));
-    let stop = match opts.stop {
+fn engine_stop(stop: &Stop) -> raftspec_engine::Stop {
+    match stop {
         Stop::AtFirstViolation => raftspec_engine::Stop::AtFirstViolation,
         Stop::AtProperty(p) => raftspec_engine::Stop::AtProperty(p),
         Stop::Never => raftspec_engine::Stop::Never,
-    };
-    let out = raftspec_engine::explore(
-        spec,
-        &packer,
-        raftspec_engine::Options {
-            threads: opts.threads.max(1),
-            stop,
-            memory_limit: opts.memory_limit,
-            spill_dir: opts.spill_dir,
-            progress: opts.progress,
-        },
+    }
+}
+
+fn explore_with_timely<S: Spec>(
+    spec: &S,
+    opts: CheckOptions<'_>,
+    cluster: &raftspec_engine::Cluster,
+) -> Result<(Option<Explored>, raftspec_engine::WireStats), raftspec_engine::EngineError> {
+    let codec = SpecCodec::<S>::new(opts.symmetry, opts.view);
+    let out = raftspec_engine::explore_distributed(
+        spec.clone(),
+        codec,
+        cluster,
+        engine_stop(&opts.stop),
     )?;
+    let found = out.outcome.map(|o| engine_explored(spec, o));
+    Ok((found, out.wire))
+}
+
+/// The raftspec engine's outcome (either search) with its paths as traces.
+fn engine_explored<S: Spec>(
+    spec: &S,
+    out: raftspec_engine::Outcome<S::State, S::Action>,
+) -> Explored {
     let bytes_per_state = out.bytes_per_state();
     let discoveries = out
         .discoveries
@@ -304,7 +372,7 @@ fn explore_with_engine<S: Spec>(
             (found, Trace::from_path(spec, d.path, Some(d.property)))
         })
         .collect();
-    Ok(Explored {
+    Explored {
         search: "bfs",
         unique: out.unique as usize,
         total: out.generated as usize,
@@ -314,7 +382,27 @@ fn explore_with_engine<S: Spec>(
         bytes_per_state,
         spilled_bytes: out.spilled_bytes,
         discoveries,
-    })
+    }
+}
+
+fn explore_with_engine<S: Spec>(
+    spec: &S,
+    opts: CheckOptions<'_>,
+) -> Result<Explored, raftspec_engine::EngineError> {
+    let packer = raftspec_engine::Packed(SpecCodec::<S>::new(opts.symmetry, opts.view));
+    let stop = engine_stop(&opts.stop);
+    let out = raftspec_engine::explore(
+        spec,
+        &packer,
+        raftspec_engine::Options {
+            threads: opts.threads.max(1),
+            stop,
+            memory_limit: opts.memory_limit,
+            spill_dir: opts.spill_dir,
+            progress: opts.progress,
+        },
+    )?;
+    Ok(engine_explored(spec, out))
 }
 
 fn explore_with_stateright<S: Spec>(spec: &S, opts: CheckOptions<'_>) -> Explored {

@@ -29,6 +29,11 @@ pub enum BenchTarget {
     /// state, thread scaling, symmetry, spilling; as ratios measured in one run.
     #[command(alias = "model")]
     Engine(super::bench_engine::EngineBench),
+    /// The timely engine on 1 to P local processes: states/s, bytes on the wire per unique
+    /// state, memory per process, and a projection (specs/distributed.md).
+    Distributed(super::bench_dist::DistBench),
+    /// `raftspec hunt`'s time to find every catalog bug at the deep profile's bounds.
+    Hunt(super::bench_dist::HuntBench),
 }
 
 #[derive(Args, Debug)]
@@ -58,6 +63,8 @@ pub fn run(a: BenchArgs) -> Result<Outcome> {
     match a.target {
         BenchTarget::Cluster(c) => cluster(c),
         BenchTarget::Engine(m) => super::bench_engine::run(m),
+        BenchTarget::Distributed(d) => super::bench_dist::distributed(d),
+        BenchTarget::Hunt(h) => super::bench_dist::hunt_bench(h),
     }
 }
 

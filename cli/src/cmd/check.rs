@@ -1,11 +1,14 @@
 //! `raftspec check`: exhaustive model checking with verdicts, counterexamples and ITF traces.
 
+use super::distributed::Plan;
 use crate::args::{parse_bug, parse_variants, BoundsArgs};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use clap::Args;
 use raftspec_engine::Progress;
-use raftspec_model::check::{try_check, CheckOptions, CheckReport, Engine, Stop, Verdict};
+use raftspec_model::check::{
+    try_check, try_check_distributed, CheckOptions, CheckReport, Engine, Stop, Verdict,
+};
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::trace::Trace;
 use raftspec_model::{bugs, Spec};
@@ -33,9 +36,12 @@ pub struct CheckArgs {
     /// Checker threads (the raftspec engine's counterexamples stay shortest at any count).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
-    /// raftspec (default: parallel BFS, exact symmetry, packed states) or stateright.
+    /// raftspec (default: parallel BFS, exact symmetry, packed states), timely (the same BFS
+    /// on timely dataflow: --workers, --processes; specs/distributed.md) or stateright.
     #[arg(long, default_value = "raftspec")]
     pub engine: String,
+    #[command(flatten)]
+    pub dist: super::distributed::DistArgs,
     /// Past this much resident memory (e.g. 8G, 512M) the raftspec engine moves its frontier
     /// and trace records to disk: the run slows down instead of running out of memory.
     #[arg(long)]
@@ -77,13 +83,22 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         );
     }
     let opts = EngineChoice::from_args(&a)?;
+    let cluster = match a.dist.plan(opts.engine == Engine::Timely, opts.threads)? {
+        Plan::Spawn(processes) => {
+            check_trace_dir(&a.trace_out)?;
+            return super::distributed::spawn_local(processes);
+        }
+        Plan::Run(c) => Some(c),
+        Plan::None => None,
+    };
     anyhow::ensure!(
-        !a.view || opts.engine == Engine::Raftspec,
+        !a.view || opts.engine != Engine::Stateright,
         "--view needs the raftspec engine (drop --engine stateright)"
     );
     anyhow::ensure!(
         opts.memory_limit.is_none() || opts.engine == Engine::Raftspec,
-        "--memory-limit needs the raftspec engine (drop --engine stateright)"
+        "--memory-limit needs the raftspec engine (drop --engine {})",
+        opts.engine.name()
     );
     if let Some(dir) = &a.spill_dir {
         anyhow::ensure!(
@@ -110,10 +125,19 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
             args: &a,
             opts: &opts,
             run,
+            cluster: cluster.as_ref(),
         };
-        let (mut report, traces) = with_spec(v, bounds, bug, run_opts)?;
+        // A timely process other than the first takes part and reports nothing.
+        let Some((mut report, traces)) = with_spec(v, bounds, bug, run_opts)? else {
+            continue;
+        };
         report.run = run.map(str::to_string);
         done.push((report, traces));
+    }
+    if let Some(raftspec_engine::Cluster::Processes { process, .. }) = cluster {
+        if process > 0 {
+            return Ok(Outcome::Pass);
+        }
     }
     share_profile_witnesses(&mut done);
     let all_passed = done.iter().all(|(r, _)| r.passed());
@@ -146,6 +170,8 @@ struct Run<'a> {
     opts: &'a EngineChoice,
     /// The profile run this is, if the check runs a profile.
     run: Option<&'static str>,
+    /// Where the timely engine's workers run (`--engine timely`).
+    cluster: Option<&'a raftspec_engine::Cluster>,
 }
 
 /// The runs of a profile judge witnesses together: a witness one run's bounds cannot reach
@@ -203,11 +229,15 @@ struct Written {
 }
 
 impl SpecVisitor for Run<'_> {
-    type Output = Result<(CheckReport, Vec<Written>)>;
+    type Output = Result<Option<(CheckReport, Vec<Written>)>>;
 
     fn visit<S: Spec>(self, spec: S) -> Self::Output {
         let a = self.args;
-        if !a.json {
+        let first_process = !matches!(
+            self.cluster,
+            Some(raftspec_engine::Cluster::Processes { process: 1.., .. })
+        );
+        if !a.json && first_process {
             eprintln!(
                 "checking {}{} ({}): {}",
                 spec.variant(),
@@ -239,7 +269,13 @@ impl SpecVisitor for Run<'_> {
             spill_dir: a.spill_dir.clone(),
             progress: Some(&mut progress),
         };
-        let outcome = try_check(spec, opts)?;
+        let outcome = match self.cluster {
+            Some(c) => match try_check_distributed(spec, opts, c)?.outcome {
+                Some(o) => o,
+                None => return Ok(None),
+            },
+            None => try_check(spec, opts)?,
+        };
         if tty {
             eprint!("\r{:100}\r", "");
         }
@@ -263,7 +299,7 @@ impl SpecVisitor for Run<'_> {
             }
             written.push(Written { trace: t, file });
         }
-        Ok((report, written))
+        Ok(Some((report, written)))
     }
 }
 
@@ -482,9 +518,10 @@ fn progress_line(p: &Progress) -> String {
 fn parse_engine(s: &str) -> Result<Engine, String> {
     match s {
         "raftspec" => Ok(Engine::Raftspec),
+        "timely" => Ok(Engine::Timely),
         "stateright" => Ok(Engine::Stateright),
         _ => Err(format!(
-            "unknown engine {s:?}: expected raftspec or stateright"
+            "unknown engine {s:?}: expected raftspec, timely or stateright"
         )),
     }
 }
