@@ -122,17 +122,14 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
             print_report(report, traces, &a);
         }
     }
-    let reports: Vec<CheckReport> = done.into_iter().map(|(r, _)| r).collect();
     if a.json {
-        let mut out = if reports.len() == 1 {
-            serde_json::to_value(&reports[0])?
-        } else {
-            serde_json::json!({ "passed": all_passed, "results": reports })
-        };
-        if let Some(mb) = peak_memory_mb() {
-            out["peak_memory_mb"] = serde_json::json!(mb);
-        }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let reports = done
+            .iter()
+            .map(|(r, _)| crate::json::report(r, r.passed()))
+            .collect::<Result<Vec<_>>>()?;
+        crate::json::Doc::reports("check", reports)
+            .with("peak_memory_mb", peak_memory_mb())?
+            .print()?;
     }
     Ok(if all_passed {
         Outcome::Pass
@@ -207,17 +204,15 @@ impl SpecVisitor for Run<'_> {
 
     fn visit<S: Spec>(self, spec: S) -> Self::Output {
         let a = self.args;
-        if !a.json {
-            eprintln!(
-                "checking {}{} ({}): {}",
-                spec.variant(),
-                self.run
-                    .map_or(String::new(), |r| format!(" [profile run {r}]")),
-                spec.bug()
-                    .map_or("no bug".to_string(), |b| format!("bug {b}")),
-                spec.bounds()
-            );
-        }
+        eprintln!(
+            "checking {}{} ({}): {}",
+            spec.variant(),
+            self.run
+                .map_or(String::new(), |r| format!(" [profile run {r}]")),
+            spec.bug()
+                .map_or("no bug".to_string(), |b| format!("bug {b}")),
+            spec.bounds()
+        );
         let tty = std::io::stderr().is_terminal();
         let mut progress = |p: &Progress| {
             let line = progress_line(p);
