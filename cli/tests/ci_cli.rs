@@ -202,6 +202,62 @@ fn pins_catch_a_moved_count_and_a_lost_witness() {
 }
 
 #[test]
+fn a_guard_made_too_strong_fails_naming_the_check_and_the_shrink() {
+    // The model with a guard edited: a follower advances its commit index only on an
+    // AppendEntries that carries entries (the catalog's `commit-needs-entries`; no safety
+    // property catches it). Every property still holds and every witness is still reached;
+    // only the pins see that the state space shrank.
+    let d = with_manifest("guard", MANIFEST);
+    assert_eq!(ci(&d, &["--update-pins"]).status.code(), Some(0));
+    let pinned: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("raftspec.pins.json")).unwrap())
+            .unwrap();
+    let was = pinned["checks"]["tiny"]["unique"].as_u64().unwrap();
+
+    let edited = MANIFEST.replace(
+        "max-in-flight = 2",
+        "max-in-flight = 2\nbug = \"commit-needs-entries\"",
+    );
+    std::fs::write(d.join("raftspec.toml"), edited).unwrap();
+    let o = ci(&d, &["--json", "--summary", "summary.md"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v = json(&o);
+    let tiny = &v["reports"][0];
+    assert_eq!(tiny["name"], "tiny");
+    assert_eq!(tiny["passed"], false);
+    // Only the pins fail: the properties themselves all pass.
+    let failed: Vec<&str> = tiny["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["pins"], "{tiny}");
+    let now = tiny["figures"]["unique"].as_u64().unwrap();
+    assert!(
+        now < was,
+        "the edited guard shrinks the state space: {was} -> {now}"
+    );
+    let change = format!("unique states moved from {was} to {now} (-");
+    let failures = tiny["failures"].to_string();
+    assert!(failures.contains(&change), "{failures}");
+    let md = std::fs::read_to_string(d.join("summary.md")).unwrap();
+    assert!(
+        md.contains("**tiny**: pins:") && md.contains(&change),
+        "{md}"
+    );
+
+    // The other entries are unaffected; a bug outside the catalog is a bad manifest.
+    assert_eq!(v["reports"][1]["passed"], true);
+    let bad = MANIFEST.replace("max-in-flight = 2", "max-in-flight = 2\nbug = \"typo\"");
+    std::fs::write(d.join("raftspec.toml"), bad).unwrap();
+    let o = ci(&d, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("unknown bug \"typo\""));
+}
+
+#[test]
 fn unchanged_entries_come_from_the_cache_unless_no_cache() {
     let d = with_manifest("cache", MANIFEST);
     let o = ci(&d, &["--json"]);
