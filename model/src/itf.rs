@@ -64,8 +64,12 @@ impl ItfDoc {
                 .ok_or_else(|| shape("\"vars\" is not an array of names"))?,
             Some(_) => return Err(shape("\"vars\" is not an array")),
         };
-        let Some(Value::Array(raw)) = top.get("states") else {
-            return Err(shape("no \"states\" array"));
+        // No `states` reads as none: the caller says what an empty trace lacks.
+        let empty = Vec::new();
+        let raw = match top.get("states") {
+            None => &empty,
+            Some(Value::Array(raw)) => raw,
+            Some(_) => return Err(shape("\"states\" is not an array")),
         };
         let mut states = Vec::with_capacity(raw.len());
         for (i, s) in raw.iter().enumerate() {
@@ -298,5 +302,7 @@ mod tests {
         assert_eq!(d.states, vec![json!({"n": 5}).as_object().unwrap().clone()]);
         assert!(ItfDoc::parse("[]").is_err());
         assert!(ItfDoc::parse(r#"{"states": [1]}"#).is_err());
+        assert!(ItfDoc::parse(r#"{"states": {}}"#).is_err());
+        assert!(ItfDoc::parse("{}").unwrap().states.is_empty());
     }
 }
