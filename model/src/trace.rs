@@ -392,13 +392,12 @@ fn foreign_action(rec: &Map<String, Value>, i: usize) -> TraceAction {
 fn extent(steps: &[TraceStep]) -> Bounds {
     let small = |n: i64| u8::try_from(n.max(0)).unwrap_or(u8::MAX);
     let int = |v: Option<&Value>| {
-        v.map(|v| match v {
+        v.and_then(|v| match v {
             Value::Object(o) if o.get("tag").and_then(Value::as_str) == Some("Some") => {
                 o.get("value").and_then(Value::as_i64)
             }
             other => other.as_i64(),
         })
-        .flatten()
         .unwrap_or(0)
     };
     let mut b = Bounds {
