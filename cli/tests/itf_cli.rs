@@ -183,3 +183,38 @@ fn a_raftspec_trace_in_quints_encoding_reads_and_replays_the_same() {
     assert_eq!(verdict(&a), verdict(&b));
     assert_eq!(verdict(&b).1, "accepts");
 }
+
+#[test]
+fn a_lasso_with_its_loop_in_meta_as_a_bigint_reads_as_the_same_lasso() {
+    let d = tempdir("lasso");
+    let o = raftspec(&[
+        "check",
+        "kraft",
+        "--liveness",
+        "--bug",
+        "diverging-refetch",
+        "--trace-out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let plain = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".itf.json"))
+        .expect("a lasso written");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&plain).unwrap()).unwrap();
+    let at = doc["loop"].as_u64().expect("a top-level loop");
+    doc.as_object_mut().unwrap().remove("loop");
+    doc["#meta"]["loop"] = serde_json::json!({"#bigint": at.to_string()});
+    let moved = d.join("moved.itf.json");
+    std::fs::write(&moved, doc.to_string()).unwrap();
+
+    let show = |f: &Path| text(&raftspec(&["trace", f.to_str().unwrap()]).stdout);
+    let (a, b) = (show(&plain), show(&moved));
+    assert!(a.contains("cycle") || a.contains("stuck"), "{a}");
+    assert_eq!(a, b);
+    // Without any loop it is a plain trace: the cycle is no longer shown.
+    doc["#meta"].as_object_mut().unwrap().remove("loop");
+    std::fs::write(&moved, doc.to_string()).unwrap();
+    assert_ne!(show(&moved), a);
+}
