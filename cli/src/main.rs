@@ -6,6 +6,7 @@
 
 mod args;
 mod cmd;
+mod json;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

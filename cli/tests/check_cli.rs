@@ -11,13 +11,25 @@ fn raftspec(args: &[&str]) -> Output {
         .expect("raftspec runs")
 }
 
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+/// The whole `--json` document (specs/json.md).
+fn doc_of(out: &Output) -> Value {
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is one JSON object ({e}):\n{}",
             String::from_utf8_lossy(&out.stdout)
         )
-    })
+    });
+    assert_eq!(d["schema_version"], 1, "{d}");
+    d
+}
+
+/// The one report of a `--json` document (one variant), whose verdict is the document's.
+fn json_of(out: &Output) -> Value {
+    let d = doc_of(out);
+    let reports = d["reports"].as_array().expect("a reports list");
+    assert_eq!(reports.len(), 1, "{d}");
+    assert_eq!(reports[0]["passed"], d["passed"]);
+    reports[0].clone()
 }
 
 #[test]
@@ -304,7 +316,7 @@ fn graph_and_compare_accept_loss_bounds() {
 fn bugs_lists_the_catalog() {
     let out = raftspec(&["bugs", "--json"]);
     assert_eq!(out.status.code(), Some(0));
-    let rows = json_of(&out);
+    let rows = doc_of(&out)["catalog"].clone();
     let names: Vec<&str> = rows
         .as_array()
         .unwrap()

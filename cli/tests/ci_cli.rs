@@ -49,8 +49,14 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The `--json` document: one report per entry (specs/json.md).
 fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).expect("--json prints one JSON object")
+    let d: Value = serde_json::from_slice(&o.stdout).expect("--json prints one JSON object");
+    assert_eq!(
+        (&d["schema_version"], &d["command"]),
+        (&1.into(), &"ci".into())
+    );
+    d
 }
 
 fn with_manifest(name: &str, manifest: &str) -> PathBuf {
@@ -108,8 +114,8 @@ fn a_passing_manifest_writes_junit_summary_and_json() {
     assert_eq!(o.status.code(), Some(0));
     let v = json(&o);
     assert_eq!(v["passed"], true);
-    assert_eq!(v["entries"].as_array().map(Vec::len), Some(3));
-    assert!(v["entries"][0]["figures"]["unique"].as_u64() > Some(0));
+    assert_eq!(v["reports"].as_array().map(Vec::len), Some(3));
+    assert!(v["reports"][0]["figures"]["unique"].as_u64() > Some(0));
 }
 
 #[test]
@@ -183,7 +189,7 @@ fn pins_catch_a_moved_count_and_a_lost_witness() {
     let o = ci(&d, &["--json"]);
     assert_eq!(o.status.code(), Some(1));
     let v = json(&o);
-    let failures = v["entries"][0]["failures"].to_string();
+    let failures = v["reports"][0]["failures"].to_string();
     assert!(
         failures.contains("EntryCommitted: witness never reached"),
         "{failures}"
@@ -192,7 +198,63 @@ fn pins_catch_a_moved_count_and_a_lost_witness() {
         failures.contains("witness EntryCommitted disappeared"),
         "{failures}"
     );
-    assert_eq!(v["entries"][1]["passed"], true);
+    assert_eq!(v["reports"][1]["passed"], true);
+}
+
+#[test]
+fn a_guard_made_too_strong_fails_naming_the_check_and_the_shrink() {
+    // The model with a guard edited: a follower advances its commit index only on an
+    // AppendEntries that carries entries (the catalog's `commit-needs-entries`; no safety
+    // property catches it). Every property still holds and every witness is still reached;
+    // only the pins see that the state space shrank.
+    let d = with_manifest("guard", MANIFEST);
+    assert_eq!(ci(&d, &["--update-pins"]).status.code(), Some(0));
+    let pinned: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("raftspec.pins.json")).unwrap())
+            .unwrap();
+    let was = pinned["checks"]["tiny"]["unique"].as_u64().unwrap();
+
+    let edited = MANIFEST.replace(
+        "max-in-flight = 2",
+        "max-in-flight = 2\nbug = \"commit-needs-entries\"",
+    );
+    std::fs::write(d.join("raftspec.toml"), edited).unwrap();
+    let o = ci(&d, &["--json", "--summary", "summary.md"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v = json(&o);
+    let tiny = &v["reports"][0];
+    assert_eq!(tiny["name"], "tiny");
+    assert_eq!(tiny["passed"], false);
+    // Only the pins fail: the properties themselves all pass.
+    let failed: Vec<&str> = tiny["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["pins"], "{tiny}");
+    let now = tiny["figures"]["unique"].as_u64().unwrap();
+    assert!(
+        now < was,
+        "the edited guard shrinks the state space: {was} -> {now}"
+    );
+    let change = format!("unique states moved from {was} to {now} (-");
+    let failures = tiny["failures"].to_string();
+    assert!(failures.contains(&change), "{failures}");
+    let md = std::fs::read_to_string(d.join("summary.md")).unwrap();
+    assert!(
+        md.contains("**tiny**: pins:") && md.contains(&change),
+        "{md}"
+    );
+
+    // The other entries are unaffected; a bug outside the catalog is a bad manifest.
+    assert_eq!(v["reports"][1]["passed"], true);
+    let bad = MANIFEST.replace("max-in-flight = 2", "max-in-flight = 2\nbug = \"typo\"");
+    std::fs::write(d.join("raftspec.toml"), bad).unwrap();
+    let o = ci(&d, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("unknown bug \"typo\""));
 }
 
 #[test]
@@ -200,7 +262,7 @@ fn unchanged_entries_come_from_the_cache_unless_no_cache() {
     let d = with_manifest("cache", MANIFEST);
     let o = ci(&d, &["--json"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(json(&o)["entries"]
+    assert!(json(&o)["reports"]
         .as_array()
         .unwrap()
         .iter()
@@ -210,12 +272,12 @@ fn unchanged_entries_come_from_the_cache_unless_no_cache() {
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("cached (sources and bounds unchanged)"));
     let v = json(&o);
-    assert!(v["entries"]
+    assert!(v["reports"]
         .as_array()
         .unwrap()
         .iter()
         .all(|e| e["cached"] == true));
-    assert!(v["entries"][0]["figures"]["unique"].as_u64() > Some(0));
+    assert!(v["reports"][0]["figures"]["unique"].as_u64() > Some(0));
 
     let o = ci(&d, &["--summary", "summary.md"]);
     let md = std::fs::read_to_string(d.join("summary.md")).unwrap();
@@ -225,7 +287,7 @@ fn unchanged_entries_come_from_the_cache_unless_no_cache() {
     let o = ci(&d, &["--json", "--no-cache"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(!text(&o.stderr).contains("cached"));
-    assert!(json(&o)["entries"]
+    assert!(json(&o)["reports"]
         .as_array()
         .unwrap()
         .iter()
@@ -235,8 +297,8 @@ fn unchanged_entries_come_from_the_cache_unless_no_cache() {
     let other = MANIFEST.replace("max-in-flight = 2", "max-in-flight = 2\nmax-term = 1");
     std::fs::write(d.join("raftspec.toml"), other).unwrap();
     let v = json(&ci(&d, &["--json"]));
-    assert_eq!(v["entries"][0]["cached"], false);
-    assert_eq!(v["entries"][2]["cached"], true);
+    assert_eq!(v["reports"][0]["cached"], false);
+    assert_eq!(v["reports"][2]["cached"], true);
 }
 
 #[test]
@@ -247,7 +309,7 @@ fn an_entry_over_its_budget_fails_with_a_clear_message() {
     );
     let o = ci(&d, &["--json"]);
     assert_eq!(o.status.code(), Some(1));
-    let failures = json(&o)["entries"][0]["failures"].to_string();
+    let failures = json(&o)["reports"][0]["failures"].to_string();
     assert!(
         failures.contains("time budget: took")
             && failures.contains("over its budget of 0.000001 s"),

@@ -20,9 +20,21 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The whole `--json` document (specs/json.md).
+fn doc_of(o: &Output) -> Value {
+    let d: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is JSON ({e}):\n{}\n{}", stdout(o), stderr(o)));
+    assert_eq!(d["schema_version"], json!(1), "{d}");
+    d
+}
+
+/// The one report of a `--json` document, whose verdict is the document's.
 fn json_of(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("stdout is JSON ({e}):\n{}\n{}", stdout(o), stderr(o)))
+    let d = doc_of(o);
+    let reports = d["reports"].as_array().expect("a reports list");
+    assert_eq!(reports.len(), 1, "{d}");
+    assert_eq!(reports[0]["passed"], d["passed"]);
+    reports[0].clone()
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -47,7 +59,7 @@ fn conform_raft_replays_thousands_of_traces_and_exits_0() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = json_of(&o);
-    assert_eq!(r["conforms"], json!(true));
+    assert_eq!(r["passed"], json!(true));
     assert!(
         r["report"]["traces"].as_u64().unwrap() > 10_000,
         "{}",
@@ -85,7 +97,7 @@ fn conform_kraft_replays_thousands_of_traces_and_exits_0() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r = json_of(&o);
-    assert_eq!(r["conforms"], json!(true));
+    assert_eq!(r["passed"], json!(true));
     assert_eq!(r["variant"], "kraft");
     assert!(
         r["report"]["traces"].as_u64().unwrap() > 5_000,
@@ -133,12 +145,14 @@ fn conform_usage_errors_exit_2() {
 fn conform_raft_kills_every_mutant() {
     let o = raftspec(&["conform", "raft", "--mutants", "all", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let r = json_of(&o);
+    let r = doc_of(&o);
     assert!(r["total"].as_u64().unwrap() >= 19);
     assert_eq!(r["killed"], r["total"]);
     assert_eq!(r["kill_rate"], json!(1.0));
-    for m in r["mutants"].as_array().unwrap() {
+    assert_eq!(r["passed"], json!(true));
+    for m in r["reports"].as_array().unwrap() {
         assert_eq!(m["killed"], json!(true), "{m}");
+        assert_eq!(m["passed"], json!(true), "{m}");
         assert!(m["divergence"]["prefix_itf"]["states"].is_array());
     }
     let total = r["total"].as_u64().unwrap();

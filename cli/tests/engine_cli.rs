@@ -24,7 +24,9 @@ fn check(variant: &str, extra: &[&str]) -> Value {
     let mut args = vec!["check", variant, "--json"];
     args.extend_from_slice(SMALL);
     args.extend_from_slice(extra);
-    passing(&raftspec(&args))
+    let doc = passing(&raftspec(&args));
+    assert_eq!(doc["reports"].as_array().map(Vec::len), Some(1), "{doc}");
+    doc["reports"][0].clone()
 }
 
 #[test]
@@ -121,7 +123,9 @@ fn bench_engine_measures_both_engines_side_by_side() {
         "--json",
     ]);
     let r = passing(&out);
-    let b = &r[0];
+    assert_eq!(r["command"], "bench engine");
+    let b = &r["reports"][0];
+    assert_eq!(b["passed"], true);
     assert_eq!(b["runs"].as_array().unwrap().len(), 7);
     let engines: Vec<&str> = b["runs"]
         .as_array()

@@ -71,7 +71,7 @@ fn figure8_counterexample_opens_in_the_explorer_as_a_diagram() {
         "--trace-out",
         dir.to_str().unwrap(),
     ]);
-    let r: Value = serde_json::from_slice(&json.stdout).expect("JSON report");
+    let r = report_of(&json);
     let json_path = r["properties"]
         .as_array()
         .unwrap()

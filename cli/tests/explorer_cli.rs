@@ -84,7 +84,7 @@ fn trace_rejects_malformed_files_with_one_error_line() {
     let bad = dir.join("bad.itf.json");
     for (content, needle) in [
         ("{ not json", "not valid JSON"),
-        ("{\"states\": []}", "#meta"),
+        ("{\"states\": []}", "has no states"),
         (
             "{\"#meta\": {\"variant\": \"paxos\", \"bounds\": \"{}\"}, \"states\": []}",
             "unknown variant",

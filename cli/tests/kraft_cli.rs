@@ -28,7 +28,8 @@ fn tempdir(name: &str) -> PathBuf {
 fn default_kraft_check_passes_with_every_witness() {
     let out = raftspec(&["check", "kraft", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let r: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let r = &doc["reports"][0];
     assert_eq!(r["variant"], "kraft");
     assert_eq!(r["complete"], true);
     let props = r["properties"].as_array().unwrap();
@@ -117,7 +118,11 @@ fn compare_prints_the_push_pull_table() {
     let out = raftspec(&["compare", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let r: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-    let rows = r["results"].as_array().unwrap();
+    assert_eq!(
+        (&r["command"], &r["passed"]),
+        (&"compare".into(), &true.into())
+    );
+    let rows = r["reports"].as_array().unwrap();
     let get = |v: &str, w: &str, k: &str| {
         rows.iter().find(|x| x["variant"] == v).unwrap()[w][k]
             .as_u64()

@@ -41,7 +41,10 @@ fn a_liveness_bug_fails_with_a_lasso_written_as_itf() {
     ];
     let out = raftspec(&args);
     assert_eq!(out.status.code(), Some(1));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(doc["passed"], false);
+    let r = &doc["reports"][0];
+    assert_eq!(r["passed"], false);
     let p = r["properties"]
         .as_array()
         .unwrap()

@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{json_of as json, raftspec};
+use support::{json_of as json, raftspec, report_of};
 
 #[test]
 fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
@@ -17,7 +17,7 @@ fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
         "--json",
     ]);
     let all = json(&out);
-    let runs = all["results"].as_array().expect("deep has several runs");
+    let runs = all["reports"].as_array().expect("deep has several runs");
     assert_eq!(runs.len(), 2);
     let r = &runs[0];
     assert_eq!(r["run"], "deep");
@@ -34,14 +34,14 @@ fn the_deep_profile_sets_its_bounds_and_symmetry_and_flags_still_override() {
     assert_eq!(h["bounds"]["max_term"], 1, "the flag overrides every run");
     assert_eq!(h["bounds"]["max_restarts"], 0);
     assert_eq!(h["bounds"]["max_log"], 0);
-    let quick = json(&raftspec(&[
+    let quick = report_of(&raftspec(&[
         "check",
         "kraft",
         "--profile",
         "quick",
         "--json",
     ]));
-    let default = json(&raftspec(&["check", "kraft", "--json"]));
+    let default = report_of(&raftspec(&["check", "kraft", "--json"]));
     assert_eq!(quick["bounds"], default["bounds"], "quick is the default");
     assert_eq!(quick["unique_states"], default["unique_states"]);
 }
@@ -57,7 +57,9 @@ fn the_score_says_which_catalog_bugs_a_profile_finds() {
     );
     let s = json(&out);
     assert_eq!(s["profile"], "quick");
-    let bugs = s["bugs"].as_array().unwrap();
+    let bugs = s["reports"].as_array().unwrap();
+    assert!(bugs.iter().all(|b| b["passed"] == b["found"]));
+    assert_eq!(s["passed"], s["found"] == s["total"]);
     assert_eq!(s["total"], bugs.len());
     let found = |name: &str, variant: &str| {
         bugs.iter()

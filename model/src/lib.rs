@@ -5,11 +5,13 @@
 //! - [`bugs`]: the catalog of injectable protocol bugs.
 //! - [`check`]: exhaustive checking with verdicts for safety properties and witnesses.
 //! - [`trace`]: traces as ITF JSON, readable counterexamples, replay on the model.
+//! - [`itf`]: ITF as Apalache and Quint write it (`#bigint`, `#set`, ...), decoded.
 
 pub mod bounds;
 pub mod bugs;
 pub mod check;
 pub mod describe;
+pub mod itf;
 pub mod kraft;
 pub mod latch;
 pub mod liveness;

@@ -4,6 +4,7 @@
 
 use crate::bounds::Bounds;
 use crate::bugs::Bug;
+use crate::itf::ItfDoc;
 use crate::spec::{Spec, Variant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -43,6 +44,25 @@ pub struct Trace {
 /// A trace file that cannot be read or does not belong to this tool's models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceError(pub String);
+
+impl TraceError {
+    /// The start of the message that refuses a trace of another model (no `#meta.variant`).
+    pub const NOT_OURS: &'static str = "not a trace of raftspec's raft or kraft models";
+
+    fn not_ours(doc: &ItfDoc) -> String {
+        let from = match (doc.meta_str("source"), doc.meta_str("description")) {
+            (Some(src), Some(d)) if d.starts_with("Created by Quint") => {
+                format!("a Quint trace of {src}")
+            }
+            (Some(src), _) => format!("a trace of {src}"),
+            _ => "an ITF trace".to_string(),
+        };
+        format!(
+            "{} ({from}, with no \"#meta.variant\"): `raftspec trace` shows it",
+            TraceError::NOT_OURS
+        )
+    }
+}
 
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -150,19 +170,23 @@ impl Trace {
         serde_json::to_string_pretty(&self.to_itf()).expect("trace serializes")
     }
 
-    /// Reads an ITF document written by raftspec (or by another tool using the same variables
-    /// and `action_taken`/`action_args` fields, with `#meta.variant` and `#meta.bounds`).
+    /// Reads an ITF document written by raftspec, or by another tool (Apalache, Quint) for
+    /// raftspec's models: the same variables and `action_taken`/`action_args` fields, with
+    /// `#meta.variant` and `#meta.bounds`. ITF's encodings (`#bigint`, `#set`, `#map`, `#tup`,
+    /// `#unserializable`) are decoded by [`crate::itf`]. A trace of another model (no
+    /// `#meta.variant`) is refused with [`TraceError::NOT_OURS`]; [`ForeignTrace`] reads it.
     pub fn from_itf(text: &str) -> Result<Trace, TraceError> {
+        let doc = ItfDoc::parse(text).map_err(|e| TraceError(e.to_string()))?;
+        Trace::from_doc(&doc)
+    }
+
+    /// A decoded ITF document as a trace of raftspec's models.
+    pub fn from_doc(doc: &ItfDoc) -> Result<Trace, TraceError> {
         let err = |m: String| TraceError(m);
-        let doc: Value =
-            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
-        let meta = doc
-            .get("#meta")
-            .ok_or_else(|| err("not an ITF trace: no \"#meta\" object".into()))?;
-        let variant = meta
-            .get("variant")
-            .and_then(Value::as_str)
-            .ok_or_else(|| err("ITF trace has no \"#meta.variant\" (raft or kraft)".into()))?;
+        let meta = &doc.meta;
+        let Some(variant) = doc.meta_str("variant") else {
+            return Err(err(TraceError::not_ours(doc)));
+        };
         let variant = Variant::from_name(variant)
             .ok_or_else(|| err(format!("unknown variant {variant:?} in \"#meta.variant\"")))?;
         let bounds = match meta.get("bounds") {
@@ -182,18 +206,11 @@ impl Trace {
             ),
             Some(other) => return Err(err(format!("bad \"#meta.bug\": {other}"))),
         };
-        let states = doc
-            .get("states")
-            .and_then(Value::as_array)
-            .ok_or_else(|| err("ITF trace has no \"states\" array".into()))?;
-        if states.is_empty() {
+        if doc.states.is_empty() {
             return Err(err("ITF trace has no states".into()));
         }
         let mut steps = Vec::new();
-        for (i, s) in states.iter().enumerate() {
-            let Value::Object(rec) = s else {
-                return Err(err(format!("state {i} is not a record")));
-            };
+        for (i, rec) in doc.states.iter().enumerate() {
             let name = rec
                 .get("action_taken")
                 .and_then(Value::as_str)
@@ -239,20 +256,199 @@ impl Trace {
 
     /// Numbered, readable steps: who did what, and what changed.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        for (i, step) in self.steps.iter().enumerate() {
-            match &step.action {
-                None => out.push_str("  0. initial state\n"),
-                Some(a) => {
-                    out.push_str(&format!("  {i}. {}\n", a.label));
-                    for change in diff(&self.steps[i - 1].state, &step.state) {
-                        out.push_str(&format!("       {change}\n"));
-                    }
-                }
-            }
+        render_steps(&self.steps)
+    }
+}
+
+/// An ITF trace of a model other than raftspec's (e.g. written by Quint for its own spec): its
+/// steps, shown and drawn but never replayed. The action of a step is its `action_taken` and
+/// `action_args` variables, or Quint's `mbt::actionTaken` and `mbt::nondetPicks` (`quint run
+/// --mbt`); every other variable is state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignTrace {
+    /// Who wrote it, from `#meta` (`source`, and Quint's or Apalache's `description`).
+    pub source: String,
+    pub steps: Vec<TraceStep>,
+    /// Index of the state that follows the last one, for a lasso.
+    pub loop_index: Option<usize>,
+}
+
+const ACTION_VARS: [(&str, &str); 2] = [
+    ("action_taken", "action_args"),
+    ("mbt::actionTaken", "mbt::nondetPicks"),
+];
+
+impl ForeignTrace {
+    pub fn from_doc(doc: &ItfDoc) -> Result<ForeignTrace, TraceError> {
+        if doc.states.is_empty() {
+            return Err(TraceError("ITF trace has no states".into()));
+        }
+        let steps = doc
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, rec)| TraceStep {
+                action: (i > 0).then(|| foreign_action(rec, i)),
+                state: Value::Object(
+                    rec.iter()
+                        .filter(|(k, _)| {
+                            !k.starts_with('#')
+                                && !ACTION_VARS.iter().any(|(a, b)| k == a || k == b)
+                                && k.as_str() != "action_label"
+                        })
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
+            })
+            .collect();
+        let tool = match doc.meta_str("description") {
+            Some(d) if d.contains("Quint") => "Quint",
+            Some(d) if d.contains("Apalache") => "Apalache",
+            _ => "another tool",
+        };
+        Ok(ForeignTrace {
+            source: format!(
+                "{tool}, from {}",
+                doc.meta_str("source").unwrap_or("an unnamed spec")
+            ),
+            steps,
+            loop_index: doc.loop_index,
+        })
+    }
+
+    /// Numbered steps, as for raftspec's traces; a lasso's loop is named at the end.
+    pub fn render(&self) -> String {
+        let mut out = render_steps(&self.steps);
+        if let Some(l) = self.loop_index {
+            out.push_str(&format!(
+                "  loop: after step {}, the behaviour returns to state {l}\n",
+                self.steps.len() - 1
+            ));
         }
         out
     }
+
+    /// The trace as a [`Trace`] for the message sequence diagram, which reads servers and
+    /// messages by their field names: KRaft's words if the servers have epochs, Raft's
+    /// otherwise, and the bounds this trace reaches (not bounds it was checked at).
+    pub fn drawable(&self) -> Trace {
+        let servers = |s: &Value| s.get("servers").and_then(Value::as_array).cloned();
+        let kraft = self
+            .steps
+            .first()
+            .and_then(|s| servers(&s.state))
+            .and_then(|ss| ss.first().cloned())
+            .is_some_and(|s0| s0.get("epoch").is_some());
+        let mut bounds = extent(&self.steps);
+        bounds.network.max_in_flight = bounds.network.max_in_flight.max(1);
+        Trace {
+            variant: if kraft { Variant::Kraft } else { Variant::Raft },
+            bounds,
+            bug: None,
+            property: Some(format!("ITF trace by {}", self.source)),
+            path: None,
+            steps: self.steps.clone(),
+        }
+    }
+}
+
+fn foreign_action(rec: &Map<String, Value>, i: usize) -> TraceAction {
+    let (name, args) = ACTION_VARS
+        .iter()
+        .find_map(|(a, b)| {
+            let name = rec.get(*a)?.as_str()?;
+            Some((
+                name.to_string(),
+                rec.get(*b).cloned().unwrap_or(Value::Null),
+            ))
+        })
+        .unwrap_or_else(|| (format!("step {i}"), Value::Null));
+    // Quint's picks name every nondeterministic choice, `None` where the action made none.
+    let picked: Vec<String> = match &args {
+        Value::Object(m) if m.get("tag").is_none() => m
+            .iter()
+            .filter(|(_, v)| v.get("tag").and_then(Value::as_str) != Some("None"))
+            .map(|(k, v)| {
+                let picked = match v.get("tag").and_then(Value::as_str) {
+                    Some("Some") => v.get("value").unwrap_or(v),
+                    _ => v,
+                };
+                format!("{k}: {}", compact(picked))
+            })
+            .collect(),
+        Value::Null => Vec::new(),
+        other => vec![compact(other)],
+    };
+    let label = if picked.is_empty() {
+        name.clone()
+    } else {
+        format!("{name} ({})", picked.join(", "))
+    };
+    TraceAction { name, args, label }
+}
+
+/// The bounds a trace reaches: its servers, highest term or epoch, longest log, largest value
+/// and most messages in flight (each at most 255).
+fn extent(steps: &[TraceStep]) -> Bounds {
+    let small = |n: i64| u8::try_from(n.max(0)).unwrap_or(u8::MAX);
+    let int = |v: Option<&Value>| {
+        v.and_then(|v| match v {
+            Value::Object(o) if o.get("tag").and_then(Value::as_str) == Some("Some") => {
+                o.get("value").and_then(Value::as_i64)
+            }
+            other => other.as_i64(),
+        })
+        .unwrap_or(0)
+    };
+    let mut b = Bounds {
+        servers: 0,
+        max_term: 0,
+        max_log: 0,
+        values: 0,
+        max_restarts: 0,
+        network: crate::bounds::NetworkSemantics {
+            drop: false,
+            reorder: true,
+            max_copies: 1,
+            max_in_flight: 0,
+            max_drops: None,
+        },
+        options: Default::default(),
+    };
+    for st in steps {
+        let ss = st.state.get("servers").and_then(Value::as_array);
+        for s in ss.into_iter().flatten() {
+            let term = int(s.get("term").or(s.get("currentTerm")).or(s.get("epoch")));
+            b.max_term = b.max_term.max(small(term));
+            let log = s.get("log").and_then(Value::as_array);
+            b.max_log = b.max_log.max(small(log.map_or(0, |l| l.len() as i64)));
+            for e in log.into_iter().flatten() {
+                b.values = b.values.max(small(int(e.get("value"))));
+            }
+        }
+        b.servers = b.servers.max(small(ss.map_or(0, |s| s.len() as i64)));
+        let net = st.state.get("network").or(st.state.get("messages"));
+        let in_flight = net.and_then(Value::as_array).map_or(0, |n| n.len() as i64);
+        b.network.max_in_flight = b.network.max_in_flight.max(small(in_flight));
+    }
+    b
+}
+
+/// Numbered steps: each action's label and what it changed.
+fn render_steps(steps: &[TraceStep]) -> String {
+    let mut out = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        match &step.action {
+            None => out.push_str("  0. initial state\n"),
+            Some(a) => {
+                out.push_str(&format!("  {i}. {}\n", a.label));
+                for change in diff(&steps[i - 1].state, &step.state) {
+                    out.push_str(&format!("       {change}\n"));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn trace_action<S: Spec>(spec: &S, a: &S::Action) -> TraceAction {

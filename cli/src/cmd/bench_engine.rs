@@ -83,7 +83,8 @@ fn measure(variant: Variant, bounds: &[String], extra: &[&str], label: &str) -> 
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    let r: Value = serde_json::from_slice(&out.stdout)?;
+    let doc: Value = serde_json::from_slice(&out.stdout)?;
+    let r = &doc["reports"][0];
     let num = |k: &str| r[k].as_f64().unwrap_or(0.0);
     Ok(Run {
         label: label.to_string(),
@@ -242,7 +243,11 @@ pub fn run(a: EngineBench) -> Result<Outcome> {
         out.push(b);
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let reports = out
+            .iter()
+            .map(|b| crate::json::report(b, b.ratios.symmetric_counts_identical))
+            .collect::<Result<Vec<_>>>()?;
+        crate::json::Doc::reports("bench engine", reports).print()?;
     }
     let identical = out.iter().all(|b| b.ratios.symmetric_counts_identical);
     Ok(if identical {

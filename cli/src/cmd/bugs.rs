@@ -45,7 +45,9 @@ pub fn run(a: BugsArgs) -> Result<Outcome> {
             v["kind"] = "liveness".into();
             all.push(v);
         }
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        crate::json::Doc::new("bugs")
+            .with("catalog", all)?
+            .print()?;
         return Ok(Outcome::Pass);
     }
     for r in &rows {
@@ -182,7 +184,18 @@ fn score(a: &BugsArgs) -> Result<Outcome> {
         bugs,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        let reports = s
+            .bugs
+            .iter()
+            .map(|b| crate::json::report(b, b.found))
+            .collect::<Result<Vec<_>>>()?;
+        // The score is a measurement, not a gate (exit 0): `passed` says whether it is whole.
+        crate::json::Doc::reports("bugs --score", reports)
+            .with("profile", s.profile)?
+            .with("found", s.found)?
+            .with("total", s.total)?
+            .with("fraction", s.fraction)?
+            .print()?;
     } else {
         print_score(&s);
     }

@@ -146,17 +146,14 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
             print_report(report, traces, &a);
         }
     }
-    let reports: Vec<CheckReport> = done.into_iter().map(|(r, _)| r).collect();
     if a.json {
-        let mut out = if reports.len() == 1 {
-            serde_json::to_value(&reports[0])?
-        } else {
-            serde_json::json!({ "passed": all_passed, "results": reports })
-        };
-        if let Some(mb) = peak_memory_mb() {
-            out["peak_memory_mb"] = serde_json::json!(mb);
-        }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let reports = done
+            .iter()
+            .map(|(r, _)| crate::json::report(r, r.passed()))
+            .collect::<Result<Vec<_>>>()?;
+        crate::json::Doc::reports("check", reports)
+            .with("peak_memory_mb", peak_memory_mb())?
+            .print()?;
     }
     Ok(if all_passed {
         Outcome::Pass
@@ -237,7 +234,7 @@ impl SpecVisitor for Run<'_> {
             self.cluster,
             Some(raftspec_engine::Cluster::Processes { process: 1.., .. })
         );
-        if !a.json && first_process {
+        if first_process {
             eprintln!(
                 "checking {}{} ({}): {}",
                 spec.variant(),

@@ -63,9 +63,7 @@ pub fn run(a: &CheckArgs) -> Result<Outcome> {
         .collect::<Result<Vec<_>>>()?;
     let mut reports = Vec::new();
     for (v, bounds) in plans {
-        if !a.json {
-            eprintln!("checking liveness of {v}: {bounds}");
-        }
+        eprintln!("checking liveness of {v}: {bounds}");
         let run = Run { args: a, limits };
         let (report, lassos) = liveness::with_live_spec(v, bounds, bug, run)?;
         if !a.json {
@@ -75,12 +73,13 @@ pub fn run(a: &CheckArgs) -> Result<Outcome> {
     }
     let passed = reports.iter().all(LivenessReport::passed);
     if a.json {
-        let out = if reports.len() == 1 {
-            serde_json::to_value(&reports[0])?
-        } else {
-            serde_json::json!({ "passed": passed, "results": reports })
-        };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let out = reports
+            .iter()
+            .map(|r| crate::json::report(r, r.passed()))
+            .collect::<Result<Vec<_>>>()?;
+        crate::json::Doc::reports("check", out)
+            .with("liveness", true)?
+            .print()?;
     }
     Ok(if passed { Outcome::Pass } else { Outcome::Fail })
 }
@@ -118,12 +117,8 @@ impl LiveVisitor for Run<'_> {
                 p.memory_bytes as f64 / (1 << 20) as f64
             )
         };
-        // A progress line on stderr about once a second (not with --json).
-        let progress: Option<GraphProgressFn<'_>> = if self.args.json {
-            None
-        } else {
-            Some(&mut line)
-        };
+        // A progress line on stderr about once a second (also with --json: stdout is the JSON).
+        let progress: Option<GraphProgressFn<'_>> = Some(&mut line);
         let opts = LivenessOptions {
             limits: self.limits,
             progress,

@@ -61,20 +61,21 @@ pub fn run(a: CompareArgs) -> Result<Outcome> {
     Variant::Raft
         .validate(&bounds)
         .map_err(|e| anyhow!("{e}"))?;
-    if !a.json {
-        eprintln!("comparing raft and kraft: {bounds}");
-    }
+    eprintln!("comparing raft and kraft: {bounds}");
     let mut rows = Vec::new();
     for v in [Variant::Raft, Variant::Kraft] {
-        if !a.json {
-            eprintln!("  checking {v} ...");
-        }
+        eprintln!("  checking {v} ...");
         rows.push(with_spec(v, bounds.clone(), None, Measure)?);
     }
     let passed = rows.iter().all(|r| r.safe);
     if a.json {
-        let out = serde_json::json!({ "bounds": bounds, "passed": passed, "results": rows });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let reports = rows
+            .iter()
+            .map(|r| crate::json::report(r, r.safe))
+            .collect::<Result<Vec<_>>>()?;
+        crate::json::Doc::reports("compare", reports)
+            .with("bounds", &bounds)?
+            .print()?;
     } else {
         print_table(&bounds, &rows);
         if a.traces {

@@ -246,10 +246,10 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
     }
     let conforms = report.divergence.is_none() && catalog_ok;
     if a.json {
-        let out = json!({
+        let mut out = json!({
             "variant": variant,
             "target": target.name(),
-            "conforms": conforms,
+            "passed": conforms,
             "options": opts,
             "report": report,
             "catalog": catalog,
@@ -259,7 +259,11 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
                 known_differences(variant)
             },
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        // The ITF file of the diverging trace, when one was written.
+        if let Some(f) = a.trace_out.as_ref().filter(|_| report.divergence.is_some()) {
+            out["trace"] = json!(f);
+        }
+        crate::json::Doc::reports("conform", vec![out]).print()?;
     } else {
         print_report(variant, &target, &opts, &report, &catalog);
     }
@@ -431,6 +435,7 @@ fn run_mutants(
             }
             rows.push(json!({
                 "mutant": name,
+                "passed": r.divergence.is_some(),
                 "killed": r.divergence.is_some(),
                 "source": r.diverged_in,
                 "traces": r.traces,
@@ -440,14 +445,12 @@ fn run_mutants(
         }
         let total = all.len();
         if a.json {
-            let out = json!({
-                "variant": variant,
-                "killed": killed,
-                "total": total,
-                "kill_rate": killed as f64 / total as f64,
-                "mutants": rows,
-            });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            crate::json::Doc::reports("conform --mutants", rows)
+                .with("variant", variant)?
+                .with("killed", killed)?
+                .with("total", total)?
+                .with("kill_rate", killed as f64 / total as f64)?
+                .print()?;
         } else {
             println!(
                 "kill rate:  {killed}/{total} ({:.0}%)",

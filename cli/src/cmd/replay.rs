@@ -81,7 +81,12 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         eprintln!("wrote the diverging trace to {}", file.display());
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let mut out = out;
+        out["passed"] = json!(passed);
+        if let (Some(file), Ok(Err(_))) = (&a.trace_out, &result) {
+            out["trace"] = json!(file);
+        }
+        crate::json::Doc::reports("replay", vec![out]).print()?;
     } else {
         println!(
             "== replay {} ({}, {steps} steps{})",

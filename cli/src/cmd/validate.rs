@@ -47,7 +47,7 @@ pub fn run(a: ValidateArgs) -> Result<Outcome> {
     let rec = read_trace(&a.file)?;
     let v = validate_recording(&rec, &Target::correct())
         .map_err(|e| anyhow!("{}: {e}", a.file.display()))?;
-    report(&a.file, &rec, &v, a.json)
+    report("validate", &a.file, &rec, &v, a.json)
 }
 
 pub fn run_record(a: RecordArgs) -> Result<Outcome> {
@@ -76,10 +76,16 @@ pub fn run_record(a: RecordArgs) -> Result<Outcome> {
         .with_context(|| format!("cannot write {}", a.out.display()))?;
     eprintln!("wrote {}", a.out.display());
     let v = validate_recording(&rec, &Target::correct())?;
-    report(&a.out, &rec, &v, a.json)
+    report("record", &a.out, &rec, &v, a.json)
 }
 
-fn report(file: &PathBuf, rec: &Trace, v: &Validated, as_json: bool) -> Result<Outcome> {
+fn report(
+    command: &str,
+    file: &PathBuf,
+    rec: &Trace,
+    v: &Validated,
+    as_json: bool,
+) -> Result<Outcome> {
     let round_trip_ok = matches!(v.round_trip, Some(Ok(_)));
     let passed = v.validation.is_ok() && round_trip_ok;
     if as_json {
@@ -104,7 +110,9 @@ fn report(file: &PathBuf, rec: &Trace, v: &Validated, as_json: bool) -> Result<O
                 "divergence": d.to_json(),
             }),
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let mut out = out;
+        out["passed"] = json!(passed);
+        crate::json::Doc::reports(command, vec![out]).print()?;
     } else {
         println!(
             "== validate {} ({} recorded steps of a {} cluster, bounds {})",

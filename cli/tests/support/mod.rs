@@ -26,6 +26,16 @@ pub fn json_of(out: &Output) -> serde_json::Value {
     })
 }
 
+/// The one report of a `--json` document (specs/json.md), whose verdict is the document's.
+pub fn report_of(out: &Output) -> serde_json::Value {
+    let d = json_of(out);
+    assert_eq!(d["schema_version"], 1, "{d}");
+    let reports = d["reports"].as_array().expect("a reports list");
+    assert_eq!(reports.len(), 1, "{d}");
+    assert_eq!(reports[0]["passed"], d["passed"]);
+    reports[0].clone()
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }

@@ -172,18 +172,15 @@ impl LassoTrace {
 
     /// Reads a lasso back from ITF: None when the document has no `loop`.
     pub fn from_itf(text: &str) -> Result<Option<LassoTrace>, crate::trace::TraceError> {
-        let trace = Trace::from_itf(text)?;
-        let doc: Value = serde_json::from_str(text).expect("Trace::from_itf parsed it");
-        let Some(next) = doc.get("loop").and_then(Value::as_u64) else {
+        let doc =
+            crate::itf::ItfDoc::parse(text).map_err(|e| crate::trace::TraceError(e.to_string()))?;
+        let trace = Trace::from_doc(&doc)?;
+        // `loop` (or `#meta.loop`), checked by the ITF reader to index a state.
+        let Some(next) = doc.loop_index else {
             return Ok(None);
         };
         let last = trace.steps.len() - 1;
-        let bad = || crate::trace::TraceError(format!("\"loop\" {next} is not a state index"));
-        let next = usize::try_from(next).map_err(|_| bad())?;
-        if next > last {
-            return Err(bad());
-        }
-        let stutters = match doc["#meta"].get("lasso").and_then(Value::as_str) {
+        let stutters = match doc.meta.get("lasso").and_then(Value::as_str) {
             Some("stuck") => true,
             Some(_) => false,
             None => {

@@ -5,7 +5,7 @@ use super::CiError;
 use crate::args::BoundsArgs;
 use raftspec_conformance::conform::default_options;
 use raftspec_conformance::suite::SuiteOptions;
-use raftspec_model::{Bounds, Variant};
+use raftspec_model::{Bounds, Bug, Variant};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,10 @@ struct CheckSpec {
     symmetry: bool,
     tolerance: Option<f64>,
     budget: Option<f64>,
+    /// A catalog bug (safety or liveness) injected into the model: what a mistaken edit to the
+    /// model does to this check, e.g. a guard made too strong (`commit-needs-entries`) shrinks
+    /// the state space, which the pins catch.
+    bug: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -145,6 +149,9 @@ pub struct CheckJob {
     pub bounds: Bounds,
     pub threads: usize,
     pub symmetry: bool,
+    /// A catalog bug injected into the model (part of the cache key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bug: Option<Bug>,
     /// Percent a pinned figure may move.
     #[serde(skip)]
     pub tolerance: f64,
@@ -236,6 +243,17 @@ fn positive_budget(b: Option<f64>, what: &str) -> Result<(), String> {
     }
 }
 
+/// A bug of the variant's safety or liveness catalog.
+fn catalog_bug(variant: Variant, name: &str, what: &str) -> Result<Bug, String> {
+    let bug = Bug::from_name(name)
+        .ok_or_else(|| format!("{what}: unknown bug {name:?} (see `raftspec bugs`)"))?;
+    let known = raftspec_model::bugs::entry(variant, bug).is_some()
+        || raftspec_model::liveness::entry(variant, bug).is_some();
+    known
+        .then_some(bug)
+        .ok_or_else(|| format!("{what}: bug {name} is not in the {variant} catalog"))
+}
+
 fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, String> {
     let name = c.name.clone().unwrap_or_else(|| c.variant.clone());
     let what = format!("check {name:?}");
@@ -277,6 +295,11 @@ fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, Stri
         return Err(format!("{what}: tolerance must be a percentage >= 0"));
     }
     positive_budget(c.budget, &what)?;
+    let bug = c
+        .bug
+        .as_deref()
+        .map(|b| catalog_bug(variant, b, &what))
+        .transpose()?;
     Ok(Entry {
         name,
         budget: c.budget.unwrap_or(budget),
@@ -285,6 +308,7 @@ fn check_entry(c: &CheckSpec, tolerance: f64, budget: f64) -> Result<Entry, Stri
             bounds,
             threads,
             symmetry: c.symmetry,
+            bug,
             tolerance,
         }),
     })

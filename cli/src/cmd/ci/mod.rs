@@ -89,7 +89,17 @@ pub fn run(a: CiArgs) -> anyhow::Result<Outcome> {
         append(f, &md)?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let reports = report
+            .entries
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::json::Doc::reports("ci", reports)
+            .passed(report.passed)
+            .with("manifest", &report.manifest)?
+            .with("seconds", report.seconds)?
+            .with("notes", &report.notes)?
+            .print()?;
     } else {
         print!("{md}");
     }

@@ -104,10 +104,9 @@ impl EntryResult {
     }
 }
 
-/// The whole run (the `--json` output).
-#[derive(Debug, Serialize)]
+/// The whole run (`--json` prints its entries as the reports, crate::json).
+#[derive(Debug)]
 pub struct Report {
-    pub version: u32,
     pub passed: bool,
     pub manifest: String,
     pub seconds: f64,
@@ -162,7 +161,6 @@ pub fn run_all(plan: &Plan, use_cache: bool) -> Result<Report, CiError> {
         entries.push(r);
     }
     Ok(Report {
-        version: 1,
         passed: false,
         manifest: plan.manifest.display().to_string(),
         seconds: start.elapsed().as_secs_f64(),
@@ -209,13 +207,17 @@ impl SpecVisitor for CheckVisit<'_> {
 
 fn run_check(e: &Entry, job: &CheckJob) -> Result<EntryResult, CiError> {
     let report =
-        with_spec(job.variant, job.bounds.clone(), None, CheckVisit { job }).map_err(|err| {
+        with_spec(job.variant, job.bounds.clone(), job.bug, CheckVisit { job }).map_err(|err| {
             CiError::Run {
                 name: e.name.clone(),
                 msg: err.to_string(),
             }
         })?;
-    let mut r = EntryResult::new(e, job.bounds.to_string());
+    let detail = match job.bug {
+        Some(b) => format!("{}, bug {b} injected", job.bounds),
+        None => job.bounds.to_string(),
+    };
+    let mut r = EntryResult::new(e, detail);
     let mut again = explore_command(&report).replacen("raftspec explore", "raftspec check", 1);
     if job.symmetry {
         again.push_str(" --symmetry");
