@@ -49,7 +49,7 @@ fn same_as_single_machine(base: &[&str], processes: bool) -> Value {
     let run = |a: Vec<String>| raftspec(&a.iter().map(String::as_str).collect::<Vec<_>>());
     let first = run(args(&[]));
     let expect = first.status.code().expect("an exit code");
-    let single = support::json_of(&first);
+    let single = support::json_of(&first)["reports"][0].clone();
     let with = |extra: &[&'static str]| {
         let out = run(args(extra));
         assert_eq!(
@@ -58,7 +58,7 @@ fn same_as_single_machine(base: &[&str], processes: bool) -> Value {
             "{extra:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        support::json_of(&out)
+        support::json_of(&out)["reports"][0].clone()
     };
     assert_eq!(single["engine"], "raftspec");
     let expected = figures(&single);

@@ -103,6 +103,24 @@ fn every_json_command_writes_one_document_of_the_schema() {
     ];
     valid_doc(&v, &live, 1);
     valid_doc(&v, &["compare", "--json"], 0);
+    let hunted = valid_doc(
+        &v,
+        &[
+            "hunt",
+            "raft",
+            "--bug",
+            "double-vote",
+            "--seconds",
+            "2",
+            "--threads",
+            "1",
+            "--json",
+            "--trace-out",
+            d,
+        ],
+        1,
+    );
+    assert_eq!(hunted["reports"][0]["passed"], false);
     valid_doc(&v, &["bugs", "--json"], 0);
     let trace = tiny_trace(&dir);
     let t = trace.to_str().unwrap();

@@ -66,7 +66,10 @@ fn run_check(exe: &Path, check: &[&str], extra: &[String]) -> Result<Value> {
         check.join(" "),
         String::from_utf8_lossy(&out.stderr).trim()
     );
-    serde_json::from_slice(&out.stdout).context("raftspec check printed no JSON")
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).context("raftspec check printed no JSON")?;
+    // The one JSON shape (specs/json.md): the single run's report is the first.
+    Ok(doc["reports"][0].clone())
 }
 
 fn row(setup: String, processes: usize, v: &Value) -> Row {

@@ -114,10 +114,9 @@ impl SpecVisitor for Hunt<'_> {
             .any(|f| f.expectation == Expectation::Always);
         let traces = write_traces(&spec, &report, a);
         if a.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&to_json(&spec, &report, a, &traces))?
-            );
+            // A hunt passes when it found no violation; it never claims completeness.
+            let r = crate::json::report(to_json(&spec, &report, a, &traces), !violated)?;
+            crate::json::Doc::reports("hunt", vec![r]).print()?;
         } else {
             print_report(&spec, &report, a, self.threads, &traces);
         }
