@@ -133,7 +133,9 @@ fn hunt_finds_a_catalog_bug_and_nothing_on_the_correct_model() {
     ];
     let mut buggy = vec!["hunt", "raft", "--bug", "double-vote"];
     buggy.extend_from_slice(&common);
-    let found = run_json(&buggy, 1);
+    let doc = run_json(&buggy, 1);
+    assert_eq!(doc["passed"], false);
+    let found = &doc["reports"][0];
     let f = found["findings"].as_array().unwrap();
     let v = f
         .iter()
@@ -147,7 +149,9 @@ fn hunt_finds_a_catalog_bug_and_nothing_on_the_correct_model() {
 
     let mut correct = vec!["hunt", "raft"];
     correct.extend_from_slice(&common);
-    let clean = run_json(&correct, 0);
+    let doc = run_json(&correct, 0);
+    assert_eq!(doc["passed"], true);
+    let clean = &doc["reports"][0];
     let f = clean["findings"].as_array().unwrap();
     assert!(f.iter().all(|x| x["expectation"] == "sometimes"), "{f:?}");
     assert!(
