@@ -364,3 +364,34 @@ fn conform_per_graph_depth_and_coverage_report() {
         assert!(rules.is_empty());
     }
 }
+
+/// A trace checked with per-peer sends replays on the model, but the implementation has no
+/// per-peer send: `replay` refuses it in one line; the same bug's atomic-broadcast trace
+/// replays (and diverges, exit 1).
+#[test]
+fn replay_refuses_a_per_peer_trace() {
+    let trace = |name: &str, extra: &[&str]| {
+        let dir = tempdir(name);
+        let d = dir.to_str().unwrap();
+        let mut args = vec!["check", "raft", "--bug", "double-vote", "--trace-out", d];
+        args.extend(extra);
+        assert_eq!(raftspec(&args).status.code(), Some(1));
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(".itf.json"))
+            .expect("check wrote an ITF trace")
+    };
+    let per_peer = trace("per-peer", &["--per-peer"]);
+    assert_bad_input(
+        &raftspec(&["replay", per_peer.to_str().unwrap()]),
+        "per-peer",
+    );
+    let atomic = trace("atomic", &[]);
+    assert_eq!(
+        raftspec(&["replay", atomic.to_str().unwrap()])
+            .status
+            .code(),
+        Some(1)
+    );
+}

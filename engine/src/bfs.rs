@@ -246,25 +246,14 @@ where
         found: &mut [Candidate],
         scratch: &mut P::Scratch,
     ) -> bool {
-        let mut stop = false;
-        for (i, p) in self.properties.iter().enumerate() {
-            if level.settled[i] {
-                continue;
-            }
-            let holds = (p.condition)(self.model, state);
-            let hit = match p.expectation {
-                Expectation::Always => !holds,
-                _ => holds,
-            };
-            if hit {
-                let fp = self.packer.fingerprint(state, scratch);
-                if found[i].is_none_or(|(f, _)| fp < f) {
-                    found[i] = Some((fp, index));
-                }
-                stop |= level.stops[i];
-            }
-        }
-        stop
+        let properties = Judged {
+            properties: &self.properties,
+            settled: level.settled,
+            stops: level.stops,
+        };
+        properties.judge(self.model, state, index, found, || {
+            self.packer.fingerprint(state, scratch)
+        })
     }
 
     /// Closes the thread's current block; past the memory limit it goes to the spill file.
@@ -556,4 +545,46 @@ fn nth_action<M: Model>(model: &M, state: &M::State, i: usize) -> Option<M::Acti
     let mut actions = Vec::new();
     model.actions(state, &mut actions);
     actions.into_iter().nth(i)
+}
+
+/// The properties of a run with which are settled and which stop it: one judge for every
+/// engine (single machine and distributed), so both pick the same match.
+pub(crate) struct Judged<'a, M: Model> {
+    pub properties: &'a [Property<M>],
+    pub settled: &'a [bool],
+    pub stops: &'a [bool],
+}
+
+impl<M: Model> Judged<'_, M> {
+    /// Evaluates every property not yet settled on `state` (number `index`), keeping for each
+    /// the match with the smallest fingerprint (computed only on a match); true if a match
+    /// stops the run.
+    pub fn judge(
+        &self,
+        model: &M,
+        state: &M::State,
+        index: u64,
+        found: &mut [Option<(u64, u64)>],
+        mut fingerprint: impl FnMut() -> u64,
+    ) -> bool {
+        let mut stop = false;
+        for (i, p) in self.properties.iter().enumerate() {
+            if self.settled[i] {
+                continue;
+            }
+            let holds = (p.condition)(model, state);
+            let hit = match p.expectation {
+                Expectation::Always => !holds,
+                _ => holds,
+            };
+            if hit {
+                let fp = fingerprint();
+                if found[i].is_none_or(|(f, _)| fp < f) {
+                    found[i] = Some((fp, index));
+                }
+                stop |= self.stops[i];
+            }
+        }
+        stop
+    }
 }

@@ -20,7 +20,7 @@
 //! A per-destination cache of recently sent fingerprints keeps most duplicate successors off
 //! the wire (a skipped successor was sent before, so its owner has it or is receiving it).
 
-use crate::bfs::replay_path;
+use crate::bfs::{replay_path, Judged};
 use crate::codec::{hash_bytes, ByteBlock, Codec, Packed};
 use crate::fingerprints::FingerprintSet;
 use crate::memory;
@@ -578,24 +578,12 @@ where
         index: u64,
         found: &mut [Option<(u64, u64)>],
     ) -> bool {
-        let mut stop = false;
-        for (i, p) in self.properties.iter().enumerate() {
-            if self.settled[i] {
-                continue;
-            }
-            let holds = (p.condition)(self.model, state);
-            let hit = match p.expectation {
-                Expectation::Always => !holds,
-                _ => holds,
-            };
-            if hit {
-                if found[i].is_none_or(|(f, _)| fp < f) {
-                    found[i] = Some((fp, index));
-                }
-                stop |= self.stops[i];
-            }
-        }
-        stop
+        let properties = Judged {
+            properties: &self.properties,
+            settled: &self.settled,
+            stops: &self.stops,
+        };
+        properties.judge(self.model, state, index, found, || fp)
     }
 
     /// Sends the successors of one state to their owners; returns how many were generated.

@@ -64,12 +64,15 @@ impl<M: Envelope> Network<M> {
         }
     }
 
-    /// Copies of `msg` in flight now.
-    pub fn copies(&self, msg: &M) -> u8 {
-        self.in_flight
+    /// Sending `msg` would change the network: it is not already in flight at the copy limit
+    /// (a send step that changes nothing would be a self-loop).
+    pub fn has_room_for(&self, msg: &M, sem: &NetworkSemantics) -> bool {
+        let copies = self
+            .in_flight
             .iter()
             .find(|(m, _)| m == msg)
-            .map_or(0, |(_, c)| *c)
+            .map_or(0, |(_, c)| *c);
+        copies < sem.max_copies
     }
 
     /// Adds a copy of a message in flight (the network duplicating it).

@@ -58,7 +58,6 @@ impl KraftModel {
     /// Leader's SendBeginQuorumEpoch to each voter, where the send puts something new in flight.
     fn per_peer_actions(&self, st: &KraftState, s: ServerId, out: &mut Vec<Action>) {
         let srv = &st.servers[s as usize];
-        let max_copies = self.bounds.network.max_copies;
         for to in self.peers(s) {
             let (m, action) = if srv.role == Role::Leader {
                 let epoch = srv.epoch;
@@ -72,7 +71,7 @@ impl KraftModel {
             } else {
                 continue;
             };
-            if st.network.copies(&m) < max_copies {
+            if st.network.has_room_for(&m, &self.bounds.network) {
                 out.push(action);
             }
         }

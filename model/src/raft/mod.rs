@@ -62,7 +62,10 @@ impl RaftModel {
         }
         let srv = &st.servers[s as usize];
         for to in self.peers(s) {
-            if self.adds_a_copy(st, &self.append_request(srv, s, to)) {
+            if st
+                .network
+                .has_room_for(&self.append_request(srv, s, to), &self.bounds.network)
+            {
                 out.push(Action::AppendEntries(s, to));
             }
         }
@@ -74,17 +77,13 @@ impl RaftModel {
         let srv = &st.servers[s as usize];
         for to in self.peers(s) {
             if srv.votes_granted & (1 << to) == 0
-                && self.adds_a_copy(st, &self.vote_request(srv, s, to))
+                && st
+                    .network
+                    .has_room_for(&self.vote_request(srv, s, to), &self.bounds.network)
             {
                 out.push(Action::RequestVote(s, to));
             }
         }
-    }
-
-    /// Sending `m` changes the network: it is not already in flight at the copy limit (a send
-    /// that changes nothing would be a self-loop, a step without an effect).
-    fn adds_a_copy(&self, st: &RaftState, m: &Msg) -> bool {
-        st.network.copies(m) < self.bounds.network.max_copies
     }
 
     /// Properties that are judged on the marker of the step that led here; comparing the
