@@ -102,8 +102,9 @@ pub fn flavor_options(
         );
     }
     anyhow::ensure!(
-        variant == Variant::Raft || !o.any_raft_rs(),
-        "--flavor raft-rs and --option apply to raft only (kraft has no such options)"
+        variant.info().raft_rs || !o.any_raft_rs(),
+        "--flavor raft-rs and --option apply to {} only ({variant} has no such options)",
+        raft_rs_variants()
     );
     Ok(o)
 }
@@ -165,7 +166,7 @@ impl Profile {
 }
 
 /// The deep profile's first run: every variant reaches two-entry logs, a second term for a
-/// leader, a restart and a lost message.
+/// leader, a restart and a lost message (its terms from the registry).
 fn deep_bounds(variant: Variant) -> Bounds {
     let mut b = default_bounds(variant);
     b.max_log = 2;
@@ -173,69 +174,26 @@ fn deep_bounds(variant: Variant) -> Bounds {
     b.network.drop = true;
     b.network.max_drops = Some(1);
     b.network.max_in_flight = 3;
-    b.max_term = match variant {
-        Variant::Raft => DEEP_RAFT_TERM,
-        Variant::Kraft => DEEP_KRAFT_EPOCH,
-    };
+    b.max_term = variant.info().deep_term;
     b
 }
 
 /// The deep profile's second run: four terms (epochs), where a server can lead, lose and lead
-/// again, with one entry (Raft) or only the leaders' LeaderChange records (KRaft), no restart,
-/// no loss and three messages in flight.
+/// again, with the registry's entries (Raft one, KRaft only the leaders' LeaderChange
+/// records), no restart, no loss and three messages in flight.
 fn deep_history_bounds(variant: Variant) -> Bounds {
     let mut b = default_bounds(variant);
     b.max_term = 4;
     b.max_restarts = 0;
     b.network.max_in_flight = 3;
-    b.max_log = match variant {
-        Variant::Raft => 1,
-        Variant::Kraft => 0,
-    };
+    b.max_log = variant.info().deep_history_log;
     b
 }
 
-const DEEP_RAFT_TERM: u8 = 3;
-const DEEP_KRAFT_EPOCH: u8 = 2;
-
-/// The bounds that `raftspec check` uses when given none: each finishes in under 2 minutes on
-/// a 2-core machine (figures in README.md).
+/// The bounds that `raftspec check` uses when given none (the registry's quick bounds): each
+/// finishes in under 2 minutes on a 2-core machine (figures in README.md).
 pub fn default_bounds(variant: Variant) -> Bounds {
-    use raftspec_model::NetworkSemantics;
-    match variant {
-        Variant::Raft => Bounds {
-            servers: 3,
-            max_term: 2,
-            max_log: 1,
-            values: 1,
-            max_restarts: 1,
-            network: NetworkSemantics {
-                drop: false,
-                reorder: true,
-                max_copies: 1,
-                max_in_flight: 4,
-                max_drops: None,
-            },
-            options: Default::default(),
-        },
-        // Pull needs more messages per commit than push: at Raft's bounds (one restart, four
-        // messages in flight) KRaft has 12M+ states; these finish in seconds (specs/kraft.md).
-        Variant::Kraft => Bounds {
-            servers: 3,
-            max_term: 2,
-            max_log: 1,
-            values: 1,
-            max_restarts: 0,
-            network: NetworkSemantics {
-                drop: false,
-                reorder: true,
-                max_copies: 1,
-                max_in_flight: 3,
-                max_drops: None,
-            },
-            options: Default::default(),
-        },
-    }
+    (variant.info().quick)()
 }
 
 impl BoundsArgs {
@@ -355,5 +313,30 @@ pub fn parse_variants(name: &str) -> Result<Vec<Variant>> {
     }
     Variant::from_name(name)
         .map(|v| vec![v])
-        .ok_or_else(|| anyhow!("unknown variant {name:?}: expected raft, kraft or all"))
+        .ok_or_else(|| {
+            anyhow!(
+                "unknown variant {name:?}: expected {} or all",
+                raftspec_model::registry::names()
+            )
+        })
+}
+
+/// Parses one variant name (the registry's names).
+pub fn parse_variant(name: &str) -> Result<Variant> {
+    Variant::from_name(name).ok_or_else(|| {
+        anyhow!(
+            "unknown variant {name:?}: expected {}",
+            raftspec_model::registry::names()
+        )
+    })
+}
+
+/// The variants the raft-rs profile's options apply to ("raft").
+pub fn raft_rs_variants() -> String {
+    Variant::ALL
+        .iter()
+        .filter(|v| v.info().raft_rs)
+        .map(|v| v.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

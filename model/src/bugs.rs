@@ -138,12 +138,14 @@ fn bounds(servers: u8, max_term: u8, max_log: u8, max_restarts: u8, n: NetworkSe
 
 /// Every catalog row, for every variant.
 pub fn catalog() -> Vec<CatalogEntry> {
-    let mut rows = raft_catalog();
-    rows.extend(crate::kraft_catalog());
-    rows
+    Variant::ALL
+        .iter()
+        .flat_map(|v| (v.info().catalog)())
+        .collect()
 }
 
-fn raft_catalog() -> Vec<CatalogEntry> {
+/// The Raft catalog rows.
+pub(crate) fn raft_catalog() -> Vec<CatalogEntry> {
     let row = |bug, step, rule, property, bounds| CatalogEntry {
         bug,
         variant: Variant::Raft,
@@ -243,15 +245,10 @@ fn raft_catalog() -> Vec<CatalogEntry> {
 
 /// The catalog rows of one variant.
 pub fn catalog_for(variant: Variant) -> Vec<CatalogEntry> {
-    catalog()
-        .into_iter()
-        .filter(|r| r.variant == variant)
-        .collect()
+    (variant.info().catalog)()
 }
 
 /// The row for one bug in one variant, if that variant can have it.
 pub fn entry(variant: Variant, bug: Bug) -> Option<CatalogEntry> {
-    catalog()
-        .into_iter()
-        .find(|r| r.variant == variant && r.bug == bug)
+    catalog_for(variant).into_iter().find(|r| r.bug == bug)
 }

@@ -20,6 +20,7 @@ pub mod network;
 pub mod options;
 pub mod pack;
 pub mod raft;
+pub mod registry;
 pub mod reproduce;
 pub mod spec;
 pub mod trace;
@@ -27,9 +28,5 @@ pub mod view;
 
 pub use bounds::{Bounds, NetworkSemantics};
 pub use bugs::Bug;
+pub use registry::VariantInfo;
 pub use spec::{Spec, Variant};
-
-/// KRaft catalog rows.
-pub(crate) fn kraft_catalog() -> Vec<bugs::CatalogEntry> {
-    kraft::catalog()
-}

@@ -17,14 +17,8 @@ pub enum Variant {
 }
 
 impl Variant {
-    /// The variants that have a model.
-    pub const ALL: &'static [Variant] = &[Variant::Raft, Variant::Kraft];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Variant::Raft => "raft",
-            Variant::Kraft => "kraft",
-        }
+        self.info().name
     }
 
     pub fn from_name(s: &str) -> Option<Variant> {
@@ -35,10 +29,7 @@ impl Variant {
     /// variant's own limits).
     pub fn validate(self, bounds: &Bounds) -> Result<(), crate::bounds::BoundsError> {
         bounds.validate()?;
-        match self {
-            Variant::Raft => Ok(()),
-            Variant::Kraft => crate::kraft::validate_bounds(bounds),
-        }
+        (self.info().check_bounds)(bounds)
     }
 }
 
@@ -101,16 +92,13 @@ pub trait Spec:
     fn event_view(&self, action: &Self::Action) -> crate::view::EventView;
 }
 
-/// ITF encoding of an optional server id (Quint's Option variant).
 /// The protocol steps of a variant that a bug can live in: every message handler and timer,
 /// and the restart (ITF action names; network steps and client requests are not protocol rules).
 pub fn protocol_steps(variant: Variant) -> &'static [&'static str] {
-    match variant {
-        Variant::Raft => crate::raft::Action::PROTOCOL_STEPS,
-        Variant::Kraft => crate::kraft::Action::PROTOCOL_STEPS,
-    }
+    variant.info().protocol_steps
 }
 
+/// ITF encoding of an optional server id (Quint's Option variant).
 pub fn itf_option(v: Option<u8>) -> Value {
     match v {
         Some(x) => serde_json::json!({"tag": "Some", "value": x}),
@@ -124,15 +112,12 @@ pub trait SpecVisitor {
     fn visit<S: Spec>(self, spec: S) -> Self::Output;
 }
 
-/// The one place a variant name becomes a concrete model.
+/// Safety work over whichever model a variant names (see [`crate::registry::with_model`]).
 pub fn with_spec<V: SpecVisitor>(
     variant: Variant,
     bounds: Bounds,
     bug: Option<Bug>,
     visitor: V,
 ) -> V::Output {
-    match variant {
-        Variant::Raft => visitor.visit(crate::raft::RaftModel::new(bounds, bug)),
-        Variant::Kraft => visitor.visit(crate::kraft::KraftModel::new(bounds, bug)),
-    }
+    crate::registry::with_model(variant, bounds, bug, crate::registry::AsLive(visitor))
 }

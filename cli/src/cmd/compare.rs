@@ -57,13 +57,17 @@ pub struct Measured {
 }
 
 pub fn run(a: CompareArgs) -> Result<Outcome> {
+    // KRaft's defaults: the smaller space, so that both finish in seconds.
     let bounds = a.bounds.resolve(Variant::Kraft, None)?;
-    Variant::Raft
-        .validate(&bounds)
-        .map_err(|e| anyhow!("{e}"))?;
-    eprintln!("comparing raft and kraft: {bounds}");
+    for v in Variant::ALL {
+        v.validate(&bounds).map_err(|e| anyhow!("{e}"))?;
+    }
+    eprintln!(
+        "comparing {}: {bounds}",
+        raftspec_model::registry::names().replace(", ", " and ")
+    );
     let mut rows = Vec::new();
-    for v in [Variant::Raft, Variant::Kraft] {
+    for &v in Variant::ALL {
         eprintln!("  checking {v} ...");
         rows.push(with_spec(v, bounds.clone(), None, Measure)?);
     }
@@ -238,10 +242,7 @@ fn print_table(bounds: &Bounds, rows: &[Measured]) {
     let w0 = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     let heads: Vec<String> = rows
         .iter()
-        .map(|r| match r.variant {
-            Variant::Raft => "raft (push)".to_string(),
-            Variant::Kraft => "kraft (pull)".to_string(),
-        })
+        .map(|r| format!("{} ({})", r.variant, r.variant.info().style))
         .collect();
     let w1 = lines
         .iter()

@@ -86,8 +86,9 @@ fn target_of(a: &ConformArgs, variant: Variant) -> Result<Target> {
         Some(other) => bail!("unknown implementation {other:?}: expected raftspec or raft-rs"),
     };
     anyhow::ensure!(
-        !rs || variant == Variant::Raft,
-        "--impl raft-rs implements raft (not {variant})"
+        !rs || variant.info().raft_rs,
+        "--impl raft-rs implements {} (not {variant})",
+        crate::args::raft_rs_variants()
     );
     let flavor = a.flavor.as_deref().or(rs.then_some("raft-rs"));
     let options = crate::args::flavor_options(flavor, &a.option, Options::default(), variant)?;

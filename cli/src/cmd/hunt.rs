@@ -8,7 +8,7 @@ use raftspec_engine::hunt::{hunt, HuntOptions, HuntReport};
 use raftspec_model::pack::SpecCodec;
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::trace::Trace;
-use raftspec_model::{bugs, Spec, Variant};
+use raftspec_model::{bugs, Spec};
 use serde_json::json;
 use stateright::Expectation;
 use std::path::PathBuf;
@@ -46,9 +46,7 @@ pub struct HuntArgs {
 }
 
 pub fn run(a: HuntArgs) -> Result<Outcome> {
-    let variant = Variant::from_name(&a.variant).ok_or_else(|| {
-        anyhow::anyhow!("unknown variant {:?}: expected raft or kraft", a.variant)
-    })?;
+    let variant = crate::args::parse_variant(&a.variant)?;
     let bug = parse_bug(a.bug.as_deref())?;
     if let Some(b) = bug {
         ensure!(

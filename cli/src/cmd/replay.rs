@@ -47,8 +47,9 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         None | Some("raftspec") => Target::correct(),
         Some("raft-rs") => {
             anyhow::ensure!(
-                trace.variant == raftspec_model::Variant::Raft,
-                "--impl raft-rs implements raft (the trace is {})",
+                trace.variant.info().raft_rs,
+                "--impl raft-rs implements {} (the trace is {})",
+                crate::args::raft_rs_variants(),
                 trace.variant
             );
             super::conform::raft_rs_target(None)?

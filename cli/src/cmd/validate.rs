@@ -8,7 +8,6 @@ use clap::Args;
 use raftspec_conformance::conform::{record_run, validate_recording, Target, Validated};
 use raftspec_conformance::record::RecordOptions;
 use raftspec_model::trace::Trace;
-use raftspec_model::Variant;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -51,16 +50,12 @@ pub fn run(a: ValidateArgs) -> Result<Outcome> {
 }
 
 pub fn run_record(a: RecordArgs) -> Result<Outcome> {
-    let variant = Variant::from_name(&a.variant)
-        .ok_or_else(|| anyhow!("unknown variant {:?}: expected raft or kraft", a.variant))?;
+    let variant = crate::args::parse_variant(&a.variant)?;
     anyhow::ensure!(
         (1..=6).contains(&a.requests),
         "--requests must be between 1 and 6"
     );
-    let restarts = a.restarts.unwrap_or(match variant {
-        Variant::Raft => 1,
-        Variant::Kraft => 0,
-    });
+    let restarts = a.restarts.unwrap_or(variant.info().record_restarts);
     anyhow::ensure!(restarts <= 6, "--restarts must be at most 6");
     let opts = RecordOptions {
         requests: a.requests,

@@ -33,10 +33,7 @@ pub fn default_bounds(variant: Variant) -> Bounds {
             drop: false,
             reorder: true,
             max_copies: 1,
-            max_in_flight: match variant {
-                Variant::Raft => 4,
-                Variant::Kraft => 3,
-            },
+            max_in_flight: variant.info().liveness_in_flight,
             max_drops: None,
         },
         options: Default::default(),

@@ -81,10 +81,7 @@ pub fn with_live_spec<V: LiveVisitor>(
     bug: Option<Bug>,
     visitor: V,
 ) -> V::Output {
-    match variant {
-        Variant::Raft => visitor.visit(crate::raft::RaftModel::new(bounds, bug)),
-        Variant::Kraft => visitor.visit(crate::kraft::KraftModel::new(bounds, bug)),
-    }
+    crate::registry::with_model(variant, bounds, bug, visitor)
 }
 
 /// What one property's check found.

@@ -231,7 +231,12 @@ fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> CiError {
 
 fn parse_variant(name: &str, what: &str) -> Result<Variant, String> {
     Variant::from_name(name)
-        .ok_or_else(|| format!("{what}: unknown variant {name:?} (expected raft or kraft)"))
+        .ok_or_else(|| {
+        format!(
+            "{what}: unknown variant {name:?} (expected {})",
+            raftspec_model::registry::names()
+        )
+    })
 }
 
 fn positive_budget(b: Option<f64>, what: &str) -> Result<(), String> {
