@@ -311,14 +311,12 @@ pub fn parse_variants(name: &str) -> Result<Vec<Variant>> {
     if name == "all" {
         return Ok(Variant::ALL.to_vec());
     }
-    Variant::from_name(name)
-        .map(|v| vec![v])
-        .ok_or_else(|| {
-            anyhow!(
-                "unknown variant {name:?}: expected {} or all",
-                raftspec_model::registry::names()
-            )
-        })
+    Variant::from_name(name).map(|v| vec![v]).ok_or_else(|| {
+        anyhow!(
+            "unknown variant {name:?}: expected {} or all",
+            raftspec_model::registry::names()
+        )
+    })
 }
 
 /// Parses one variant name (the registry's names).

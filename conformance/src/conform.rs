@@ -1,7 +1,7 @@
 //! Conformance per variant: default options, the implementation under test (optionally with
 //! an injected mutant), the bug catalog's counterexamples, and ITF files.
 
-use crate::driver::NodeId;
+use crate::driver::{Node, NodeId};
 use crate::kraft::KraftNode;
 use crate::protocol::{Protocol, WithoutKnownDifferences};
 use crate::raft::RaftNode;
@@ -11,15 +11,16 @@ use crate::record::{
 use crate::replay::{replay, Divergence, DivergenceJson};
 use crate::sources::{actions_of_trace, TraceProblem};
 use crate::suite::{run_suite, GraphConfig, Progress, SuiteOptions, SuiteReport};
+use crate::variants::{bounds, net, with_binding, Binding, BindingVisitor, NodeTask};
 use raftspec_model::bounds::BoundsError;
 use raftspec_model::bugs::{catalog_for, Bug};
 use raftspec_model::check::{check, CheckOptions, Stop};
-use raftspec_model::kraft::{validate_bounds as kraft_bounds_ok, KraftModel};
 use raftspec_model::options::Options;
-use raftspec_model::raft::RaftModel;
+use raftspec_model::spec::{with_spec, Spec, SpecVisitor};
 use raftspec_model::trace::Trace;
-use raftspec_model::{Bounds, NetworkSemantics, Variant};
+use raftspec_model::{Bounds, Variant};
 use serde::Serialize;
+use std::marker::PhantomData;
 use std::time::Instant;
 
 /// The implementation under test: raftspec's own cores at the model's granularity, possibly
@@ -184,28 +185,6 @@ impl Target {
     }
 }
 
-fn net(drop: bool, max_copies: u8, max_in_flight: u8) -> NetworkSemantics {
-    NetworkSemantics {
-        drop,
-        reorder: true,
-        max_copies,
-        max_in_flight,
-        max_drops: None,
-    }
-}
-
-fn bounds(max_term: u8, max_log: u8, max_restarts: u8, network: NetworkSemantics) -> Bounds {
-    Bounds {
-        servers: 3,
-        max_term,
-        max_log,
-        values: 1,
-        max_restarts,
-        network,
-        options: Default::default(),
-    }
-}
-
 fn graph(name: &str, servers: u8, bounds: Bounds, depth: usize) -> GraphConfig {
     GraphConfig {
         name: name.into(),
@@ -217,10 +196,14 @@ fn graph(name: &str, servers: u8, bounds: Bounds, depth: usize) -> GraphConfig {
 /// Known differences between a variant's model and the implementation: actions the suite
 /// leaves out unless `include_known_differences` (specs/conformance.md).
 pub fn known_differences(variant: Variant) -> Vec<&'static str> {
-    // None since the KRaft model restores a known leader on restart as Kafka does; the
-    // mechanism stays for the differences a new variant or option may bring.
-    let _ = variant;
-    Vec::new()
+    struct Known;
+    impl BindingVisitor for Known {
+        type Output = Vec<&'static str>;
+        fn visit<B: Binding>(self) -> Self::Output {
+            B::KNOWN_DIFFERENCES.to_vec()
+        }
+    }
+    with_binding(variant, Known)
 }
 
 /// The defaults of `raftspec conform VARIANT`: about a minute on two cores.
@@ -240,12 +223,14 @@ pub fn default_options(variant: Variant) -> SuiteOptions {
         graph("elections", 3, bounds(3, 1, 1, net(false, 1, 4)), 12),
         graph("mixed", 3, bounds(3, 2, 0, net(false, 1, 3)), 15),
     ];
-    // KRaft logs hold a LeaderChange record per election: max-term + max-log + max-restarts
-    // must fit the model's 8 records.
-    let walk_bounds = match variant {
-        Variant::Raft => bounds(4, 3, 2, net(true, 2, 8)),
-        Variant::Kraft => bounds(4, 2, 2, net(true, 2, 8)),
-    };
+    struct WalkBounds;
+    impl BindingVisitor for WalkBounds {
+        type Output = Bounds;
+        fn visit<B: Binding>(self) -> Bounds {
+            B::walk_bounds()
+        }
+    }
+    let walk_bounds = with_binding(variant, WalkBounds);
     SuiteOptions {
         graphs,
         walk_bounds: Bounds {
@@ -273,10 +258,14 @@ fn marks_of(variant: Variant) -> Option<crate::suite::MarkReader> {
             all.retain(|(n, _)| n.starts_with(prefix));
             all
         }
-        Some(match variant {
-            Variant::Raft => || of("raft:"),
-            Variant::Kraft => || of("kraft:"),
-        })
+        struct Marks;
+        impl BindingVisitor for Marks {
+            type Output = crate::suite::MarkReader;
+            fn visit<B: Binding>(self) -> Self::Output {
+                || of(B::MARKS)
+            }
+        }
+        Some(with_binding(variant, Marks))
     }
     #[cfg(not(feature = "mutants"))]
     {
@@ -292,8 +281,6 @@ pub enum ConformError {
     GraphBounds { graph: String, error: BoundsError },
     #[error("walk bounds: {0}")]
     WalkBounds(BoundsError),
-    #[error(transparent)]
-    KraftBounds(BoundsError),
     #[error("graph {graph} has options [{options}] but the walks have [{walks}]: one suite, one set of protocol options")]
     MixedOptions {
         graph: String,
@@ -311,17 +298,30 @@ pub fn conform(
     target: &Target,
     progress: Progress<'_>,
 ) -> Result<SuiteReport, ConformError> {
+    let options = check_suite(variant, opts)?;
+    let target = &target.for_options(&options);
+    let opts = &with_options(opts, target.options);
+    Ok(with_binding(
+        variant,
+        RunSuite {
+            opts,
+            target,
+            progress,
+        },
+    ))
+}
+
+/// The suite's protocol options, once its graphs and walks are shown to be bounds the
+/// variant's model can hold, all with the same options.
+fn check_suite(variant: Variant, opts: &SuiteOptions) -> Result<Options, ConformError> {
     for g in &opts.graphs {
-        g.bounds
-            .validate()
+        variant
+            .validate(&g.bounds)
             .map_err(|error| ConformError::GraphBounds {
                 graph: g.name.to_string(),
                 error,
             })?;
     }
-    opts.walk_bounds
-        .validate()
-        .map_err(ConformError::WalkBounds)?;
     let options = opts.walk_bounds.options;
     if options.per_peer {
         return Err(ConformError::PerPeer);
@@ -333,59 +333,64 @@ pub fn conform(
             walks: options,
         });
     }
-    let target = &target.for_options(&options);
     for &servers in &opts.walk_servers {
         let b = Bounds {
             servers,
             ..opts.walk_bounds.clone()
         };
-        b.validate().map_err(ConformError::WalkBounds)?;
+        variant.validate(&b).map_err(ConformError::WalkBounds)?;
     }
-    match variant {
-        Variant::Raft => {
-            let opts = &with_options(opts, target.options);
-            let known = opts.include_known_differences;
-            let spec = |b: &Bounds| RaftModel::new(b.clone(), None);
-            #[cfg(feature = "raft-rs")]
-            if let Some(rs) = target.raft_rs {
-                let options = target.options;
-                let make = move |id, n| crate::raftrs::RaftRsNode::new(id, n, options, rs.mutant);
-                // raftspec's own core counts rule branches; raft-rs counts none.
-                let opts = &SuiteOptions {
-                    marks: None,
-                    ..opts.clone()
-                };
-                return Ok(if known {
-                    run_suite(&spec, opts, &make, progress)
-                } else {
-                    let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
-                    run_suite(&spec, opts, &make, progress)
-                });
-            }
-            Ok(if known {
-                run_suite(&spec, opts, &target.raft_node(), progress)
-            } else {
-                let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
-                run_suite(&spec, opts, &target.raft_node(), progress)
-            })
-        }
-        Variant::Kraft => {
-            for b in opts
-                .graphs
-                .iter()
-                .map(|g| &g.bounds)
-                .chain([&opts.walk_bounds])
-            {
-                kraft_bounds_ok(b).map_err(ConformError::KraftBounds)?;
-            }
-            let known = opts.include_known_differences;
-            let spec = |b: &Bounds| KraftModel::new(b.clone(), None);
-            Ok(if known {
-                run_suite(&spec, opts, &target.kraft_node(), progress)
-            } else {
-                let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
-                run_suite(&spec, opts, &target.kraft_node(), progress)
-            })
+    Ok(options)
+}
+
+/// The suite over one binding: its model (without the known differences unless asked) and
+/// the target's nodes.
+struct RunSuite<'a, 'p> {
+    opts: &'a SuiteOptions,
+    target: &'a Target,
+    progress: Progress<'p>,
+}
+
+impl BindingVisitor for RunSuite<'_, '_> {
+    type Output = SuiteReport;
+    fn visit<B: Binding>(self) -> SuiteReport {
+        B::with_nodes(
+            self.target,
+            SuiteOn::<B> {
+                run: self,
+                binding: PhantomData,
+            },
+        )
+    }
+}
+
+struct SuiteOn<'a, 'p, B> {
+    run: RunSuite<'a, 'p>,
+    binding: PhantomData<B>,
+}
+
+impl<B: Binding> NodeTask<B::Spec> for SuiteOn<'_, '_, B> {
+    type Output = SuiteReport;
+    fn run<N: Node<Abstract = <B::Spec as Protocol>::Msg>>(
+        self,
+        make: &(dyn Fn(NodeId, u8) -> N + Sync),
+    ) -> SuiteReport {
+        let RunSuite {
+            opts,
+            target,
+            progress,
+        } = self.run;
+        // Only raftspec's own core counts rule branches.
+        let opts = &SuiteOptions {
+            marks: opts.marks.filter(|_| !target.is_raft_rs()),
+            ..opts.clone()
+        };
+        let spec = |b: &Bounds| B::spec(b.clone(), None);
+        if opts.include_known_differences {
+            run_suite(&spec, opts, make, progress)
+        } else {
+            let spec = |b: &Bounds| WithoutKnownDifferences(spec(b));
+            run_suite(&spec, opts, make, progress)
         }
     }
 }
@@ -443,30 +448,23 @@ pub fn catalog_trace(variant: Variant, bug: Bug) -> Option<Trace> {
 /// row's bounds); None if the checker finds none there.
 pub fn catalog_trace_with(variant: Variant, bug: Bug, options: Options) -> Option<Trace> {
     let mut row = catalog_for(variant).into_iter().find(|r| r.bug == bug)?;
-    if variant == Variant::Raft {
-        row.bounds.options = options;
-        row.bounds.validate().ok()?;
-    }
-    let outcome = match variant {
-        Variant::Raft => check(
-            RaftModel::new(row.bounds.clone(), Some(bug)),
-            CheckOptions {
-                stop: Stop::AtProperty(row.property),
-                ..Default::default()
-            },
-        ),
-        Variant::Kraft => check(
-            KraftModel::new(row.bounds.clone(), Some(bug)),
-            CheckOptions {
-                stop: Stop::AtProperty(row.property),
-                ..Default::default()
-            },
-        ),
+    row.bounds.options = options;
+    variant.validate(&row.bounds).ok()?;
+    let property = row.property;
+    let opts = CheckOptions {
+        stop: Stop::AtProperty(property),
+        ..Default::default()
     };
-    outcome
-        .counterexamples
+    struct Check<'a>(CheckOptions<'a>);
+    impl SpecVisitor for Check<'_> {
+        type Output = Vec<Trace>;
+        fn visit<S: Spec>(self, spec: S) -> Vec<Trace> {
+            check(spec, self.0).counterexamples
+        }
+    }
+    with_spec(variant, row.bounds, Some(bug), Check(opts))
         .into_iter()
-        .find(|t| t.property.as_deref() == Some(row.property))
+        .find(|t| t.property.as_deref() == Some(property))
 }
 
 /// Every catalog counterexample of a variant replayed against `target`: each must diverge.
@@ -518,38 +516,46 @@ pub fn replay_trace(
     if trace.bounds.options.per_peer {
         return Err(TraceProblem::NotATrace(ConformError::PerPeer.to_string()));
     }
+    trace
+        .variant
+        .validate(&trace.bounds)
+        .map_err(|e| TraceProblem::NotATrace(format!("bad \"#meta.bounds\": {e}")))?;
     let target = &target.for_options(&trace.bounds.options);
-    match trace.variant {
-        Variant::Raft => {
-            let spec = RaftModel::new(trace.bounds.clone(), trace.bug);
-            #[cfg(feature = "raft-rs")]
-            if let Some(rs) = target.raft_rs {
-                let options = trace.bounds.options;
-                let make = move |id, n| crate::raftrs::RaftRsNode::new(id, n, options, rs.mutant);
-                return run_trace(&spec, trace, &make);
-            }
-            run_trace(&spec, trace, &target.raft_node())
-        }
-        Variant::Kraft => {
-            kraft_bounds_ok(&trace.bounds)
-                .map_err(|e| TraceProblem::NotATrace(format!("bad \"#meta.bounds\": {e}")))?;
-            let spec = KraftModel::new(trace.bounds.clone(), trace.bug);
-            run_trace(&spec, trace, &target.kraft_node())
-        }
+    with_binding(trace.variant, ReplayTrace { trace, target })
+}
+
+struct ReplayTrace<'a> {
+    trace: &'a Trace,
+    target: &'a Target,
+}
+
+type Replayed = Result<Result<usize, Box<Divergence>>, TraceProblem>;
+
+impl BindingVisitor for ReplayTrace<'_> {
+    type Output = Replayed;
+    fn visit<B: Binding>(self) -> Replayed {
+        let spec = B::spec(self.trace.bounds.clone(), self.trace.bug);
+        B::with_nodes(
+            self.target,
+            TraceOn {
+                spec: &spec,
+                trace: self.trace,
+            },
+        )
     }
 }
 
-fn run_trace<P, N>(
-    spec: &P,
-    trace: &Trace,
-    make: &dyn Fn(NodeId, u8) -> N,
-) -> Result<Result<usize, Box<Divergence>>, TraceProblem>
-where
-    P: Protocol,
-    N: crate::driver::Node<Abstract = P::Msg>,
-{
-    let actions = actions_of_trace(spec, trace)?;
-    Ok(replay(spec, &actions, make).map(|r| r.steps))
+struct TraceOn<'a, P> {
+    spec: &'a P,
+    trace: &'a Trace,
+}
+
+impl<P: Protocol> NodeTask<P> for TraceOn<'_, P> {
+    type Output = Replayed;
+    fn run<N: Node<Abstract = P::Msg>>(self, make: &(dyn Fn(NodeId, u8) -> N + Sync)) -> Replayed {
+        let actions = actions_of_trace(self.spec, self.trace)?;
+        Ok(replay(self.spec, &actions, make).map(|r| r.steps))
+    }
 }
 
 /// Records a run of a real cluster of the implementation (see [`crate::record`]). A run with
@@ -567,23 +573,14 @@ pub fn record_run(
             seed: opts.seed + attempt,
             ..opts.clone()
         };
-        let result = match variant {
-            Variant::Raft => {
-                let spec = RaftModel::new(default_options(Variant::Raft).walk_bounds, None);
-                record(&spec, &target.raft_node(), "raft", 14, &o, progress)
-            }
-            Variant::Kraft => {
-                // A KRaft log holds one LeaderChange record per election.
-                let budget = raftspec_model::kraft::LOG_CAPACITY as u8;
-                let max_term = budget.saturating_sub(o.requests + o.restarts).max(1);
-                let spec = KraftModel::new(default_options(Variant::Kraft).walk_bounds, None);
-                record(&spec, &target.kraft_node(), "kraft", max_term, &o, progress).and_then(|t| {
-                    kraft_bounds_ok(&t.bounds)
-                        .map(|_| t)
-                        .map_err(RecordError::BoundsExceeded)
-                })
-            }
-        };
+        let result = with_binding(
+            variant,
+            Record {
+                opts: &o,
+                target,
+                progress: &mut *progress,
+            },
+        );
         match result {
             Err(e) if e.is_too_many_elections() => {
                 progress(&format!("seed {}: {e}; trying the next seed", o.seed));
@@ -593,6 +590,32 @@ pub fn record_run(
         }
     }
     Err(last.expect("three attempts were made"))
+}
+
+/// One recorded run of the binding's implementation, checked to fit its model's bounds.
+struct Record<'a, 'p> {
+    opts: &'a RecordOptions,
+    target: &'a Target,
+    progress: Progress<'p>,
+}
+
+impl BindingVisitor for Record<'_, '_> {
+    type Output = Result<Trace, RecordError>;
+    fn visit<B: Binding>(self) -> Self::Output {
+        let spec = B::spec(B::walk_bounds(), None);
+        let max_term = B::record_max_term(self.opts);
+        let make = |id, n| B::core(self.target, id, n);
+        let t = record(
+            &spec,
+            &make,
+            B::VARIANT.name(),
+            max_term,
+            self.opts,
+            self.progress,
+        )?;
+        (B::VARIANT.info().check_bounds)(&t.bounds).map_err(RecordError::BoundsExceeded)?;
+        Ok(t)
+    }
 }
 
 /// A recorded run checked against the model, and the model trace it follows replayed against
@@ -605,32 +628,27 @@ pub struct Validated {
 
 /// Validates a recorded run (outer `Err`: not a recording this tool can read).
 pub fn validate_recording(rec: &Trace, target: &Target) -> Result<Validated, RecordingError> {
-    match rec.variant {
-        Variant::Raft => {
-            let spec = RaftModel::new(rec.bounds.clone(), None);
-            let validation = validate(&spec, rec)?;
+    struct Validate<'a> {
+        rec: &'a Trace,
+        target: &'a Target,
+    }
+    impl BindingVisitor for Validate<'_> {
+        type Output = Result<Validated, RecordingError>;
+        fn visit<B: Binding>(self) -> Self::Output {
+            let spec = B::spec(self.rec.bounds.clone(), None);
+            let validation = validate(&spec, self.rec)?;
+            let make = |id, n| B::core(self.target, id, n);
             let round_trip = validation
                 .as_ref()
                 .ok()
-                .map(|v| replay_validated(&spec, v, &target.raft_node()));
-            Ok(Validated {
-                validation,
-                round_trip,
-            })
-        }
-        Variant::Kraft => {
-            let spec = KraftModel::new(rec.bounds.clone(), None);
-            let validation = validate(&spec, rec)?;
-            let round_trip = validation
-                .as_ref()
-                .ok()
-                .map(|v| replay_validated(&spec, v, &target.kraft_node()));
+                .map(|v| replay_validated(&spec, v, &make));
             Ok(Validated {
                 validation,
                 round_trip,
             })
         }
     }
+    with_binding(rec.variant, Validate { rec, target })
 }
 
 impl CatalogResult {

@@ -9,6 +9,7 @@
 //!   files, and proptest (shrinking a divergence to a minimal trace).
 //! - [`conform`], [`suite`]: the suite per variant, the bug catalog, mutants.
 //! - [`record`]: real clusters (timers, TCP on loopback) recorded and validated against the model.
+//! - [`variants`]: the one place a variant's conformance facts are stated ([`variants::Binding`]).
 //! - [`raft`]: Raft's model binding and the adapter for raftspec's own Raft core.
 //! - `raftrs` (feature `raft-rs`): the adapter for tikv/raft-rs 0.7 (specs/adapters.md).
 
@@ -25,3 +26,4 @@ pub mod scenario;
 pub mod search;
 pub mod sources;
 pub mod suite;
+pub mod variants;

@@ -17,9 +17,11 @@
 //! After every step the harness compares every server of the implementation with the model;
 //! the first difference is printed as `DIVERGENCE` and ends the run.
 
+use crate::conform::Target;
 use crate::driver::{Node, NodeId, Timer};
 use crate::protocol::{ModelStep, Protocol};
 use crate::replay::{apply_step, compare_all, node_states, Harness};
+use crate::variants::{with_binding, Binding, BindingVisitor};
 use raftspec_model::bounds::NetworkSemantics;
 use raftspec_model::{Bounds, Variant};
 
@@ -124,16 +126,25 @@ pub fn run(text: &str) -> Result<String, ScenarioError> {
     let (variant, bounds) = header(first)?;
     let mut outputs = vec![vec![format!("{variant}: {bounds}")]];
     let rest = &blocks[1..];
-    outputs.extend(match variant {
-        Variant::Raft => {
-            let spec = raftspec_model::raft::RaftModel::new(bounds, None);
-            run_blocks(&spec, rest, &crate::raft::RaftNode::model)
+    struct Run<'a> {
+        bounds: Bounds,
+        blocks: &'a [Block],
+    }
+    impl BindingVisitor for Run<'_> {
+        type Output = Vec<Vec<String>>;
+        fn visit<B: Binding>(self) -> Self::Output {
+            let spec = B::spec(self.bounds, None);
+            let target = Target::correct();
+            run_blocks(&spec, self.blocks, &|id, n| B::core(&target, id, n))
         }
-        Variant::Kraft => {
-            let spec = raftspec_model::kraft::KraftModel::new(bounds, None);
-            run_blocks(&spec, rest, &crate::kraft::KraftNode::model)
-        }
-    });
+    }
+    outputs.extend(with_binding(
+        variant,
+        Run {
+            bounds,
+            blocks: rest,
+        },
+    ));
     Ok(render(&blocks, &outputs))
 }
 

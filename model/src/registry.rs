@@ -1,16 +1,24 @@
 //! The variant registry: every fact the tool states about a protocol variant, in one place.
 //!
-//! A new variant adds its module (`model/src/NAME/`), a [`Variant`] name, one [`VariantInfo`]
-//! row and one arm of [`with_model`]; the CLI's help, errors, profiles and defaults are read
+//! A new variant adds its module (`model/src/NAME/`), and here a [`Variant`] name, one
+//! [`VariantInfo`] row and one arm of [`Variant::info`] and of [`with_model`]; the CLI's help, errors, profiles and defaults are read
 //! from here (and the conformance harness's from `conformance/src/variants.rs`). A protocol
 //! option (pre-vote, per-peer sends, the raft-rs profile) is not a variant: it lives in
 //! [`crate::options::Options`] and is part of the bounds.
 
+use crate::bounds::NetworkSemantics;
 use crate::bounds::{Bounds, BoundsError};
 use crate::bugs::{Bug, CatalogEntry};
 use crate::liveness::{LiveSpec, LiveVisitor};
-use crate::bounds::NetworkSemantics;
-use crate::spec::Variant;
+use serde::{Deserialize, Serialize};
+
+/// A protocol variant: a model of its own (options of a variant are not variants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    Raft,
+    Kraft,
+}
 
 /// What one variant is, and the numbers the tool starts it from.
 pub struct VariantInfo {

@@ -9,12 +9,7 @@ use stateright::Model;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    Raft,
-    Kraft,
-}
+pub use crate::registry::Variant;
 
 impl Variant {
     pub fn name(self) -> &'static str {

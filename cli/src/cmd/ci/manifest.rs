@@ -230,8 +230,7 @@ fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> CiError {
 }
 
 fn parse_variant(name: &str, what: &str) -> Result<Variant, String> {
-    Variant::from_name(name)
-        .ok_or_else(|| {
+    Variant::from_name(name).ok_or_else(|| {
         format!(
             "{what}: unknown variant {name:?} (expected {})",
             raftspec_model::registry::names()
