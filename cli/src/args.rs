@@ -319,6 +319,16 @@ pub fn parse_variants(name: &str) -> Result<Vec<Variant>> {
     })
 }
 
+/// The help of a variant argument, from the registry: "raft (push), kraft (pull)[, or all]".
+pub fn variant_help(or_all: bool) -> String {
+    let names: Vec<String> = Variant::ALL
+        .iter()
+        .map(|v| format!("{v} ({})", v.info().style))
+        .collect();
+    let all = if or_all { ", or all" } else { "" };
+    format!("The protocol variant: {}{all}", names.join(", "))
+}
+
 /// Parses one variant name (the registry's names).
 pub fn parse_variant(name: &str) -> Result<Variant> {
     Variant::from_name(name).ok_or_else(|| {

@@ -48,6 +48,9 @@ pub struct VariantInfo {
     pub catalog: fn() -> Vec<CatalogEntry>,
     /// Limits of the variant's model beyond [`Bounds::validate`].
     pub check_bounds: fn(&Bounds) -> Result<(), BoundsError>,
+    /// Fields only this variant's servers have in an ITF state: how a trace written by
+    /// another tool is recognised (none: the variant assumed when no other matches).
+    pub server_markers: &'static [&'static str],
 }
 
 /// The network every variant starts from: reordering, no loss, one copy of a message.
@@ -91,6 +94,7 @@ static RAFT: VariantInfo = VariantInfo {
     protocol_steps: crate::raft::Action::PROTOCOL_STEPS,
     catalog: crate::bugs::raft_catalog,
     check_bounds: no_limits,
+    server_markers: &[],
 };
 
 // Pull needs more messages per commit than push: at Raft's bounds (one restart, four messages
@@ -110,6 +114,7 @@ static KRAFT: VariantInfo = VariantInfo {
     protocol_steps: crate::kraft::Action::PROTOCOL_STEPS,
     catalog: crate::kraft::catalog,
     check_bounds: crate::kraft::validate_bounds,
+    server_markers: &["epoch", "highWatermark"],
 };
 
 impl Variant {
@@ -146,6 +151,23 @@ pub fn names() -> String {
         .map(|v| v.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The variant whose servers an ITF server record (from any tool) looks like: the first with
+/// one of its marker fields, else the first with none.
+pub fn recognise(server: &serde_json::Value) -> Variant {
+    let marked = Variant::ALL.iter().copied().find(|v| {
+        let markers = v.info().server_markers;
+        markers.iter().any(|m| server.get(m).is_some())
+    });
+    let unmarked = || {
+        Variant::ALL
+            .iter()
+            .copied()
+            .find(|v| v.info().server_markers.is_empty())
+            .expect("one variant is recognised by default")
+    };
+    marked.unwrap_or_else(unmarked)
 }
 
 /// Adapts a safety visitor to [`with_model`]: every live model is a model.

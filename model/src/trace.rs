@@ -333,16 +333,16 @@ impl ForeignTrace {
     /// otherwise, and the bounds this trace reaches (not bounds it was checked at).
     pub fn drawable(&self) -> Trace {
         let servers = |s: &Value| s.get("servers").and_then(Value::as_array).cloned();
-        let kraft = self
+        let server = self
             .steps
             .first()
             .and_then(|s| servers(&s.state))
             .and_then(|ss| ss.first().cloned())
-            .is_some_and(|s0| s0.get("epoch").is_some());
+            .unwrap_or_default();
         let mut bounds = extent(&self.steps);
         bounds.network.max_in_flight = bounds.network.max_in_flight.max(1);
         Trace {
-            variant: if kraft { Variant::Kraft } else { Variant::Raft },
+            variant: crate::registry::recognise(&server),
             bounds,
             bug: None,
             property: Some(format!("ITF trace by {}", self.source)),

@@ -368,16 +368,14 @@ fn classify(a: &TraceAction, net: &BTreeMap<String, (MsgView, u64)>) -> EventVie
 
 /// The variant whose words a trace uses: KRaft's fields name epochs and a high watermark.
 fn words_of(trace: &Trace) -> Vocabulary {
-    let kraft_fields = trace.steps.first().is_some_and(|s| {
-        s.state
-            .get("servers")
-            .and_then(|a| a.get(0))
-            .is_some_and(|s0| s0.get("epoch").is_some() || s0.get("highWatermark").is_some())
-    });
-    let variant = if kraft_fields {
-        Variant::Kraft
-    } else {
-        trace.variant
+    // The trace's own variant unless its servers look like another's.
+    let server = trace
+        .steps
+        .first()
+        .and_then(|s| s.state.get("servers")?.get(0));
+    let variant = match server.map(raftspec_model::registry::recognise) {
+        Some(v) if !v.info().server_markers.is_empty() => v,
+        _ => trace.variant,
     };
     with_spec(variant, trace.bounds.clone(), None, Words)
 }

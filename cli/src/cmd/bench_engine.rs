@@ -14,8 +14,7 @@ use std::process::Command;
 
 #[derive(Args, Debug)]
 pub struct EngineBench {
-    /// raft, kraft, or all.
-    #[arg(default_value = "all")]
+    #[arg(default_value = "all", help = crate::args::variant_help(true))]
     pub variant: String,
     #[command(flatten)]
     pub bounds: BoundsArgs,

@@ -17,8 +17,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// raft, kraft, or all.
-    #[arg(default_value = "all")]
+    #[arg(default_value = "all", help = crate::args::variant_help(true))]
     pub variant: String,
     #[command(flatten)]
     pub bounds: BoundsArgs,

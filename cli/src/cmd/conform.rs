@@ -14,7 +14,7 @@ use serde_json::json;
 
 #[derive(Args, Debug)]
 pub struct ConformArgs {
-    /// raft or kraft.
+    #[arg(help = crate::args::variant_help(false))]
     pub variant: String,
     /// Depth (in actions) of the state graphs of the exhaustive source: `D` for all, or
     /// `NAME=D,NAME=D` per graph (defaults: four-servers 12, five-servers 10, faults 9,

@@ -18,7 +18,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 
 #[derive(Args, Debug)]
 pub struct ExploreArgs {
-    /// raft or kraft.
+    #[arg(help = crate::args::variant_help(false))]
     pub variant: String,
     #[command(flatten)]
     pub bounds: BoundsArgs,

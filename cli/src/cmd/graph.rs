@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct GraphArgs {
-    /// raft or kraft.
+    #[arg(help = crate::args::variant_help(false))]
     pub variant: String,
     #[command(flatten)]
     pub bounds: BoundsArgs,

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
 pub struct HuntArgs {
-    /// raft or kraft.
+    #[arg(help = crate::args::variant_help(false))]
     pub variant: String,
     #[command(flatten)]
     pub bounds: BoundsArgs,

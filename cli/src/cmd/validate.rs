@@ -22,7 +22,7 @@ pub struct ValidateArgs {
 
 #[derive(Args, Debug)]
 pub struct RecordArgs {
-    /// raft or kraft.
+    #[arg(help = crate::args::variant_help(false))]
     pub variant: String,
     /// Where to write the recorded run (ITF JSON).
     #[arg(long)]
