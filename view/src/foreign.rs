@@ -8,7 +8,7 @@ use crate::story::{changes, Frame, Story};
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::trace::{Trace, TraceAction};
 use raftspec_model::view::*;
-use raftspec_model::{Spec, Variant};
+use raftspec_model::Spec;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
