@@ -26,7 +26,7 @@ pub fn load(disk: &mut dyn Disk) -> Result<HardState> {
     let bytes = disk
         .read(QUORUM_STATE)?
         .ok_or_else(|| corrupt("missing (it holds the term and the vote)".into()))?;
-    let f: QuorumFile = sealed::unseal(&bytes).map_err(corrupt)?;
+    let f: QuorumFile = sealed::unseal(&bytes).map_err(|e| corrupt(e.to_string()))?;
     if f.format != FORMAT {
         return Err(corrupt(format!(
             "format {} (this version reads {FORMAT})",

@@ -10,19 +10,31 @@ pub fn seal<T: Serialize>(value: &T) -> Vec<u8> {
     format!("{json}\n{:08x}\n", crc32fast::hash(json.as_bytes())).into_bytes()
 }
 
-/// Check and decode; the error says what is wrong, for a refusal message.
-pub fn unseal<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "not text".to_string())?;
+/// What is wrong with a sealed file (shown in a refusal message).
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("not text")]
+    NotText,
+    #[error("expected a JSON line and a checksum line, found {0} bytes")]
+    Shape(usize),
+    #[error("bad checksum line")]
+    BadChecksumLine,
+    #[error("checksum mismatch")]
+    ChecksumMismatch,
+    #[error("bad content ({0})")]
+    Content(serde_json::Error),
+}
+
+/// Check and decode.
+pub fn unseal<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SealError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| SealError::NotText)?;
     let mut lines = text.lines();
     let (Some(json), Some(crc), None) = (lines.next(), lines.next(), lines.next()) else {
-        return Err(format!(
-            "expected a JSON line and a checksum line, found {} bytes",
-            bytes.len()
-        ));
+        return Err(SealError::Shape(bytes.len()));
     };
-    let want = u32::from_str_radix(crc.trim(), 16).map_err(|_| "bad checksum line".to_string())?;
+    let want = u32::from_str_radix(crc.trim(), 16).map_err(|_| SealError::BadChecksumLine)?;
     if crc32fast::hash(json.as_bytes()) != want {
-        return Err("checksum mismatch".into());
+        return Err(SealError::ChecksumMismatch);
     }
-    serde_json::from_str(json).map_err(|e| format!("bad content ({e})"))
+    serde_json::from_str(json).map_err(SealError::Content)
 }
