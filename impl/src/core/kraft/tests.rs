@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::HardState;
 use crate::core::testnet::Net;
 
 fn cluster(n: u64) -> Net<KraftCore> {
