@@ -57,12 +57,16 @@ pub(crate) trait Framed {
     fn check_step(&self, before: &Snapshot);
 }
 
+/// A role's reaction to one input: what the frame wraps.
+pub(crate) type React<C> =
+    fn(&mut C, Input<<C as Framed>::Message>, &mut Output<<C as Framed>::Message>);
+
 /// One step of a core: the frame around `react`, the role's reaction to one input (etcd's
 /// `Step`).
 pub(crate) fn step<C: Framed>(
     core: &mut C,
     input: Input<C::Message>,
-    react: fn(&mut C, Input<C::Message>, &mut Output<C::Message>),
+    react: React<C>,
 ) -> Output<C::Message> {
     let mut out = Output::default();
     let before = core.snapshot();
