@@ -39,6 +39,17 @@ pub(crate) enum VoteWrite {
     AfterSend,
 }
 
+impl VoteWrite {
+    /// The vote a core writes, given which of the two vote mutants it runs with.
+    pub fn chosen(never: bool, after_send: bool) -> VoteWrite {
+        match (never, after_send) {
+            (true, _) => VoteWrite::Never,
+            (false, true) => VoteWrite::AfterSend,
+            (false, false) => VoteWrite::Current,
+        }
+    }
+}
+
 /// How a variant names its term and its commit count, for the postcondition messages.
 pub(crate) struct Words {
     pub term: &'static str,

@@ -994,13 +994,8 @@ impl Framed for KraftCore {
     }
 
     fn vote_write(&self) -> VoteWrite {
-        if mutant!(self.cfg, KraftVoteNotPersisted) {
-            VoteWrite::Never
-        } else if mutant!(self.cfg, KraftVotePersistedAfterSend) {
-            VoteWrite::AfterSend
-        } else {
-            VoteWrite::Current
-        }
+        let never = mutant!(self.cfg, KraftVoteNotPersisted);
+        VoteWrite::chosen(never, mutant!(self.cfg, KraftVotePersistedAfterSend))
     }
 
     fn check_step(&self, before: &Snapshot) {

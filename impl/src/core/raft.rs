@@ -779,13 +779,8 @@ impl Framed for RaftCore {
     }
 
     fn vote_write(&self) -> VoteWrite {
-        if mutant!(self.cfg, RaftVoteNotPersisted) {
-            VoteWrite::Never
-        } else if mutant!(self.cfg, RaftVotePersistedAfterSend) {
-            VoteWrite::AfterSend
-        } else {
-            VoteWrite::Current
-        }
+        let never = mutant!(self.cfg, RaftVoteNotPersisted);
+        VoteWrite::chosen(never, mutant!(self.cfg, RaftVotePersistedAfterSend))
     }
 
     fn check_step(&self, before: &Snapshot) {
