@@ -1,7 +1,7 @@
 //! The step frame both cores share: remember the term, vote and commit count, run the role's
 //! reaction to one input, hand the durable log's changes and the hard state to the driver, and
-//! check the step's postconditions. Each core supplies only what differs (its step function, its
-//! hard state, its own postconditions).
+//! check the step's postconditions. Each core supplies only what differs (its role step
+//! functions, the leader it persists, its vote mutants, its own postconditions).
 
 use super::durable::DurableLog;
 use super::{HardState, Input, NodeId, Output, Role, Summary};
