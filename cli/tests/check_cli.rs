@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::path::Path;
 use support::{assert_every_property_passes, doc_of, raftspec, report_of as json_of, tempdir};
 
 #[test]
