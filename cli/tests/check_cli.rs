@@ -1,36 +1,9 @@
 //! `raftspec check` and `raftspec bugs` from the outside: exit codes, JSON, ITF files.
 
-use serde_json::Value;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn raftspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftspec"))
-        .args(args)
-        .output()
-        .expect("raftspec runs")
-}
-
-/// The whole `--json` document (specs/json.md).
-fn doc_of(out: &Output) -> Value {
-    let d: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is one JSON object ({e}):\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    assert_eq!(d["schema_version"], 1, "{d}");
-    d
-}
-
-/// The one report of a `--json` document (one variant), whose verdict is the document's.
-fn json_of(out: &Output) -> Value {
-    let d = doc_of(out);
-    let reports = d["reports"].as_array().expect("a reports list");
-    assert_eq!(reports.len(), 1, "{d}");
-    assert_eq!(reports[0]["passed"], d["passed"]);
-    reports[0].clone()
-}
+use support::{assert_every_property_passes, doc_of, raftspec, report_of as json_of, tempdir};
 
 #[test]
 fn default_raft_check_passes_with_every_witness() {
@@ -54,16 +27,8 @@ fn default_raft_check_passes_with_every_witness() {
     }
     assert_eq!(r["variant"], "raft");
     assert!(r["unique_states"].as_u64().unwrap() > 1_000_000);
-    let props = r["properties"].as_array().unwrap();
-    assert!(props.len() >= 12);
-    for p in props {
-        let want = if p["expectation"] == "always" {
-            "holds"
-        } else {
-            "witnessed"
-        };
-        assert_eq!(p["verdict"], want, "{p}");
-    }
+    assert!(r["properties"].as_array().unwrap().len() >= 12);
+    assert_every_property_passes(&r["properties"]);
 }
 
 #[test]
@@ -181,14 +146,7 @@ fn drop_with_max_drops_2_passes_with_every_witness() {
     assert_eq!(r["bounds"]["network"]["drop"], true);
     assert_eq!(r["bounds"]["network"]["max_drops"], 2);
     assert_eq!(r["complete"], true);
-    for p in r["properties"].as_array().unwrap() {
-        let want = if p["expectation"] == "always" {
-            "holds"
-        } else {
-            "witnessed"
-        };
-        assert_eq!(p["verdict"], want, "{p}");
-    }
+    assert_every_property_passes(&r["properties"]);
 }
 
 /// Each loss bound is a larger space than the one below it, and the human report prints it.
@@ -360,11 +318,4 @@ struct ItfServer {
 struct ItfEntry {
     term: i64,
     value: i64,
-}
-
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("check-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -3,31 +3,14 @@
 //! is shown and drawn by `raftspec trace` and refused by `raftspec replay`; raftspec's own
 //! traces re-encoded the way Quint encodes values read back to the same steps and replay.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn raftspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftspec"))
-        .args(args)
-        .output()
-        .expect("raftspec runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::{raftspec, tempdir, text};
 
 fn quint_trace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/quint/raft_election.itf.json")
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("itf-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 #[test]
@@ -176,7 +159,7 @@ fn a_raftspec_trace_in_quints_encoding_reads_and_replays_the_same() {
     let replay = |f: &Path| raftspec(&["replay", "--json", f.to_str().unwrap()]);
     let (a, b) = (replay(&plain), replay(&encoded));
     assert_eq!(a.status.code(), b.status.code(), "{}", text(&b.stderr));
-    let verdict = |o: &Output| {
+    let verdict = |o: &std::process::Output| {
         let v: Value = serde_json::from_slice(&o.stdout).expect("replay --json");
         (v["passed"].clone(), v["reports"][0]["model"].clone())
     };

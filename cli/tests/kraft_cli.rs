@@ -1,28 +1,10 @@
 //! `raftspec check kraft` and `raftspec compare` from the outside: exit codes, the property
 //! each catalog bug violates, ITF files, the comparison table.
 
+mod support;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn raftspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftspec"))
-        .args(args)
-        .output()
-        .expect("raftspec runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kraft-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
+use support::{assert_every_property_passes, raftspec, tempdir, text};
 
 #[test]
 fn default_kraft_check_passes_with_every_witness() {
@@ -32,16 +14,8 @@ fn default_kraft_check_passes_with_every_witness() {
     let r = &doc["reports"][0];
     assert_eq!(r["variant"], "kraft");
     assert_eq!(r["complete"], true);
-    let props = r["properties"].as_array().unwrap();
-    assert_eq!(props.len(), 17);
-    for p in props {
-        let want = if p["expectation"] == "always" {
-            "holds"
-        } else {
-            "witnessed"
-        };
-        assert_eq!(p["verdict"], want, "{p}");
-    }
+    assert_eq!(r["properties"].as_array().unwrap().len(), 17);
+    assert_every_property_passes(&r["properties"]);
 }
 
 #[test]

@@ -332,47 +332,23 @@ where
     P: Protocol,
     N: Node<Abstract = P::Msg>,
 {
-    let missing = |h: &Harness<N>, m: &P::Msg| {
-        let (from, to) = P::endpoints(m);
-        let sent: Vec<String> = h
-            .sent_between(from, to)
-            .into_iter()
-            .map(|(a, c)| {
-                if c > 1 {
-                    format!("{} x{c}", P::describe(a))
-                } else {
-                    P::describe(a)
-                }
-            })
-            .collect();
-        StepFailure {
-            node: Some(from),
-            field: "message".into(),
-            expected: P::describe(m),
-            actual: if sent.is_empty() {
-                format!("S{from} has no message in flight to S{to}")
-            } else {
-                format!("not sent; in flight S{from}→S{to}: {}", sent.join("; "))
-            },
-        }
-    };
     Ok(match step {
         ModelStep::Deliver(m) => {
             let Some((from, to, msg)) = h.take(m) else {
-                return Err(missing(h, m));
+                return Err(not_in_flight::<P, N>(h, m));
             };
             h.feed(to, Event::Receive { from, msg })?;
             Some(to)
         }
         ModelStep::Drop(m) => {
             if !h.drop_copy(m) {
-                return Err(missing(h, m));
+                return Err(not_in_flight::<P, N>(h, m));
             }
             None
         }
         ModelStep::Duplicate(m) => {
             if !h.duplicate(m) {
-                return Err(missing(h, m));
+                return Err(not_in_flight::<P, N>(h, m));
             }
             None
         }
@@ -385,25 +361,65 @@ where
             Some(*s)
         }
         ModelStep::Restart(s) => {
-            h.nodes[*s as usize]
-                .restart()
-                .map_err(|e| StepFailure {
-                    node: Some(*s),
-                    field: "restart".into(),
-                    expected: "the node recovers what it persisted".into(),
-                    actual: e.to_string(),
-                })?;
+            restart(h, *s)?;
             Some(*s)
         }
-        ModelStep::SendTo(s, to, _) => {
-            return Err(StepFailure {
-                node: Some(*s),
-                field: "step".into(),
-                expected: format!("S{s} sends its request to S{to} alone (per-peer sends)"),
-                actual: "the implementation sends to every peer on a timer: check without --per-peer to replay".into(),
-            })
-        }
+        ModelStep::SendTo(s, to, _) => return Err(per_peer_send(*s, *to)),
     })
+}
+
+/// The model acts on message `m`, which the implementation did not send: what it has in
+/// flight between the same two servers instead.
+fn not_in_flight<P, N>(h: &Harness<N>, m: &P::Msg) -> StepFailure
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    let (from, to) = P::endpoints(m);
+    let sent: Vec<String> = h
+        .sent_between(from, to)
+        .into_iter()
+        .map(|(a, c)| {
+            if c > 1 {
+                format!("{} x{c}", P::describe(a))
+            } else {
+                P::describe(a)
+            }
+        })
+        .collect();
+    StepFailure {
+        node: Some(from),
+        field: "message".into(),
+        expected: P::describe(m),
+        actual: if sent.is_empty() {
+            format!("S{from} has no message in flight to S{to}")
+        } else {
+            format!("not sent; in flight S{from}→S{to}: {}", sent.join("; "))
+        },
+    }
+}
+
+/// Restarts node `s` from what it persisted.
+fn restart<N: Node>(h: &mut Harness<N>, s: NodeId) -> Result<(), StepFailure> {
+    h.nodes[s as usize].restart().map_err(|e| StepFailure {
+        node: Some(s),
+        field: "restart".into(),
+        expected: "the node recovers what it persisted".into(),
+        actual: e.to_string(),
+    })
+}
+
+/// A per-peer send of the model: the implementation sends to every peer on a timer, so such
+/// a trace cannot be replayed.
+fn per_peer_send(s: NodeId, to: NodeId) -> StepFailure {
+    StepFailure {
+        node: Some(s),
+        field: "step".into(),
+        expected: format!("S{s} sends its request to S{to} alone (per-peer sends)"),
+        actual:
+            "the implementation sends to every peer on a timer: check without --per-peer to replay"
+                .into(),
+    }
 }
 
 /// Compares every node of the harness with the model's state.

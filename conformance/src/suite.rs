@@ -9,6 +9,7 @@ use crate::sources::{build_graph, guided_walk, trace_hash, CoverPath, Rng, WalkC
 use raftspec_model::Bounds;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -171,7 +172,9 @@ where
     rep
 }
 
-/// The sources in turn (see [`run_suite`]).
+/// The sources in turn (see [`run_suite`]): cheap random sources first, so that a broken
+/// implementation is caught in a fraction of a second and proptest shrinks its trace; then the
+/// exhaustive cover. The first divergence ends the run.
 fn run_sources<P, N>(
     make_spec: &dyn Fn(&Bounds) -> P,
     opts: &SuiteOptions,
@@ -184,89 +187,132 @@ where
     P: Protocol,
     N: Node<Abstract = P::Msg>,
 {
-    let walk_spec = make_spec(&opts.walk_bounds);
-    let walk_spec = &walk_spec;
-
-    // Cheap random sources first: a broken implementation is caught in a fraction of a
-    // second and proptest shrinks its trace; then the exhaustive cover.
-    // (e) proptest, shrinking on failure
-    if opts.proptest_cases > 0 {
-        let marks = MarkCounter::start(opts.marks);
-        rep.proptest_cases = opts.proptest_cases;
-        match proptest_search(
-            walk_spec,
-            opts.proptest_cases,
-            opts.proptest_len,
-            opts.seed,
-            make,
-        ) {
-            Ok(s) => {
-                rep.replays += s.runs;
-                rep.steps += s.steps;
-                seen.extend(s.hashes);
-            }
-            Err((s, d)) => {
-                rep.replays += s.runs;
-                rep.steps += s.steps;
-                seen.extend(s.hashes);
-                rep.diverged("proptest", d);
-                return rep;
-            }
-        }
-        marks.finish("proptest", &mut rep);
-        progress(&format!("proptest: {} cases", opts.proptest_cases));
-    }
-    // (b) random walks (weighted)
-    let mut rng = Rng::new(opts.seed);
-    let sizes: Vec<u8> = match opts.walk_servers.as_slice() {
-        [] => vec![opts.walk_bounds.servers],
-        s => s.to_vec(),
+    let mut run = Sources {
+        make_spec,
+        opts,
+        make,
+        progress,
+        seen,
     };
-    let specs: Vec<P> = sizes
-        .iter()
-        .map(|&servers| {
-            make_spec(&Bounds {
-                servers,
-                ..opts.walk_bounds.clone()
-            })
-        })
-        .collect();
-    let mut covs = vec![WalkCoverage::default(); specs.len()];
-    let marks = MarkCounter::start(opts.marks);
-    for i in 0..opts.walks {
-        let (spec, cov) = (&specs[i % specs.len()], &mut covs[i % specs.len()]);
-        let actions = guided_walk(spec, opts.walk_len, &mut rng, cov);
-        rep.walks += 1;
-        rep.replays += 1;
-        seen.insert(trace_hash(&actions));
-        rep.steps += actions.len();
-        if let Err(d) = replay(spec, &actions, make) {
-            rep.diverged("walk", minimize(spec, d, make));
+    if run.proptest(&mut rep).is_break() || run.walks(&mut rep).is_break() {
+        return rep;
+    }
+    for gc in &opts.graphs {
+        if run.exhaustive(gc, &mut rep).is_break() {
             break;
         }
     }
-    rep.walk_states = covs.iter().map(|c| c.states.len()).sum();
-    rep.walk_kinds = covs
-        .iter()
-        .flat_map(|c| c.kinds.iter())
-        .collect::<HashSet<_>>()
-        .len();
-    if rep.divergence.is_some() {
-        return rep;
-    }
-    if opts.walks > 0 {
-        marks.finish("walks", &mut rep);
-    }
-    progress(&format!(
-        "walks: {} of at most {} actions (seed {})",
-        opts.walks, opts.walk_len, opts.seed
-    ));
+    rep
+}
 
-    // (a) exhaustive: an edge cover of each state graph up to its depth
-    for gc in &opts.graphs {
-        let t = Instant::now();
+/// What the sources of one suite run share: how to build specs and nodes, the options, where
+/// progress goes, and the hashes of the traces replayed so far.
+struct Sources<'a, 'p, P, N> {
+    make_spec: &'a dyn Fn(&Bounds) -> P,
+    opts: &'a SuiteOptions,
+    make: &'a (dyn Fn(NodeId, u8) -> N + Sync),
+    progress: Progress<'p>,
+    seen: &'a mut HashSet<u64>,
+}
+
+impl<P, N> Sources<'_, '_, P, N>
+where
+    P: Protocol,
+    N: Node<Abstract = P::Msg>,
+{
+    /// (e) proptest, shrinking on failure.
+    fn proptest(&mut self, rep: &mut SuiteReport) -> ControlFlow<()> {
+        let opts = self.opts;
+        if opts.proptest_cases == 0 {
+            return ControlFlow::Continue(());
+        }
         let marks = MarkCounter::start(opts.marks);
-        let spec = make_spec(&gc.bounds);
+        rep.proptest_cases = opts.proptest_cases;
+        let walk_spec = (self.make_spec)(&opts.walk_bounds);
+        let found = proptest_search(
+            &walk_spec,
+            opts.proptest_cases,
+            opts.proptest_len,
+            opts.seed,
+            self.make,
+        );
+        let (s, divergence) = match found {
+            Ok(s) => (s, None),
+            Err((s, d)) => (s, Some(d)),
+        };
+        rep.replays += s.runs;
+        rep.steps += s.steps;
+        self.seen.extend(s.hashes);
+        if let Some(d) = divergence {
+            rep.diverged("proptest", d);
+            return ControlFlow::Break(());
+        }
+        marks.finish("proptest", rep);
+        (self.progress)(&format!("proptest: {} cases", opts.proptest_cases));
+        ControlFlow::Continue(())
+    }
+
+    /// (b) random walks (weighted), spread over the walk sizes in turn.
+    fn walks(&mut self, rep: &mut SuiteReport) -> ControlFlow<()> {
+        let opts = self.opts;
+        let mut rng = Rng::new(opts.seed);
+        let specs = self.walk_specs();
+        let mut covs = vec![WalkCoverage::default(); specs.len()];
+        let marks = MarkCounter::start(opts.marks);
+        for i in 0..opts.walks {
+            let (spec, cov) = (&specs[i % specs.len()], &mut covs[i % specs.len()]);
+            let actions = guided_walk(spec, opts.walk_len, &mut rng, cov);
+            rep.walks += 1;
+            rep.replays += 1;
+            self.seen.insert(trace_hash(&actions));
+            rep.steps += actions.len();
+            if let Err(d) = replay(spec, &actions, self.make) {
+                rep.diverged("walk", minimize(spec, d, self.make));
+                break;
+            }
+        }
+        rep.walk_states = covs.iter().map(|c| c.states.len()).sum();
+        rep.walk_kinds = covs
+            .iter()
+            .flat_map(|c| c.kinds.iter())
+            .collect::<HashSet<_>>()
+            .len();
+        if rep.divergence.is_some() {
+            return ControlFlow::Break(());
+        }
+        if opts.walks > 0 {
+            marks.finish("walks", rep);
+        }
+        (self.progress)(&format!(
+            "walks: {} of at most {} actions (seed {})",
+            opts.walks, opts.walk_len, opts.seed
+        ));
+        ControlFlow::Continue(())
+    }
+
+    /// One spec per walk size (the walk bounds' own size if none is given).
+    fn walk_specs(&self) -> Vec<P> {
+        let opts = self.opts;
+        let sizes: Vec<u8> = match opts.walk_servers.as_slice() {
+            [] => vec![opts.walk_bounds.servers],
+            s => s.to_vec(),
+        };
+        sizes
+            .iter()
+            .map(|&servers| {
+                (self.make_spec)(&Bounds {
+                    servers,
+                    ..opts.walk_bounds.clone()
+                })
+            })
+            .collect()
+    }
+
+    /// (a) exhaustive: an edge cover of one state graph up to its depth.
+    fn exhaustive(&mut self, gc: &GraphConfig, rep: &mut SuiteReport) -> ControlFlow<()> {
+        let t = Instant::now();
+        let marks = MarkCounter::start(self.opts.marks);
+        let spec = (self.make_spec)(&gc.bounds);
         let graph = build_graph(&spec, gc.depth);
         let cover = graph.edge_cover();
         let mut stats = GraphStats {
@@ -280,13 +326,14 @@ where
             seconds_building: t.elapsed().as_secs_f64(),
         };
         drop(graph);
-        let run = replay_cover(&spec, &cover, make, opts.threads);
+        let run = replay_cover(&spec, &cover, self.make, self.opts.threads);
         rep.replays += run.replayed;
         rep.steps += run.steps;
         stats.edges_covered += run.new_edges;
-        seen.extend(cover[..run.replayed].iter().map(|p| trace_hash(&p.actions)));
-        let diverged = run.divergence.map(|d| minimize(&spec, d, make));
-        progress(&format!(
+        let replayed = cover[..run.replayed].iter();
+        self.seen.extend(replayed.map(|p| trace_hash(&p.actions)));
+        let diverged = run.divergence.map(|d| minimize(&spec, d, self.make));
+        (self.progress)(&format!(
             "exhaustive {}: {} states, {} edges up to depth {}, {} paths, {} edges replayed ({:.1} s)",
             gc.name,
             stats.states,
@@ -299,11 +346,11 @@ where
         rep.graphs.push(stats);
         if let Some(d) = diverged {
             rep.diverged(&format!("exhaustive {}", gc.name), d);
-            return rep;
+            return ControlFlow::Break(());
         }
-        marks.finish(&format!("exhaustive {}", gc.name), &mut rep);
+        marks.finish(&format!("exhaustive {}", gc.name), rep);
+        ControlFlow::Continue(())
     }
-    rep
 }
 
 fn finish(mut rep: SuiteReport, seen: HashSet<u64>, start: Instant) -> SuiteReport {

@@ -120,6 +120,8 @@ fn field(statuses: &[(usize, Value)], i: usize, f: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// One row: a fresh local cluster of `n` nodes in `mode`, warmed up, then `a.clients` writers
+/// for `a.seconds`; the leader's counters before and after give the per-entry costs.
 fn measure(exe: &Path, mode: Mode, n: usize, a: &ClusterBench) -> Result<Row> {
     let dir =
         std::env::temp_dir().join(format!("raftspec-bench-{}-{mode}-{n}", std::process::id()));
@@ -130,22 +132,55 @@ fn measure(exe: &Path, mode: Mode, n: usize, a: &ClusterBench) -> Result<Row> {
     let leader = c
         .wait_for_leader(Duration::from_secs(20))
         .context("no leader elected within 20 s")?;
+    let endpoints = leader_first(&c, leader);
+    warm_up(&endpoints)?;
+    let before = c.statuses();
+    let load = write_load(&endpoints, a);
+    let after = c.statuses();
+    let leader_after = c.leader();
+    drop(c);
+    let _ = std::fs::remove_dir_all(&dir);
+    let leader_costs = Costs {
+        before: &before,
+        after: &after,
+        leader,
+    };
+    Ok(leader_costs.row(mode, n, load, leader_after != Some(leader)))
+}
+
+/// The cluster's node URLs, the leader's first.
+fn leader_first(c: &LocalCluster, leader: usize) -> Vec<String> {
     let leader_url = c.nodes[leader].url();
     let mut endpoints = vec![leader_url.clone()];
     endpoints.extend(c.urls().into_iter().filter(|u| *u != leader_url));
-    // Warm up: connections, the leader's first entries, page cache.
-    let mut w = Client::new(&endpoints, true);
+    endpoints
+}
+
+/// Warm up: connections, the leader's first entries, page cache.
+fn warm_up(endpoints: &[String]) -> Result<()> {
+    let mut w = Client::new(endpoints, true);
     for i in 0..50 {
         w.put(&format!("warm-{i}"), "x")
             .context("warm-up write failed")?;
     }
-    let before = c.statuses();
+    Ok(())
+}
+
+/// What the writers did: each acknowledged write's latency (sorted), and the seconds they ran.
+struct Load {
+    latencies: Vec<Duration>,
+    seconds: f64,
+}
+
+/// `a.clients` threads writing `a.value_size`-byte values as fast as they are acknowledged,
+/// for `a.seconds`.
+fn write_load(endpoints: &[String], a: &ClusterBench) -> Load {
     let value: String = "v".repeat(a.value_size);
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let workers: Vec<_> = (0..a.clients)
         .map(|t| {
-            let (endpoints, value, stop) = (endpoints.clone(), value.clone(), stop.clone());
+            let (endpoints, value, stop) = (endpoints.to_vec(), value.clone(), stop.clone());
             std::thread::spawn(move || {
                 let mut c = Client::new(&endpoints, true);
                 let mut lat = Vec::new();
@@ -163,44 +198,58 @@ fn measure(exe: &Path, mode: Mode, n: usize, a: &ClusterBench) -> Result<Row> {
         .collect();
     std::thread::sleep(Duration::from_secs(a.seconds));
     stop.store(true, Ordering::Relaxed);
-    let mut lat: Vec<Duration> = workers
+    let mut latencies: Vec<Duration> = workers
         .into_iter()
         .flat_map(|h| h.join().unwrap_or_default())
         .collect();
-    let elapsed = start.elapsed().as_secs_f64();
-    let after = c.statuses();
-    let leader_after = c.leader();
-    drop(c);
-    let _ = std::fs::remove_dir_all(&dir);
-    lat.sort();
-    let pct = |p: f64| -> f64 {
-        if lat.is_empty() {
-            return f64::NAN;
+    let seconds = start.elapsed().as_secs_f64();
+    latencies.sort();
+    Load { latencies, seconds }
+}
+
+/// The `p` quantile of sorted latencies, in milliseconds (NaN if there are none).
+fn percentile_ms(lat: &[Duration], p: f64) -> f64 {
+    if lat.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
+    lat[i].as_secs_f64() * 1000.0
+}
+
+/// The nodes' counters before and after the load, and which node led.
+struct Costs<'a> {
+    before: &'a [(usize, Value)],
+    after: &'a [(usize, Value)],
+    leader: usize,
+}
+
+impl Costs<'_> {
+    /// How much a cluster-wide counter grew.
+    fn all(&self, f: &str) -> u64 {
+        sum(self.after, f).saturating_sub(sum(self.before, f))
+    }
+
+    /// How much the leader's counter grew.
+    fn leader(&self, f: &str) -> u64 {
+        field(self.after, self.leader, f).saturating_sub(field(self.before, self.leader, f))
+    }
+
+    fn row(&self, mode: Mode, nodes: usize, load: Load, leader_changed: bool) -> Row {
+        let entries = self.leader("commit").max(1) as f64;
+        let lat = &load.latencies;
+        Row {
+            mode,
+            nodes,
+            writes_per_s: lat.len() as f64 / load.seconds,
+            p50_ms: percentile_ms(lat, 0.50),
+            p99_ms: percentile_ms(lat, 0.99),
+            msgs_per_entry: self.all("msgs_sent") as f64 / entries,
+            bytes_per_entry: self.all("bytes_sent") as f64 / entries,
+            leader_cpu_us_per_entry: self.leader("cpu_us") as f64 / entries,
+            acked: lat.len() as u64,
+            leader_changed,
         }
-        let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
-        lat[i].as_secs_f64() * 1000.0
-    };
-    let entries = field(&after, leader, "commit")
-        .saturating_sub(field(&before, leader, "commit"))
-        .max(1) as f64;
-    Ok(Row {
-        mode,
-        nodes: n,
-        writes_per_s: lat.len() as f64 / elapsed,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-        msgs_per_entry: sum(&after, "msgs_sent").saturating_sub(sum(&before, "msgs_sent")) as f64
-            / entries,
-        bytes_per_entry: sum(&after, "bytes_sent").saturating_sub(sum(&before, "bytes_sent"))
-            as f64
-            / entries,
-        leader_cpu_us_per_entry: field(&after, leader, "cpu_us")
-            .saturating_sub(field(&before, leader, "cpu_us"))
-            as f64
-            / entries,
-        acked: lat.len() as u64,
-        leader_changed: leader_after != Some(leader),
-    })
+    }
 }
 
 fn render(rows: &[Row], a: &ClusterBench) -> String {

@@ -11,7 +11,7 @@ use raftspec_model::check::{
 };
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::trace::Trace;
-use raftspec_model::{bugs, Spec};
+use raftspec_model::{bugs, Bounds, Spec, Variant};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -65,22 +65,7 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         return super::check_liveness::run(&a);
     }
     let bug = parse_bug(a.bug.as_deref())?;
-    let mut variants = parse_variants(&a.variant)?;
-    if let Some(b) = bug {
-        let live = variants
-            .iter()
-            .any(|v| raftspec_model::liveness::entry(*v, b).is_some());
-        variants.retain(|v| bugs::entry(*v, b).is_some());
-        anyhow::ensure!(
-            !(variants.is_empty() && live),
-            "bug {b} is a liveness bug (no safety property catches it): add --liveness"
-        );
-        anyhow::ensure!(
-            !variants.is_empty(),
-            "bug {b} is not in the catalog of variant {}",
-            a.variant
-        );
-    }
+    let variants = variants_with_bug(&a, bug)?;
     let opts = EngineChoice::from_args(&a)?;
     let cluster = match a.dist.plan(opts.engine == Engine::Timely, opts.threads)? {
         Plan::Spawn(processes) => {
@@ -90,34 +75,9 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         Plan::Run(c) => Some(c),
         Plan::None => None,
     };
-    anyhow::ensure!(
-        !a.view || opts.engine != Engine::Stateright,
-        "--view needs the raftspec engine (drop --engine stateright)"
-    );
-    anyhow::ensure!(
-        opts.memory_limit.is_none() || opts.engine == Engine::Raftspec,
-        "--memory-limit needs the raftspec engine (drop --engine {})",
-        opts.engine.name()
-    );
-    if let Some(dir) = &a.spill_dir {
-        anyhow::ensure!(
-            dir.is_dir(),
-            "--spill-dir {} is not a directory",
-            dir.display()
-        );
-    }
+    check_engine_flags(&a, &opts)?;
     check_trace_dir(&a.trace_out)?;
-    // Resolve every variant's bounds before running anything: bad input fails fast.
-    let mut plans = Vec::new();
-    for v in variants {
-        for (run, bounds) in a.bounds.resolve_runs(v, bug)? {
-            anyhow::ensure!(
-                !a.symmetry || bounds.network.reorder,
-                "--symmetry needs a reordering network (drop --fifo)"
-            );
-            plans.push((v, run, bounds));
-        }
-    }
+    let plans = plan_runs(&a, variants, bug)?;
     let mut done = Vec::new();
     for (v, run, bounds) in plans {
         let run_opts = Run {
@@ -139,13 +99,75 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         }
     }
     share_profile_witnesses(&mut done);
-    let all_passed = done.iter().all(|(r, _)| r.passed());
-    if !a.json {
-        for (report, traces) in &done {
-            print_report(report, traces, &a);
+    print_all(&done, a.json)
+}
+
+/// The variants to check: those asked for, and with `--bug` only those whose catalog has it.
+fn variants_with_bug(a: &CheckArgs, bug: Option<bugs::Bug>) -> Result<Vec<Variant>> {
+    let mut variants = parse_variants(&a.variant)?;
+    if let Some(b) = bug {
+        let live = variants
+            .iter()
+            .any(|v| raftspec_model::liveness::entry(*v, b).is_some());
+        variants.retain(|v| bugs::entry(*v, b).is_some());
+        anyhow::ensure!(
+            !(variants.is_empty() && live),
+            "bug {b} is a liveness bug (no safety property catches it): add --liveness"
+        );
+        anyhow::ensure!(
+            !variants.is_empty(),
+            "bug {b} is not in the catalog of variant {}",
+            a.variant
+        );
+    }
+    Ok(variants)
+}
+
+/// Flags that only some engines support, and the spill directory.
+fn check_engine_flags(a: &CheckArgs, opts: &EngineChoice) -> Result<()> {
+    anyhow::ensure!(
+        !a.view || opts.engine != Engine::Stateright,
+        "--view needs the raftspec engine (drop --engine stateright)"
+    );
+    anyhow::ensure!(
+        opts.memory_limit.is_none() || opts.engine == Engine::Raftspec,
+        "--memory-limit needs the raftspec engine (drop --engine {})",
+        opts.engine.name()
+    );
+    if let Some(dir) = &a.spill_dir {
+        anyhow::ensure!(
+            dir.is_dir(),
+            "--spill-dir {} is not a directory",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Every variant's runs (one, or a profile's) with their bounds, resolved before running
+/// anything: bad input fails fast.
+fn plan_runs(
+    a: &CheckArgs,
+    variants: Vec<Variant>,
+    bug: Option<bugs::Bug>,
+) -> Result<Vec<(Variant, Option<&'static str>, Bounds)>> {
+    let mut plans = Vec::new();
+    for v in variants {
+        for (run, bounds) in a.bounds.resolve_runs(v, bug)? {
+            anyhow::ensure!(
+                !a.symmetry || bounds.network.reorder,
+                "--symmetry needs a reordering network (drop --fifo)"
+            );
+            plans.push((v, run, bounds));
         }
     }
-    if a.json {
+    Ok(plans)
+}
+
+/// The reports, human or one JSON object; the outcome is a pass only if every run passed.
+fn print_all(done: &[(CheckReport, Vec<Written>)], json: bool) -> Result<Outcome> {
+    let all_passed = done.iter().all(|(r, _)| r.passed());
+    if json {
         let reports = done
             .iter()
             .map(|(r, _)| crate::json::report(r, r.passed()))
@@ -153,6 +175,10 @@ pub fn run(a: CheckArgs) -> Result<Outcome> {
         crate::json::Doc::reports("check", reports)
             .with("peak_memory_mb", peak_memory_mb())?
             .print()?;
+    } else {
+        for (report, traces) in done {
+            print_report(report, traces);
+        }
     }
     Ok(if all_passed {
         Outcome::Pass
@@ -379,7 +405,20 @@ pub fn explore_command_for(
     cmd
 }
 
-fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
+/// The human report of one checked model: what was searched, each property's verdict, each
+/// counterexample, and the result line.
+fn print_report(r: &CheckReport, traces: &[Written]) {
+    print_search(r);
+    print_properties(r);
+    for w in traces {
+        print_counterexample(r, w);
+    }
+    print_result(r);
+    println!();
+}
+
+/// The heading and what the search covered: bounds, engine, states, time and memory.
+fn print_search(r: &CheckReport) {
     println!(
         "== {} {}{}",
         r.variant,
@@ -426,51 +465,60 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
             String::new()
         }
     );
+}
+
+/// One line a property: its mark, name, expectation and verdict.
+fn print_properties(r: &CheckReport) {
     println!("properties:");
     let width = r.properties.iter().map(|p| p.name.len()).max().unwrap_or(0);
     for p in &r.properties {
-        let (mark, text) = match p.verdict {
-            Verdict::Holds => ("ok  ", "holds".to_string()),
-            Verdict::Witnessed => (
-                "ok  ",
-                format!("witnessed in {} steps", p.steps.unwrap_or(0)),
-            ),
-            Verdict::Violated => (
-                "FAIL",
-                format!("VIOLATED in {} steps", p.steps.unwrap_or(0)),
-            ),
-            Verdict::Missing => (
-                "FAIL",
-                "MISSING: never reached (a pass would be vacuous)".into(),
-            ),
-            Verdict::Unchecked => ("--  ", "unchecked (run stopped at a violation)".into()),
-            Verdict::WitnessedInProfile => (
-                "ok  ",
-                "not reachable at these bounds; witnessed by another run of the profile".into(),
-            ),
-        };
+        let (mark, text) = verdict_text(p.verdict, p.steps.unwrap_or(0));
         println!("  {mark} {:width$}  {:9} {text}", p.name, p.expectation);
     }
-    for w in traces {
-        let t = &w.trace;
-        let path = t.path.as_deref().unwrap_or("");
-        println!();
-        println!(
-            "counterexample: {} violated after {} steps",
-            t.property.as_deref().unwrap_or("?"),
-            t.steps.len() - 1
-        );
-        print!("{}", t.render());
-        println!("  path:     {path}");
-        match &w.file {
-            Ok(file) => println!("  trace:    {}", file.display()),
-            Err(e) => println!("  trace:    not written: {e}"),
-        }
-        println!(
-            "  explore:  {}   then open http://127.0.0.1:3000/#/steps/{path}",
-            explore_command(r)
-        );
+}
+
+/// A verdict's mark (`ok`, `FAIL`, `--`) and its words; `steps`: the length of its trace.
+fn verdict_text(verdict: Verdict, steps: usize) -> (&'static str, String) {
+    match verdict {
+        Verdict::Holds => ("ok  ", "holds".to_string()),
+        Verdict::Witnessed => ("ok  ", format!("witnessed in {steps} steps")),
+        Verdict::Violated => ("FAIL", format!("VIOLATED in {steps} steps")),
+        Verdict::Missing => (
+            "FAIL",
+            "MISSING: never reached (a pass would be vacuous)".into(),
+        ),
+        Verdict::Unchecked => ("--  ", "unchecked (run stopped at a violation)".into()),
+        Verdict::WitnessedInProfile => (
+            "ok  ",
+            "not reachable at these bounds; witnessed by another run of the profile".into(),
+        ),
     }
+}
+
+/// A counterexample: its steps, its path, where its trace went and how to explore it.
+fn print_counterexample(r: &CheckReport, w: &Written) {
+    let t = &w.trace;
+    let path = t.path.as_deref().unwrap_or("");
+    println!();
+    println!(
+        "counterexample: {} violated after {} steps",
+        t.property.as_deref().unwrap_or("?"),
+        t.steps.len() - 1
+    );
+    print!("{}", t.render());
+    println!("  path:     {path}");
+    match &w.file {
+        Ok(file) => println!("  trace:    {}", file.display()),
+        Err(e) => println!("  trace:    not written: {e}"),
+    }
+    println!(
+        "  explore:  {}   then open http://127.0.0.1:3000/#/steps/{path}",
+        explore_command(r)
+    );
+}
+
+/// PASS, or FAIL with the violated properties and the missing witnesses.
+fn print_result(r: &CheckReport) {
     let violated: Vec<&str> = r.violated().map(|p| p.name.as_str()).collect();
     let missing: Vec<&str> = r
         .properties
@@ -487,8 +535,6 @@ fn print_report(r: &CheckReport, traces: &[Written], a: &CheckArgs) {
             missing.join(", ")
         );
     }
-    let _ = a;
-    println!();
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`).

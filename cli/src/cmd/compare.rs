@@ -200,12 +200,33 @@ fn added(before: &Value, after: &Value) -> usize {
         .sum()
 }
 
+/// The comparison as a Markdown table (a line a figure, a column a variant), then the paths
+/// of the shortest behaviours measured.
 fn print_table(bounds: &Bounds, rows: &[Measured]) {
-    println!("== push (raft) vs pull (kraft), same bounds: {bounds}");
+    let sides: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} ({})", r.variant.info().style, r.variant))
+        .collect();
+    println!("== {}, same bounds: {bounds}", sides.join(" vs "));
     println!("search: bfs, 1 thread, symmetry off; figures of the shortest behaviours are those of the first witness states BFS reaches");
     println!();
+    let heads: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} ({})", r.variant, r.variant.info().style))
+        .collect();
+    print_markdown(&heads, &table_lines(rows));
+    for r in rows {
+        println!(
+            "{} paths: elect #/steps/{}  commit #/steps/{}",
+            r.variant, r.leader_elected.path, r.entry_committed.path
+        );
+    }
+}
+
+/// The table's lines: a label and one cell a row.
+fn table_lines(rows: &[Measured]) -> Vec<(&'static str, Vec<String>)> {
     let cell = |f: &dyn Fn(&Measured) -> String| -> Vec<String> { rows.iter().map(f).collect() };
-    let lines: Vec<(&str, Vec<String>)> = vec![
+    vec![
         ("reachable states", cell(&|r| r.unique_states.to_string())),
         ("states generated", cell(&|r| r.total_states.to_string())),
         ("max depth", cell(&|r| r.max_depth.to_string())),
@@ -238,12 +259,12 @@ fn print_table(bounds: &Bounds, rows: &[Measured]) {
             "safety properties hold",
             cell(&|r| if r.safe { "yes".into() } else { "NO".into() }),
         ),
-    ];
+    ]
+}
+
+/// A Markdown table: labels left-aligned in the first column, cells right-aligned.
+fn print_markdown(heads: &[String], lines: &[(&str, Vec<String>)]) {
     let w0 = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-    let heads: Vec<String> = rows
-        .iter()
-        .map(|r| format!("{} ({})", r.variant, r.variant.info().style))
-        .collect();
     let w1 = lines
         .iter()
         .flat_map(|(_, c)| c.iter().map(String::len))
@@ -251,26 +272,20 @@ fn print_table(bounds: &Bounds, rows: &[Measured]) {
         .max()
         .unwrap_or(0);
     print!("| {:w0$} |", "");
-    for h in &heads {
+    for h in heads {
         print!(" {h:>w1$} |");
     }
     println!();
     print!("|{}|", "-".repeat(w0 + 2));
-    for _ in &heads {
+    for _ in heads {
         print!("{}:|", "-".repeat(w1 + 1));
     }
     println!();
-    for (label, cells) in &lines {
+    for (label, cells) in lines {
         print!("| {label:w0$} |");
         for c in cells {
             print!(" {c:>w1$} |");
         }
         println!();
-    }
-    for r in rows {
-        println!(
-            "{} paths: elect #/steps/{}  commit #/steps/{}",
-            r.variant, r.leader_elected.path, r.entry_committed.path
-        );
     }
 }

@@ -4,7 +4,7 @@ use crate::args::{parse_bug, threads, BoundsArgs};
 use crate::Outcome;
 use anyhow::{ensure, Result};
 use clap::Args;
-use raftspec_engine::hunt::{hunt, HuntOptions, HuntReport};
+use raftspec_engine::hunt::{hunt, Finding, HuntOptions, HuntReport};
 use raftspec_model::pack::SpecCodec;
 use raftspec_model::spec::{with_spec, SpecVisitor};
 use raftspec_model::trace::Trace;
@@ -186,6 +186,8 @@ fn to_json<S: Spec>(
     })
 }
 
+/// The human report of a hunt: what it sampled, each property's finding, each counterexample,
+/// and the result line.
 fn print_report<S: Spec>(
     spec: &S,
     r: &Report<S>,
@@ -193,6 +195,22 @@ fn print_report<S: Spec>(
     threads: usize,
     traces: &[(Trace, Option<PathBuf>)],
 ) {
+    print_sampled(spec, r, a, threads);
+    print_properties(spec, r);
+    for (t, file) in traces {
+        print_counterexample(t, file.as_deref());
+    }
+    match traces.is_empty() {
+        true => println!(
+            "result:     no violation found in {} walks (a hunt is not exhaustive)",
+            r.walks
+        ),
+        false => println!("result:     FAIL: a violation was found"),
+    }
+}
+
+/// The heading and what the walks covered.
+fn print_sampled<S: Spec>(spec: &S, r: &Report<S>, a: &HuntArgs, threads: usize) {
     println!(
         "== hunt {} {}",
         spec.variant(),
@@ -210,55 +228,66 @@ fn print_report<S: Spec>(
     );
     let actions: Vec<String> = r.actions.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!("actions:    {}", actions.join(", "));
+}
+
+/// One line a property: its mark, name, expectation and what the walks found.
+fn print_properties<S: Spec>(spec: &S, r: &Report<S>) {
     println!("properties:");
     let props = spec.properties();
     let width = props.iter().map(|p| p.name.len()).max().unwrap_or(0);
     for p in &props {
         let f = r.findings.iter().find(|f| f.property == p.name);
         let always = p.expectation == Expectation::Always;
-        let (mark, text) = match (f, always) {
-            (Some(f), true) => (
-                "FAIL",
-                format!(
-                "VIOLATED: {} walk(s), first after {:.2} s, shortest walk {} steps, shrunk to {}",
-                f.hits, f.first_seconds, f.walk_steps, f.path.clone().into_actions().len()
-            ),
-            ),
-            (Some(f), false) => (
-                "ok  ",
-                format!(
-                    "witnessed by {} walk(s), first after {:.2} s, shortest walk {} steps",
-                    f.hits, f.first_seconds, f.walk_steps
-                ),
-            ),
-            (None, true) => ("--  ", "no violation seen (not a proof)".to_string()),
-            (None, false) => ("--  ", "not reached by any walk".to_string()),
-        };
+        let (mark, text) = finding_text(f, always);
         println!(
             "  {mark} {:width$}  {:9} {text}",
             p.name,
             if always { "always" } else { "sometimes" }
         );
     }
-    for (t, file) in traces {
-        println!();
-        println!(
-            "counterexample: {} violated after {} steps",
-            t.property.as_deref().unwrap_or("?"),
-            t.steps.len() - 1
-        );
-        print!("{}", t.render());
-        println!("  path:     {}", t.path.as_deref().unwrap_or(""));
-        match file {
-            Some(f) => println!("  trace:    {}", f.display()),
-            None => println!("  trace:    not written"),
-        }
-    }
-    match traces.is_empty() {
-        true => println!(
-            "result:     no violation found in {} walks (a hunt is not exhaustive)",
-            r.walks
+}
+
+/// A property's mark and words: violated or witnessed (how often, how soon, how short), or
+/// not seen.
+fn finding_text<S: Clone, A: Clone>(
+    f: Option<&Finding<S, A>>,
+    always: bool,
+) -> (&'static str, String) {
+    match (f, always) {
+        (Some(f), true) => (
+            "FAIL",
+            format!(
+                "VIOLATED: {} walk(s), first after {:.2} s, shortest walk {} steps, shrunk to {}",
+                f.hits,
+                f.first_seconds,
+                f.walk_steps,
+                f.path.clone().into_actions().len()
+            ),
         ),
-        false => println!("result:     FAIL: a violation was found"),
+        (Some(f), false) => (
+            "ok  ",
+            format!(
+                "witnessed by {} walk(s), first after {:.2} s, shortest walk {} steps",
+                f.hits, f.first_seconds, f.walk_steps
+            ),
+        ),
+        (None, true) => ("--  ", "no violation seen (not a proof)".to_string()),
+        (None, false) => ("--  ", "not reached by any walk".to_string()),
+    }
+}
+
+/// A counterexample: its steps, its path and where its trace went.
+fn print_counterexample(t: &Trace, file: Option<&std::path::Path>) {
+    println!();
+    println!(
+        "counterexample: {} violated after {} steps",
+        t.property.as_deref().unwrap_or("?"),
+        t.steps.len() - 1
+    );
+    print!("{}", t.render());
+    println!("  path:     {}", t.path.as_deref().unwrap_or(""));
+    match file {
+        Some(f) => println!("  trace:    {}", f.display()),
+        None => println!("  trace:    not written"),
     }
 }

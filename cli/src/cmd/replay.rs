@@ -6,9 +6,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use raftspec_conformance::conform::{replay_trace, Target};
 use raftspec_conformance::record::is_recording;
+use raftspec_conformance::replay::Divergence;
 use raftspec_conformance::sources::TraceProblem;
 use raftspec_model::trace::Trace;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -35,6 +36,10 @@ pub fn read_trace(file: &PathBuf) -> Result<Trace> {
     Trace::from_itf(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
 }
 
+/// What replaying a trace found: the model rejects a step (why), or it allows every step and
+/// the implementation conforms (steps replayed) or diverges.
+type Replayed = std::result::Result<std::result::Result<usize, Box<Divergence>>, String>;
+
 pub fn run(a: ReplayArgs) -> Result<Outcome> {
     let trace = read_trace(&a.file)?;
     anyhow::ensure!(
@@ -43,39 +48,13 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         a.file.display()
     );
     let steps = trace.steps.len() - 1;
-    let target = match a.implementation.as_deref() {
-        None | Some("raftspec") => Target::correct(),
-        Some("raft-rs") => {
-            anyhow::ensure!(
-                trace.variant.info().raft_rs,
-                "--impl raft-rs implements {} (the trace is {})",
-                crate::args::raft_rs_variants(),
-                trace.variant
-            );
-            super::conform::raft_rs_target(None)?
-        }
-        Some(other) => bail!("unknown implementation {other:?}: expected raftspec or raft-rs"),
-    };
+    let target = target(&a, &trace)?;
     let result = match replay_trace(&trace, &target) {
         Err(TraceProblem::NotATrace(why)) => bail!("{}: {why}", a.file.display()),
         Err(TraceProblem::Rejected(why)) => Err(why),
         Ok(r) => Ok(r),
     };
-    let (passed, out) = match &result {
-        // The model itself rejects a step: reported like a divergence, at that step.
-        Err(why) => (
-            false,
-            json!({"file": a.file, "steps": steps, "model": "rejects", "reason": why}),
-        ),
-        Ok(Ok(n)) => (
-            true,
-            json!({"file": a.file, "steps": n, "model": "accepts", "implementation": "conforms"}),
-        ),
-        Ok(Err(d)) => (
-            false,
-            json!({"file": a.file, "steps": steps, "model": "accepts", "implementation": "diverges", "divergence": d.to_json()}),
-        ),
-    };
+    let (passed, out) = summary(&a, steps, &result);
     if let (Some(file), Ok(Err(d))) = (&a.trace_out, &result) {
         std::fs::write(file, d.prefix.to_itf_string())
             .with_context(|| format!("cannot write {}", file.display()))?;
@@ -89,26 +68,67 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         }
         crate::json::Doc::reports("replay", vec![out]).print()?;
     } else {
-        println!(
-            "== replay {} ({}, {steps} steps{})",
-            a.file.display(),
-            trace.variant,
-            trace
-                .bug
-                .map(|b| format!(", model with bug {b}"))
-                .unwrap_or_default()
-        );
-        match &result {
-            Err(why) => println!("result:  the model does not allow this trace: {why}"),
-            Ok(Ok(_)) => println!(
-                "result:  CONFORMS: the model allows every step and the implementation follows it"
-            ),
-            Ok(Err(d)) => {
-                println!("model:   allows every step");
-                println!("result:  DIVERGES");
-                print!("{d}");
-            }
-        }
+        print_human(&a, &trace, steps, &result);
     }
     Ok(if passed { Outcome::Pass } else { Outcome::Fail })
+}
+
+/// The implementation `--impl` names (raft-rs only for a Raft trace).
+fn target(a: &ReplayArgs, trace: &Trace) -> Result<Target> {
+    Ok(match a.implementation.as_deref() {
+        None | Some("raftspec") => Target::correct(),
+        Some("raft-rs") => {
+            anyhow::ensure!(
+                trace.variant.info().raft_rs,
+                "--impl raft-rs implements {} (the trace is {})",
+                crate::args::raft_rs_variants(),
+                trace.variant
+            );
+            super::conform::raft_rs_target(None)?
+        }
+        Some(other) => bail!("unknown implementation {other:?}: expected raftspec or raft-rs"),
+    })
+}
+
+/// Whether the replay passed, and its JSON report.
+fn summary(a: &ReplayArgs, steps: usize, result: &Replayed) -> (bool, Value) {
+    match result {
+        // The model itself rejects a step: reported like a divergence, at that step.
+        Err(why) => (
+            false,
+            json!({"file": a.file, "steps": steps, "model": "rejects", "reason": why}),
+        ),
+        Ok(Ok(n)) => (
+            true,
+            json!({"file": a.file, "steps": n, "model": "accepts", "implementation": "conforms"}),
+        ),
+        Ok(Err(d)) => (
+            false,
+            json!({"file": a.file, "steps": steps, "model": "accepts", "implementation": "diverges", "divergence": d.to_json()}),
+        ),
+    }
+}
+
+/// The human report: the trace, then the model's and the implementation's verdicts.
+fn print_human(a: &ReplayArgs, trace: &Trace, steps: usize, result: &Replayed) {
+    println!(
+        "== replay {} ({}, {steps} steps{})",
+        a.file.display(),
+        trace.variant,
+        trace
+            .bug
+            .map(|b| format!(", model with bug {b}"))
+            .unwrap_or_default()
+    );
+    match result {
+        Err(why) => println!("result:  the model does not allow this trace: {why}"),
+        Ok(Ok(_)) => println!(
+            "result:  CONFORMS: the model allows every step and the implementation follows it"
+        ),
+        Ok(Err(d)) => {
+            println!("model:   allows every step");
+            println!("result:  DIVERGES");
+            print!("{d}");
+        }
+    }
 }

@@ -26,14 +26,32 @@ pub fn json_of(out: &Output) -> serde_json::Value {
     })
 }
 
-/// The one report of a `--json` document (specs/json.md), whose verdict is the document's.
-pub fn report_of(out: &Output) -> serde_json::Value {
+/// The whole `--json` document (specs/json.md).
+pub fn doc_of(out: &Output) -> serde_json::Value {
     let d = json_of(out);
     assert_eq!(d["schema_version"], 1, "{d}");
+    d
+}
+
+/// The one report of a `--json` document (specs/json.md), whose verdict is the document's.
+pub fn report_of(out: &Output) -> serde_json::Value {
+    let d = doc_of(out);
     let reports = d["reports"].as_array().expect("a reports list");
     assert_eq!(reports.len(), 1, "{d}");
     assert_eq!(reports[0]["passed"], d["passed"]);
     reports[0].clone()
+}
+
+/// Every `always` property of a report holds and every `sometimes` property is witnessed.
+pub fn assert_every_property_passes(properties: &serde_json::Value) {
+    for p in properties.as_array().expect("a properties list") {
+        let want = if p["expectation"] == "always" {
+            "holds"
+        } else {
+            "witnessed"
+        };
+        assert_eq!(p["verdict"], want, "{p}");
+    }
 }
 
 pub fn text(b: &[u8]) -> String {

@@ -44,7 +44,8 @@
 //! `step_unattached` (Unattached and Voted: no leader known, not campaigning).
 
 use super::durable::DurableLog;
-use super::{majority, Core, Entry, EntryData, Fatal, HardState, Input, Output, PersistentState};
+use super::frame::{self, Framed, Snapshot, VoteWrite, Words};
+use super::{majority, voter_set, Core, Entry, EntryData, Fatal, Input, Output, PersistentState};
 use super::{NodeId, Proposal, Role, Summary, Timer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,13 +189,6 @@ pub struct KraftCore {
     fetched_since_check: BTreeSet<NodeId>,
 }
 
-/// What `step` remembers to check its postconditions.
-struct Before {
-    epoch: u64,
-    voted_for: Option<NodeId>,
-    hw: u64,
-}
-
 impl KraftCore {
     pub fn new(id: NodeId, voters: &[NodeId], cfg: Config) -> KraftCore {
         KraftCore::restore(id, voters, cfg, PersistentState::default())
@@ -202,12 +196,7 @@ impl KraftCore {
 
     /// A node restarted from its quorum state and log (see the module comment for the role).
     pub fn restore(id: NodeId, voters: &[NodeId], cfg: Config, ps: PersistentState) -> KraftCore {
-        let mut voters = voters.to_vec();
-        if !voters.contains(&id) {
-            voters.push(id);
-        }
-        voters.sort_unstable();
-        voters.dedup();
+        let voters = voter_set(id, voters);
         let hs = ps.hard_state;
         let (role, granted) = match (hs.leader, hs.voted_for) {
             (Some(l), _) if l == id => (Role::Resigned, BTreeSet::new()),
@@ -983,23 +972,33 @@ impl KraftCore {
         }
         out.reset_election_timer = true;
     }
+}
 
-    /// The vote the step writes: its current vote (mutants: none, or the previous one).
-    fn vote_to_persist(&self, before: &Before) -> Option<NodeId> {
-        if mutant!(self.cfg, KraftVoteNotPersisted) {
-            return None;
+impl Framed for KraftCore {
+    type Message = Message;
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            term: self.epoch,
+            voted_for: self.voted_for,
+            committed: self.hw,
         }
-        if mutant!(self.cfg, KraftVotePersistedAfterSend) {
-            // The vote of this step is written with the next step's state.
-            return (self.epoch == before.epoch)
-                .then_some(before.voted_for)
-                .flatten();
-        }
-        self.voted_for
     }
 
-    /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
-    fn check_step(&self, before: &Before) {
+    fn durable_log(&mut self) -> &mut DurableLog {
+        &mut self.log
+    }
+
+    fn persisted_leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    fn vote_write(&self) -> VoteWrite {
+        let never = mutant!(self.cfg, KraftVoteNotPersisted);
+        VoteWrite::chosen(never, mutant!(self.cfg, KraftVotePersistedAfterSend))
+    }
+
+    fn check_step(&self, before: &Snapshot) {
         if mutated!(self.cfg) {
             return;
         }
@@ -1011,19 +1010,11 @@ impl KraftCore {
             (self.epoch, self.voted_for, self.leader),
             "the step's messages depend on state not in its Persist"
         );
-        debug_assert!(self.epoch >= before.epoch, "the epoch went back");
-        debug_assert!(self.hw >= before.hw, "the high watermark went back");
-        debug_assert!(
-            self.hw <= self.end_offset(),
-            "high watermark beyond the log"
-        );
-        debug_assert!(
-            self.epoch != before.epoch
-                || before.voted_for.is_none()
-                || self.voted_for == before.voted_for,
-            "a second vote in epoch {}",
-            self.epoch
-        );
+        let words = Words {
+            term: "epoch",
+            commit: "high watermark",
+        };
+        frame::check_common(before, &self.snapshot(), self.end_offset(), words);
         let leaderless = matches!(self.role, Role::Unattached | Role::Voted | Role::Candidate);
         debug_assert_eq!(leaderless, self.leader.is_none(), "role {:?}", self.role);
         let own = matches!(self.role, Role::Leader | Role::Resigned);
@@ -1040,37 +1031,12 @@ impl Core for KraftCore {
     type Message = Message;
 
     fn step(&mut self, input: Input<Message>) -> Output<Message> {
-        let mut out = Output::default();
-        let before = Before {
-            epoch: self.epoch,
-            voted_for: self.voted_for,
-            hw: self.hw,
-        };
-        self.log.begin_step();
-        self.step_input(input, &mut out);
-        let voted_for = self.vote_to_persist(&before);
-        let hs = HardState {
-            term: self.epoch,
-            voted_for,
-            leader: self.leader,
-        };
-        self.log.finish_step(hs, &mut out.persist);
-        if self.hw != before.hw {
-            out.committed = Some(self.hw);
-        }
-        self.check_step(&before);
-        out
+        frame::step(self, input, Self::step_input)
     }
 
     fn summary(&self) -> Summary {
-        Summary {
-            id: self.id,
-            role: self.role,
-            term: self.epoch,
-            leader: self.leader,
-            log_len: self.end_offset(),
-            committed: self.hw,
-        }
+        let now = self.snapshot();
+        now.summary(self.id, self.role, self.leader, self.end_offset())
     }
 
     fn log(&self) -> &[Entry] {

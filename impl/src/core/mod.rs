@@ -47,6 +47,7 @@ macro_rules! cov {
 
 pub mod cov;
 mod durable;
+mod frame;
 pub mod kraft;
 #[cfg(feature = "mutants")]
 mod mutants;
@@ -259,6 +260,17 @@ pub trait Core: Send + 'static {
 /// Majority size for `n` voters.
 pub fn majority(n: usize) -> usize {
     n / 2 + 1
+}
+
+/// The voters, this server among them, sorted and without repeats.
+pub(crate) fn voter_set(id: NodeId, voters: &[NodeId]) -> Vec<NodeId> {
+    let mut voters = voters.to_vec();
+    if !voters.contains(&id) {
+        voters.push(id);
+    }
+    voters.sort_unstable();
+    voters.dedup();
+    voters
 }
 
 /// Payload bytes as a hex string on the wire: readable, and 2 bytes per byte instead of the

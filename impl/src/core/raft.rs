@@ -22,7 +22,10 @@
 //! `step_leader`, `step_candidate` or `step_follower`.
 
 use super::durable::DurableLog;
-use super::{majority, Core, Entry, HardState, Input, Output, PersistentState, Proposal};
+use super::frame::{self, Framed, Snapshot, VoteWrite, Words};
+use super::{
+    majority, voter_set, Core, Entry, HardState, Input, Output, PersistentState, Proposal,
+};
 use super::{NodeId, Role, Summary, Timer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -160,13 +163,6 @@ struct Append {
     leader_commit: u64,
 }
 
-/// What `step` remembers to check its postconditions.
-struct Before {
-    term: u64,
-    voted_for: Option<NodeId>,
-    commit: u64,
-}
-
 impl RaftCore {
     /// A fresh server: term 0, no vote, empty log.
     pub fn new(id: NodeId, voters: &[NodeId], cfg: Config) -> RaftCore {
@@ -175,12 +171,7 @@ impl RaftCore {
 
     /// A server restarted from what it persisted: follower, commit index 0.
     pub fn restore(id: NodeId, voters: &[NodeId], cfg: Config, ps: PersistentState) -> RaftCore {
-        let mut voters = voters.to_vec();
-        if !voters.contains(&id) {
-            voters.push(id);
-        }
-        voters.sort_unstable();
-        voters.dedup();
+        let voters = voter_set(id, voters);
         let hs = HardState {
             term: ps.hard_state.term,
             voted_for: ps.hard_state.voted_for,
@@ -766,23 +757,33 @@ impl RaftCore {
             n -= 1;
         }
     }
+}
 
-    /// The vote the step writes: its current vote (mutants: none, or the previous one).
-    fn vote_to_persist(&self, before: &Before) -> Option<NodeId> {
-        if mutant!(self.cfg, RaftVoteNotPersisted) {
-            return None;
+impl Framed for RaftCore {
+    type Message = Message;
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            term: self.term,
+            voted_for: self.voted_for,
+            committed: self.commit,
         }
-        if mutant!(self.cfg, RaftVotePersistedAfterSend) {
-            // The vote of this step is written with the next step's state.
-            return (self.term == before.term)
-                .then_some(before.voted_for)
-                .flatten();
-        }
-        self.voted_for
     }
 
-    /// Postconditions of every step (skipped when a mutant breaks rules on purpose).
-    fn check_step(&self, before: &Before) {
+    fn durable_log(&mut self) -> &mut DurableLog {
+        &mut self.log
+    }
+
+    fn persisted_leader(&self) -> Option<NodeId> {
+        None
+    }
+
+    fn vote_write(&self) -> VoteWrite {
+        let never = mutant!(self.cfg, RaftVoteNotPersisted);
+        VoteWrite::chosen(never, mutant!(self.cfg, RaftVotePersistedAfterSend))
+    }
+
+    fn check_step(&self, before: &Snapshot) {
         if mutated!(self.cfg) {
             return;
         }
@@ -796,16 +797,11 @@ impl RaftCore {
             (self.term, self.voted_for),
             "the step's messages depend on a term or vote not in its Persist"
         );
-        debug_assert!(self.term >= before.term, "the term went back");
-        debug_assert!(self.commit >= before.commit, "the commit index went back");
-        debug_assert!(self.commit <= self.last_index(), "commit beyond the log");
-        debug_assert!(
-            self.term != before.term
-                || before.voted_for.is_none()
-                || self.voted_for == before.voted_for,
-            "a second vote in term {}",
-            self.term
-        );
+        let words = Words {
+            term: "term",
+            commit: "commit index",
+        };
+        frame::check_common(before, &self.snapshot(), self.last_index(), words);
         debug_assert_eq!(
             self.role == Role::Leader,
             self.leader == Some(self.id),
@@ -822,37 +818,12 @@ impl Core for RaftCore {
     type Message = Message;
 
     fn step(&mut self, input: Input<Message>) -> Output<Message> {
-        let mut out = Output::default();
-        let before = Before {
-            term: self.term,
-            voted_for: self.voted_for,
-            commit: self.commit,
-        };
-        self.log.begin_step();
-        self.step_input(input, &mut out);
-        let voted_for = self.vote_to_persist(&before);
-        let hs = HardState {
-            term: self.term,
-            voted_for,
-            leader: None,
-        };
-        self.log.finish_step(hs, &mut out.persist);
-        if self.commit != before.commit {
-            out.committed = Some(self.commit);
-        }
-        self.check_step(&before);
-        out
+        frame::step(self, input, Self::step_input)
     }
 
     fn summary(&self) -> Summary {
-        Summary {
-            id: self.id,
-            role: self.role,
-            term: self.term,
-            leader: self.leader,
-            log_len: self.last_index(),
-            committed: self.commit,
-        }
+        let now = self.snapshot();
+        now.summary(self.id, self.role, self.leader, self.last_index())
     }
 
     fn log(&self) -> &[Entry] {

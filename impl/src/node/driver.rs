@@ -108,6 +108,17 @@ impl Status {
 
 pub type Inbox<M> = Sender<Event<M>>;
 
+/// A seed for the timers' jitter: different per process, node and start.
+fn jitter_seed(now: Instant, id: NodeId) -> u64 {
+    now.elapsed().as_nanos() as u64
+        ^ std::process::id() as u64
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+        ^ (id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 pub struct Driver<C: Core> {
     cfg: NodeConfig,
     core: C,
@@ -142,26 +153,7 @@ where
         http: TcpListener,
     ) -> Result<(), NodeError> {
         let (tx, rx) = channel::<Event<C::Message>>();
-        let peers: BTreeMap<NodeId, SocketAddr> =
-            cfg.members.iter().map(|(id, m)| (*id, m.peer)).collect();
-        let deliver_tx = Mutex::new(tx.clone());
-        let key = crate::net::frame::FrameKey::new(&cfg.cluster, cfg.secret.as_deref());
-        let transport = Transport::start_all(
-            cfg.id,
-            cfg.mode.as_str(),
-            key,
-            peer_listener,
-            &peers,
-            Arc::new(move |from, m| {
-                // The driver outlives the transport; a send error only means shutdown.
-                let ev = match m {
-                    Incoming::Msg(m) => Event::Peer(from, m),
-                    Incoming::TermProbe => Event::TermProbe(from),
-                    Incoming::TermReply { term, leader } => Event::TermReply { from, term, leader },
-                };
-                let _ = deliver_tx.lock().map(|t| t.send(ev));
-            }),
-        );
+        let transport = Self::start_transport(&cfg, peer_listener, tx.clone());
         let now = Instant::now();
         let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
         let gate = RejoinGate::new(storage.rejoin(), cfg.id, &voters);
@@ -175,13 +167,7 @@ where
             super::http::Limits::default(),
         )
         .map_err(|e| NodeError::Usage(format!("cannot serve HTTP: {e}")))?;
-        let seed = now.elapsed().as_nanos() as u64
-            ^ std::process::id() as u64
-            ^ std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0)
-            ^ (cfg.id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let seed = jitter_seed(now, cfg.id);
         let mut d = Driver {
             core,
             storage,
@@ -204,6 +190,34 @@ where
         };
         d.reset_election(now);
         d.run()
+    }
+
+    /// The peer transport: every frame that arrives becomes an event on `tx`.
+    fn start_transport(
+        cfg: &NodeConfig,
+        peer_listener: TcpListener,
+        tx: Inbox<C::Message>,
+    ) -> Transport<C::Message> {
+        let peers: BTreeMap<NodeId, SocketAddr> =
+            cfg.members.iter().map(|(id, m)| (*id, m.peer)).collect();
+        let deliver_tx = Mutex::new(tx);
+        let key = crate::net::frame::FrameKey::new(&cfg.cluster, cfg.secret.as_deref());
+        Transport::start_all(
+            cfg.id,
+            cfg.mode.as_str(),
+            key,
+            peer_listener,
+            &peers,
+            Arc::new(move |from, m| {
+                // The driver outlives the transport; a send error only means shutdown.
+                let ev = match m {
+                    Incoming::Msg(m) => Event::Peer(from, m),
+                    Incoming::TermProbe => Event::TermProbe(from),
+                    Incoming::TermReply { term, leader } => Event::TermReply { from, term, leader },
+                };
+                let _ = deliver_tx.lock().map(|t| t.send(ev));
+            }),
+        )
     }
 
     fn random_below(&mut self, n: u64) -> u64 {

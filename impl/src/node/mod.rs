@@ -236,7 +236,39 @@ fn open_storage(
 
 /// Run a node until a fatal error. Never returns `Ok` in normal operation.
 pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
-    let me = cfg.members.get(&cfg.id).ok_or_else(|| {
+    let me = own_member(&cfg)?;
+    let peer_listener = std::net::TcpListener::bind(me.peer)
+        .map_err(|e| NodeError::Usage(format!("cannot listen on {} for peers: {e}", me.peer)))?;
+    let http = std::net::TcpListener::bind(cfg.http)
+        .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
+    let (storage, persisted, recovery) = open_storage(&cfg)?;
+    announce(&cfg, me, &persisted, &recovery, storage.rejoin());
+    let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
+    match cfg.mode {
+        Mode::Raft => {
+            let core = crate::core::raft::RaftCore::restore(
+                cfg.id,
+                &voters,
+                crate::core::raft::Config::production(),
+                persisted,
+            );
+            driver::Driver::start(cfg, core, storage, peer_listener, http)
+        }
+        Mode::Kraft => {
+            let core = crate::core::kraft::KraftCore::restore(
+                cfg.id,
+                &voters,
+                crate::core::kraft::Config::production(),
+                persisted,
+            );
+            driver::Driver::start(cfg, core, storage, peer_listener, http)
+        }
+    }
+}
+
+/// This node's entry in the member list (its absence is a usage error).
+fn own_member(cfg: &NodeConfig) -> Result<&Member, NodeError> {
+    cfg.members.get(&cfg.id).ok_or_else(|| {
         NodeError::Usage(format!(
             "node id {} is not in the peer list ({})",
             cfg.id,
@@ -246,12 +278,18 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-    })?;
-    let peer_listener = std::net::TcpListener::bind(me.peer)
-        .map_err(|e| NodeError::Usage(format!("cannot listen on {} for peers: {e}", me.peer)))?;
-    let http = std::net::TcpListener::bind(cfg.http)
-        .map_err(|e| NodeError::Usage(format!("cannot listen on {} for HTTP: {e}", cfg.http)))?;
-    let (storage, persisted, recovery) = open_storage(&cfg)?;
+    })
+}
+
+/// Says on stderr what the node starts from (its data, what recovery did, where it listens)
+/// and what it will not do yet (no authentication; a rebuilt node's voting rule).
+fn announce(
+    cfg: &NodeConfig,
+    me: &Member,
+    persisted: &crate::core::PersistentState,
+    recovery: &crate::storage::Recovery,
+    rejoin: Option<crate::storage::Rejoin>,
+) {
     eprintln!(
         "node {}: {} mode, data {} ({}), {} entries recovered{}, term {}, peers on {}, http on {}",
         cfg.id,
@@ -277,7 +315,7 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
             cfg.id
         );
     }
-    if let Some(r) = storage.rejoin() {
+    if let Some(r) = rejoin {
         match r.vote_floor {
             None => eprintln!(
                 "node {}: rebuilt with --rejoin-empty: neither votes nor campaigns until it has \
@@ -288,27 +326,6 @@ pub fn run(cfg: NodeConfig) -> Result<(), NodeError> {
                 "node {}: rebuilt node: votes only in terms above {f}",
                 cfg.id
             ),
-        }
-    }
-    let voters: Vec<NodeId> = cfg.members.keys().copied().collect();
-    match cfg.mode {
-        Mode::Raft => {
-            let core = crate::core::raft::RaftCore::restore(
-                cfg.id,
-                &voters,
-                crate::core::raft::Config::production(),
-                persisted,
-            );
-            driver::Driver::start(cfg, core, storage, peer_listener, http)
-        }
-        Mode::Kraft => {
-            let core = crate::core::kraft::KraftCore::restore(
-                cfg.id,
-                &voters,
-                crate::core::kraft::Config::production(),
-                persisted,
-            );
-            driver::Driver::start(cfg, core, storage, peer_listener, http)
         }
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::core::testnet::Net;
+use crate::core::HardState;
 
 fn cluster(n: u64) -> Net<KraftCore> {
     let ids: Vec<NodeId> = (0..n).collect();
