@@ -80,14 +80,6 @@ impl Action {
 }
 
 impl KraftModel {
-    fn send(&self, st: &mut KraftState, m: Msg) {
-        st.network.send(m, &self.bounds.network);
-    }
-
-    fn has(&self, bug: Bug) -> bool {
-        self.bug == Some(bug)
-    }
-
     // ---- QuorumState transitions -------------------------------------------------------
 
     /// QuorumState.transitionToUnattached: a higher epoch without a known leader.
@@ -602,9 +594,9 @@ impl KraftModel {
         }
     }
 
-    /// Deliver: the destination handles one copy of a message in flight.
+    /// Deliver: the destination handles one copy of a message in flight (taken off the
+    /// network by the skeleton).
     pub(crate) fn deliver(&self, st: &mut KraftState, m: &Msg) {
-        st.network.take(m);
         match m {
             Msg::Vote { .. } => self.handle_vote(st, m),
             Msg::VoteResponse { .. } => self.handle_vote_response(st, m),

@@ -7,7 +7,7 @@
 //! empty log).
 
 use crate::bounds::MAX_SERVERS;
-use crate::network::{Envelope, Network};
+use crate::network::Envelope;
 use arrayvec::ArrayVec;
 use serde::{Deserialize, Serialize};
 
@@ -308,20 +308,39 @@ pub mod marker {
     pub const REPLACED_RESIGNED: u8 = 16;
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct KraftState {
-    pub servers: ArrayVec<Server, MAX_SERVERS>,
-    pub network: Network<Msg>,
-    /// Restarts so far (bounds the search only).
-    pub restarts: u8,
-    /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
-    pub drops: u8,
-    /// History: committed records by offset; the first commit of an offset wins.
-    pub committed: ArrayVec<Committed, LOG_CAPACITY>,
-    /// History: two different records were ever committed at one offset.
-    pub commit_conflict: bool,
-    /// Bits from [`marker`] describing the last step.
-    pub marker: u8,
+/// A KRaft state: the shared frame over KRaft's servers, messages and history.
+pub type KraftState = crate::protocol::Cluster<super::Kraft>;
+
+impl crate::protocol::Parts for super::Kraft {
+    const VARIANT: crate::spec::Variant = crate::spec::Variant::Kraft;
+    type Server = Server;
+    type Entry = Entry;
+    type Msg = Msg;
+    type Committed = Committed;
+    type Action = super::Action;
+
+    fn term(s: &Server) -> Epoch {
+        s.epoch
+    }
+    fn is_leader(s: &Server) -> bool {
+        s.role == Role::Leader
+    }
+    fn log(s: &Server) -> &[Entry] {
+        &s.log
+    }
+    fn entry_term(e: &Entry) -> Epoch {
+        e.epoch
+    }
+    /// The records below the HW; None when the HW is past the log end.
+    fn applied(s: &Server) -> Option<&[Entry]> {
+        s.log.get(..s.hw as usize)
+    }
+    fn committed(c: &Committed) -> (&Entry, Epoch) {
+        (&c.entry, c.in_epoch)
+    }
+    fn record(entry: Entry, in_epoch: Epoch) -> Committed {
+        Committed { entry, in_epoch }
+    }
 }
 
 /// ITF encoding of an optional server id inside messages (`{"tag":"Some","value":x}` or

@@ -72,10 +72,6 @@ impl Action {
 }
 
 impl RaftModel {
-    pub(crate) fn send(&self, st: &mut RaftState, m: Msg) {
-        st.network.send(m, &self.bounds.network);
-    }
-
     /// Any RPC with a higher term: adopt it, become follower, forget the vote (Figure 2, "All Servers").
     pub(crate) fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
         let srv = &mut st.servers[s as usize];
@@ -447,9 +443,9 @@ impl RaftModel {
         }
     }
 
-    /// Deliver: the destination handles one copy of a message in flight.
+    /// Deliver: the destination handles one copy of a message in flight (taken off the
+    /// network by the skeleton).
     pub(crate) fn deliver(&self, st: &mut RaftState, m: &Msg) {
-        st.network.take(m);
         match m {
             Msg::RequestVote { .. } => self.handle_request_vote(st, m),
             Msg::RequestVoteResponse { .. } => self.handle_request_vote_response(st, m),

@@ -2,7 +2,7 @@
 //! properties need. Small integers and fixed-size arrays only, so states hash and clone cheaply.
 
 use crate::bounds::{MAX_LOG, MAX_SERVERS};
-use crate::network::{Envelope, Network};
+use crate::network::Envelope;
 use arrayvec::ArrayVec;
 use serde::{Deserialize, Serialize};
 
@@ -259,18 +259,38 @@ pub mod marker {
     pub const LEADER_LOG_REWRITTEN: u8 = 8;
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RaftState {
-    pub servers: ArrayVec<Server, MAX_SERVERS>,
-    pub network: Network<Msg>,
-    /// Restarts so far (bounds the search only).
-    pub restarts: u8,
-    /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
-    pub drops: u8,
-    /// History: committed entries by index (index i at position i-1); first commit wins.
-    pub committed: ArrayVec<Committed, MAX_LOG>,
-    /// History: two different entries were ever committed at one index.
-    pub commit_conflict: bool,
-    /// Bits from [`marker`] describing the last step.
-    pub marker: u8,
+/// A Raft state: the shared frame over Raft's servers, messages and history.
+pub type RaftState = crate::protocol::Cluster<super::Raft>;
+
+impl crate::protocol::Parts for super::Raft {
+    const VARIANT: crate::spec::Variant = crate::spec::Variant::Raft;
+    type Server = Server;
+    type Entry = Entry;
+    type Msg = Msg;
+    type Committed = Committed;
+    type Action = super::Action;
+
+    fn term(s: &Server) -> Term {
+        s.term
+    }
+    fn is_leader(s: &Server) -> bool {
+        s.role == Role::Leader
+    }
+    fn log(s: &Server) -> &[Entry] {
+        &s.log
+    }
+    fn entry_term(e: &Entry) -> Term {
+        e.term
+    }
+    /// Raft's applied prefix is its log up to the commit index (clamped: `CommitIndexInLog`
+    /// reports an index past the log).
+    fn applied(s: &Server) -> Option<&[Entry]> {
+        Some(s.committed_prefix())
+    }
+    fn committed(c: &Committed) -> (&Entry, Term) {
+        (&c.entry, c.in_term)
+    }
+    fn record(entry: Entry, in_term: Term) -> Committed {
+        Committed { entry, in_term }
+    }
 }
