@@ -31,28 +31,49 @@ pub type ServerId = u8;
 /// Committed entries a history can hold: the longest log of any variant.
 pub const HISTORY: usize = 8;
 
-/// A protocol's parts: its server, message, history and action types, and what the shared
-/// properties read of them. Implemented next to the variant's state.
+/// A protocol's parts: its server, entry, message, history and action types. Implemented next
+/// to the variant's state.
 pub trait Parts: Sized + Clone + Debug + PartialEq + Eq + Hash + Send + Sync + 'static {
     const VARIANT: Variant;
-
-    type Server: Clone + Debug + Eq + Hash + Ord + Default + Send + Sync + 'static;
-    type Entry: Copy + Debug + Eq + Hash + Ord + Send + Sync + 'static;
+    type Server: Node<Entry = Self::Entry>
+        + Clone
+        + Debug
+        + Eq
+        + Hash
+        + Ord
+        + Default
+        + Send
+        + Sync
+        + 'static;
+    type Entry: LogEntry + Copy + Debug + Eq + Hash + Ord + Send + Sync + 'static;
     type Msg: Envelope + Debug + Hash + Serialize + Send + Sync + 'static;
-    /// A history record: an entry some leader acknowledged, and that leader's term.
-    type Committed: Copy + Debug + Eq + Hash + Send + Sync + 'static;
+    type Committed: Record<Entry = Self::Entry> + Debug + Eq + Hash + Send + Sync + 'static;
     type Action: Clone + Debug + Eq + Hash + Serialize + DeserializeOwned + Send + Sync + 'static;
+}
 
-    /// A server's term (epoch).
-    fn term(s: &Self::Server) -> u8;
-    fn is_leader(s: &Self::Server) -> bool;
-    fn log(s: &Self::Server) -> &[Self::Entry];
-    fn entry_term(e: &Self::Entry) -> u8;
-    /// The entries a server has applied; None when its commit point is past its log.
-    fn applied(s: &Self::Server) -> Option<&[Self::Entry]>;
-    /// A history record's entry and the term of the leader that acknowledged it.
-    fn committed(c: &Self::Committed) -> (&Self::Entry, u8);
-    fn record(e: Self::Entry, in_term: u8) -> Self::Committed;
+/// What the shared properties read of a server.
+pub trait Node {
+    type Entry;
+    /// The server's current term (epoch).
+    fn current_term(&self) -> u8;
+    fn is_leader(&self) -> bool;
+    /// Its log (persisted, so a crashed server's counts too).
+    fn entries(&self) -> &[Self::Entry];
+    /// The entries it has applied; None when its commit point is past its log.
+    fn applied(&self) -> Option<&[Self::Entry]>;
+}
+
+/// What the shared properties read of a log entry.
+pub trait LogEntry {
+    /// The term (epoch) the entry was created in.
+    fn entry_term(&self) -> u8;
+}
+
+/// A history record: an entry some leader acknowledged, and that leader's term.
+pub trait Record: Copy {
+    type Entry;
+    fn new(entry: Self::Entry, in_term: u8) -> Self;
+    fn parts(&self) -> (&Self::Entry, u8);
 }
 
 /// A protocol's parts as bytes for the engine (the frame around them is [`Cluster`]'s).
@@ -343,7 +364,7 @@ impl<P: Packs> Packing for Cluster<P> {
             w.u8(*copies);
         });
         w.seq(&self.committed, |w, c| {
-            let (entry, in_term) = P::committed(c);
+            let (entry, in_term) = c.parts();
             P::pack_entry(w, entry);
             w.u8(in_term);
         });
@@ -358,7 +379,7 @@ impl<P: Packs> Packing for Cluster<P> {
         };
         let committed = r.seq(|r| {
             let entry = P::unpack_entry(r);
-            P::record(entry, r.u8())
+            Record::new(entry, r.u8())
         });
         Cluster {
             servers,
@@ -448,11 +469,11 @@ pub(crate) fn rename_array<T: Copy>(a: &[T; MAX_SERVERS], r: &Renaming, n: usize
 
 /// Every server's log (persisted, so crashed servers count too).
 fn logs<P: Parts>(s: &Cluster<P>) -> ArrayVec<&[P::Entry], MAX_SERVERS> {
-    s.servers.iter().map(P::log).collect()
+    s.servers.iter().map(Node::entries).collect()
 }
 
 fn leaders<P: Parts>(s: &Cluster<P>) -> impl Iterator<Item = &P::Server> + Clone {
-    s.servers.iter().filter(|v| P::is_leader(v))
+    s.servers.iter().filter(|v| v.is_leader())
 }
 
 /// ElectionSafety: at most one leader per term.
@@ -460,7 +481,7 @@ pub(crate) fn election_safety<P: Parts>(s: &Cluster<P>) -> bool {
     let leaders = leaders(s);
     (leaders.clone()).all(|a| {
         (leaders.clone())
-            .filter(|b| P::term(b) == P::term(a))
+            .filter(|b| b.current_term() == a.current_term())
             .count()
             == 1
     })
@@ -469,14 +490,14 @@ pub(crate) fn election_safety<P: Parts>(s: &Cluster<P>) -> bool {
 /// LogMatching: two logs with an entry of the same position and term agree on every entry up
 /// to it.
 pub(crate) fn log_matching<P: Parts>(s: &Cluster<P>) -> bool {
-    crate::logs::log_matching(&logs(s), P::entry_term)
+    crate::logs::log_matching(&logs(s), LogEntry::entry_term)
 }
 
 /// LeaderCompleteness: a leader holds every entry committed in an earlier term.
 pub(crate) fn leader_completeness<P: Parts>(s: &Cluster<P>) -> bool {
     crate::logs::leaders_complete(
-        leaders(s).map(|l| (P::term(l), P::log(l))),
-        s.committed.iter().map(P::committed),
+        leaders(s).map(|l| (l.current_term(), l.entries())),
+        s.committed.iter().map(Record::parts),
     )
 }
 
@@ -484,18 +505,18 @@ pub(crate) fn leader_completeness<P: Parts>(s: &Cluster<P>) -> bool {
 /// with each other and with what leaders acknowledged.
 pub(crate) fn state_machine_safety<P: Parts>(s: &Cluster<P>) -> bool {
     let applied: ArrayVec<Option<&[P::Entry]>, MAX_SERVERS> =
-        s.servers.iter().map(P::applied).collect();
+        s.servers.iter().map(Node::applied).collect();
     !s.commit_conflict
         && crate::logs::applied_prefixes_agree(
             &applied,
-            s.committed.iter().map(|c| P::committed(c).0),
+            s.committed.iter().map(|c| c.parts().0),
         )
 }
 
 /// CommittedEntriesReachMajority: every committed entry is stored (persisted) by a majority.
 pub(crate) fn committed_reach_majority<P: Parts>(s: &Cluster<P>, majority: usize) -> bool {
     crate::logs::stored_by_majority(
-        s.committed.iter().map(|c| P::committed(c).0),
+        s.committed.iter().map(|c| c.parts().0),
         &logs(s),
         majority,
     )
@@ -504,15 +525,13 @@ pub(crate) fn committed_reach_majority<P: Parts>(s: &Cluster<P>, majority: usize
 /// No entry has a term above its server's current term: a leader creates entries in its own
 /// term, and a follower accepts them only from a leader whose term it has adopted.
 pub(crate) fn entry_terms_not_above_current<P: Parts>(s: &Cluster<P>) -> bool {
-    (s.servers.iter()).all(|v| P::log(v).iter().all(|e| P::entry_term(e) <= P::term(v)))
+    (s.servers.iter()).all(|v| v.entries().iter().all(|e| e.entry_term() <= v.current_term()))
 }
 
 /// The terms along every log never decrease.
 pub(crate) fn log_terms_monotonic<P: Parts>(s: &Cluster<P>) -> bool {
     (s.servers.iter()).all(|v| {
-        P::log(v)
-            .windows(2)
-            .all(|w| P::entry_term(&w[0]) <= P::entry_term(&w[1]))
+        (v.entries().windows(2)).all(|w| w[0].entry_term() <= w[1].entry_term())
     })
 }
 

@@ -39,6 +39,12 @@ impl Entry {
     }
 }
 
+impl crate::protocol::LogEntry for Entry {
+    fn entry_term(&self) -> Epoch {
+        self.epoch
+    }
+}
+
 pub type Log = ArrayVec<Entry, LOG_CAPACITY>;
 
 /// The six KRaft roles (Kafka's `EpochState` implementations; no Prospective: no pre-vote).
@@ -123,6 +129,22 @@ impl Server {
     /// Data (client) records in the log.
     pub fn data_records(&self) -> usize {
         self.log.iter().filter(|e| e.is_data()).count()
+    }
+}
+
+impl crate::protocol::Node for Server {
+    type Entry = Entry;
+    fn current_term(&self) -> Epoch {
+        self.epoch
+    }
+    fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+    fn entries(&self) -> &[Entry] {
+        &self.log
+    }
+    fn applied(&self) -> Option<&[Entry]> {
+        self.log.get(..self.hw as usize)
     }
 }
 
@@ -292,6 +314,16 @@ pub struct Committed {
     pub in_epoch: Epoch,
 }
 
+impl crate::protocol::Record for Committed {
+    type Entry = Entry;
+    fn new(entry: Entry, in_epoch: Epoch) -> Self {
+        Committed { entry, in_epoch }
+    }
+    fn parts(&self) -> (&Entry, Epoch) {
+        (&self.entry, self.in_epoch)
+    }
+}
+
 /// What the last step did that a state alone cannot show. Reset by every step, so it splits
 /// only the states a marked step leads to, never whole subtrees.
 pub mod marker {
@@ -318,29 +350,6 @@ impl crate::protocol::Parts for super::Kraft {
     type Msg = Msg;
     type Committed = Committed;
     type Action = super::Action;
-
-    fn term(s: &Server) -> Epoch {
-        s.epoch
-    }
-    fn is_leader(s: &Server) -> bool {
-        s.role == Role::Leader
-    }
-    fn log(s: &Server) -> &[Entry] {
-        &s.log
-    }
-    fn entry_term(e: &Entry) -> Epoch {
-        e.epoch
-    }
-    /// The records below the HW; None when the HW is past the log end.
-    fn applied(s: &Server) -> Option<&[Entry]> {
-        s.log.get(..s.hw as usize)
-    }
-    fn committed(c: &Committed) -> (&Entry, Epoch) {
-        (&c.entry, c.in_epoch)
-    }
-    fn record(entry: Entry, in_epoch: Epoch) -> Committed {
-        Committed { entry, in_epoch }
-    }
 }
 
 /// ITF encoding of an optional server id inside messages (`{"tag":"Some","value":x}` or

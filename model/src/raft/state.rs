@@ -19,6 +19,12 @@ pub struct Entry {
     pub value: Value,
 }
 
+impl crate::protocol::LogEntry for Entry {
+    fn entry_term(&self) -> Term {
+        self.term
+    }
+}
+
 pub type Log = ArrayVec<Entry, MAX_LOG>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -101,6 +107,22 @@ impl Server {
     /// `CommitIndexInLog` reports such a state.
     pub fn committed_prefix(&self) -> &[Entry] {
         &self.log[..(self.commit_index as usize).min(self.log.len())]
+    }
+}
+
+impl crate::protocol::Node for Server {
+    type Entry = Entry;
+    fn current_term(&self) -> Term {
+        self.term
+    }
+    fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+    fn entries(&self) -> &[Entry] {
+        &self.log
+    }
+    fn applied(&self) -> Option<&[Entry]> {
+        Some(self.committed_prefix())
     }
 }
 
@@ -246,6 +268,16 @@ pub struct Committed {
     pub in_term: Term,
 }
 
+impl crate::protocol::Record for Committed {
+    type Entry = Entry;
+    fn new(entry: Entry, in_term: Term) -> Self {
+        Committed { entry, in_term }
+    }
+    fn parts(&self) -> (&Entry, Term) {
+        (&self.entry, self.in_term)
+    }
+}
+
 /// What the last step did that a state alone cannot show. Reset by every step, so it splits
 /// only the states a marked step leads to, never whole subtrees.
 pub mod marker {
@@ -269,28 +301,4 @@ impl crate::protocol::Parts for super::Raft {
     type Msg = Msg;
     type Committed = Committed;
     type Action = super::Action;
-
-    fn term(s: &Server) -> Term {
-        s.term
-    }
-    fn is_leader(s: &Server) -> bool {
-        s.role == Role::Leader
-    }
-    fn log(s: &Server) -> &[Entry] {
-        &s.log
-    }
-    fn entry_term(e: &Entry) -> Term {
-        e.term
-    }
-    /// Raft's applied prefix is its log up to the commit index (clamped: `CommitIndexInLog`
-    /// reports an index past the log).
-    fn applied(s: &Server) -> Option<&[Entry]> {
-        Some(s.committed_prefix())
-    }
-    fn committed(c: &Committed) -> (&Entry, Term) {
-        (&c.entry, c.in_term)
-    }
-    fn record(entry: Entry, in_term: Term) -> Committed {
-        Committed { entry, in_term }
-    }
 }
