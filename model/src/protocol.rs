@@ -18,12 +18,12 @@ use raftspec_engine::{Renaming, Symmetric};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
+use stateright::{Model, Property, Representative};
 use std::borrow::Cow;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use stateright::{Model, Property, Representative};
 
 /// A server id: an index into [`Cluster::servers`].
 pub type ServerId = u8;
@@ -457,7 +457,11 @@ pub(crate) fn rename_mask(mask: u8, r: &Renaming, n: usize) -> u8 {
 }
 
 /// Renames an array indexed by server id.
-pub(crate) fn rename_array<T: Copy>(a: &[T; MAX_SERVERS], r: &Renaming, n: usize) -> [T; MAX_SERVERS] {
+pub(crate) fn rename_array<T: Copy>(
+    a: &[T; MAX_SERVERS],
+    r: &Renaming,
+    n: usize,
+) -> [T; MAX_SERVERS] {
     let mut out = *a;
     for (old, &new) in r.iter().enumerate().take(n) {
         out[new as usize] = a[old];
@@ -507,32 +511,28 @@ pub(crate) fn state_machine_safety<P: Parts>(s: &Cluster<P>) -> bool {
     let applied: ArrayVec<Option<&[P::Entry]>, MAX_SERVERS> =
         s.servers.iter().map(Node::applied).collect();
     !s.commit_conflict
-        && crate::logs::applied_prefixes_agree(
-            &applied,
-            s.committed.iter().map(|c| c.parts().0),
-        )
+        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| c.parts().0))
 }
 
 /// CommittedEntriesReachMajority: every committed entry is stored (persisted) by a majority.
 pub(crate) fn committed_reach_majority<P: Parts>(s: &Cluster<P>, majority: usize) -> bool {
-    crate::logs::stored_by_majority(
-        s.committed.iter().map(|c| c.parts().0),
-        &logs(s),
-        majority,
-    )
+    crate::logs::stored_by_majority(s.committed.iter().map(|c| c.parts().0), &logs(s), majority)
 }
 
 /// No entry has a term above its server's current term: a leader creates entries in its own
 /// term, and a follower accepts them only from a leader whose term it has adopted.
 pub(crate) fn entry_terms_not_above_current<P: Parts>(s: &Cluster<P>) -> bool {
-    (s.servers.iter()).all(|v| v.entries().iter().all(|e| e.entry_term() <= v.current_term()))
+    (s.servers.iter()).all(|v| {
+        v.entries()
+            .iter()
+            .all(|e| e.entry_term() <= v.current_term())
+    })
 }
 
 /// The terms along every log never decrease.
 pub(crate) fn log_terms_monotonic<P: Parts>(s: &Cluster<P>) -> bool {
-    (s.servers.iter()).all(|v| {
-        (v.entries().windows(2)).all(|w| w[0].entry_term() <= w[1].entry_term())
-    })
+    (s.servers.iter())
+        .all(|v| (v.entries().windows(2)).all(|w| w[0].entry_term() <= w[1].entry_term()))
 }
 
 /// Some server is leader (a witness).

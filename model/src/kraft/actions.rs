@@ -574,23 +574,36 @@ impl KraftModel {
                 epoch: e,
                 end_offset,
             } => {
-                if (fetch_offset, last_fetched_epoch) != (srv.leo(), srv.last_epoch())
-                    || self.has(Bug::DivergingRefetch)
-                {
-                    return; // (BUG diverging-refetch, liveness: never truncates, refetches)
-                }
-                let (_, mine) = srv.end_offset_for_epoch(e);
-                let target = end_offset.min(mine);
-                if target < srv.hw {
-                    st.marker |= marker::ILLEGAL; // Kafka: KafkaException, the replica stops
-                    return;
-                }
-                if (target as usize) < srv.log.len() {
-                    srv.log.truncate(target as usize);
-                    st.marker |= marker::TRUNCATED;
-                }
+                let asked = (fetch_offset, last_fetched_epoch);
+                self.truncate_to_divergence(st, to, asked, (e, end_offset))
             }
             FetchResult::Error { .. } => unreachable!("errors are handled as common responses"),
+        }
+    }
+
+    /// A follower's DivergingEpoch response (epoch `e` ends at `end_offset` on the leader) to
+    /// the position it `asked` about: if that is still its position, truncate to the end of
+    /// `e` (or its own end of `e`, if lower).
+    fn truncate_to_divergence(
+        &self,
+        st: &mut KraftState,
+        to: ServerId,
+        asked: (Offset, Epoch),
+        (e, end_offset): (Epoch, Offset),
+    ) {
+        let srv = &mut st.servers[to as usize];
+        if asked != (srv.leo(), srv.last_epoch()) || self.has(Bug::DivergingRefetch) {
+            return; // (BUG diverging-refetch, liveness: never truncates, refetches)
+        }
+        let (_, mine) = srv.end_offset_for_epoch(e);
+        let target = end_offset.min(mine);
+        if target < srv.hw {
+            st.marker |= marker::ILLEGAL; // Kafka: KafkaException, the replica stops
+            return;
+        }
+        if (target as usize) < srv.log.len() {
+            srv.log.truncate(target as usize);
+            st.marker |= marker::TRUNCATED;
         }
     }
 

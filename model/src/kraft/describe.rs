@@ -16,6 +16,37 @@ fn leader(l: Option<ServerId>) -> String {
     l.map_or("none".to_string(), |l| format!("S{l}"))
 }
 
+/// What a Fetch response says, in protocol terms.
+fn fetch_result(result: &FetchResult) -> String {
+    match result {
+        FetchResult::Records {
+            fetch_offset,
+            records,
+            high_watermark,
+            ..
+        } => {
+            let rs: Vec<String> = records.iter().map(record).collect();
+            let hw = high_watermark.map_or("none".to_string(), |h| h.to_string());
+            format!(
+                "records [{}] from offset {fetch_offset}, highWatermark {hw}",
+                rs.join(",")
+            )
+        }
+        FetchResult::DivergingEpoch {
+            fetch_offset,
+            epoch: e,
+            end_offset,
+            ..
+        } => format!(
+            "DivergingEpoch {{epoch {e}, endOffset {end_offset}}} for fetchOffset {fetch_offset}"
+        ),
+        FetchResult::Error { error } => match error {
+            FetchError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH".to_string(),
+            FetchError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER".to_string(),
+        },
+    }
+}
+
 /// A KRaft message in protocol terms.
 pub fn kraft_msg(m: &Msg) -> String {
     let (from, to) = (m.from(), m.to());
@@ -64,33 +95,7 @@ pub fn kraft_msg(m: &Msg) -> String {
             result,
             ..
         } => {
-            let body = match result {
-                FetchResult::Records {
-                    fetch_offset,
-                    records,
-                    high_watermark,
-                    ..
-                } => {
-                    let rs: Vec<String> = records.iter().map(record).collect();
-                    let hw = high_watermark.map_or("none".to_string(), |h| h.to_string());
-                    format!(
-                        "records [{}] from offset {fetch_offset}, highWatermark {hw}",
-                        rs.join(",")
-                    )
-                }
-                FetchResult::DivergingEpoch {
-                    fetch_offset,
-                    epoch: e,
-                    end_offset,
-                    ..
-                } => format!(
-                    "DivergingEpoch {{epoch {e}, endOffset {end_offset}}} for fetchOffset {fetch_offset}"
-                ),
-                FetchResult::Error { error } => match error {
-                    FetchError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH".to_string(),
-                    FetchError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER".to_string(),
-                },
-            };
+            let body = fetch_result(result);
             format!(
                 "FetchResponse S{from}→S{to} {{epoch {epoch}, leader {}, {body}}}",
                 leader(*l)

@@ -4,8 +4,8 @@
 use super::state::*;
 use super::KraftModel;
 use crate::protocol::{
-    committed_reach_majority, election_safety, entry_terms_not_above_current,
-    leader_completeness, leader_elected, log_matching, log_terms_monotonic, state_machine_safety,
+    committed_reach_majority, election_safety, entry_terms_not_above_current, leader_completeness,
+    leader_elected, log_matching, log_terms_monotonic, state_machine_safety,
 };
 use stateright::Property;
 
@@ -51,8 +51,7 @@ pub(crate) fn all() -> Vec<Property<KraftModel>> {
             m.latches.holds(16, || leader_offsets_in_log(s))
         }),
         Property::sometimes("LeaderElected", |m: &M, s: &S| {
-            m.latches
-                .first(8, || leader_elected(s))
+            m.latches.first(8, || leader_elected(s))
         }),
         Property::sometimes("EntryCommitted", |m: &M, s: &S| {
             m.latches

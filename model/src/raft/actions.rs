@@ -334,6 +334,30 @@ impl RaftModel {
             };
             return self.send(st, r);
         }
+        let last_new = self.accept_entries(st, to, prev, entries, *leader_commit);
+        let term = st.servers[to as usize].term;
+        let reply = Msg::AppendEntriesResponse {
+            from: to,
+            to: from,
+            term,
+            success: true,
+            match_index: last_new,
+        };
+        self.send(st, reply);
+    }
+
+    /// The accepting half of HandleAppendEntriesRequest: delete only conflicting entries,
+    /// append what is missing, and set commitIndex = min(leaderCommit, index of last new
+    /// entry) if that is higher. Returns the index of the last new entry.
+    fn accept_entries(
+        &self,
+        st: &mut RaftState,
+        to: ServerId,
+        prev: Index,
+        entries: &[Entry],
+        leader_commit: Index,
+    ) -> Index {
+        let srv = &mut st.servers[to as usize];
         for (k, e) in entries.iter().enumerate() {
             let at = prev as usize + k; // 0-based slot of this entry
             match srv.log.get(at) {
@@ -351,20 +375,13 @@ impl RaftModel {
             srv.log.truncate(last_new as usize); // BUG: treats the message as the whole log
         }
         if self.bug == Some(Bug::CommitRegress) {
-            srv.commit_index = (*leader_commit).min(last_new); // BUG: may go down
+            srv.commit_index = (leader_commit).min(last_new); // BUG: may go down
         } else if self.bug == Some(Bug::CommitNeedsEntries) && entries.is_empty() {
             // BUG (liveness): commitIndex is only advanced by a message that carries entries.
-        } else if *leader_commit > srv.commit_index {
-            srv.commit_index = srv.commit_index.max((*leader_commit).min(last_new));
+        } else if leader_commit > srv.commit_index {
+            srv.commit_index = srv.commit_index.max((leader_commit).min(last_new));
         }
-        let reply = Msg::AppendEntriesResponse {
-            from: to,
-            to: from,
-            term: srv.term,
-            success: true,
-            match_index: last_new,
-        };
-        self.send(st, reply);
+        last_new
     }
 
     /// HandleAppendEntriesResponse: on success raise matchIndex/nextIndex and try to commit;

@@ -107,7 +107,8 @@ impl Protocol for Raft {
             m.vote_request_actions(st, s, out);
         }
         // BUG (candidate-accepts-writes): no role check on client requests.
-        let writable = srv.role == Role::Leader || (candidate && m.has(Bug::CandidateAcceptsWrites));
+        let writable =
+            srv.role == Role::Leader || (candidate && m.has(Bug::CandidateAcceptsWrites));
         if writable && srv.log.len() < b.max_log as usize {
             out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
         }
