@@ -23,8 +23,9 @@ use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
 use raftspec_impl::core::{Core, Entry as ImplEntry, Input, Role as ImplRole};
 use raftspec_model::kraft::{
-    Action, Entry, FetchError, FetchResult, KraftModel, KraftState, Msg, Records,
-    Role as ModelRole, Server, Successors, LEADER_CHANGE,
+    Action, BeginQuorumEpoch, EndQuorumEpoch, Entry, Fetch, FetchError, FetchResponse, FetchResult,
+    KraftModel, KraftState, Msg, Records, Role as ModelRole, Server, Successors, Vote,
+    VoteResponse, LEADER_CHANGE,
 };
 use raftspec_model::network::Envelope;
 use std::collections::BTreeMap;
@@ -191,11 +192,11 @@ impl Protocol for KraftModel {
             follows && (was.role != now.role || was.epoch != now.epoch || was.leader != now.leader);
         let from_leader = follows && now.leader == Some(m.from()) && m.epoch() == now.epoch;
         let heard = match m {
-            Msg::BeginQuorumEpoch { .. } => from_leader,
-            Msg::FetchResponse { result, .. } => {
+            Msg::BeginQuorumEpoch(_) => from_leader,
+            Msg::FetchResponse(FetchResponse { result, .. }) => {
                 from_leader && !matches!(result, FetchResult::Error { .. })
             }
-            Msg::Vote { from, epoch, .. } => {
+            Msg::Vote(Vote { from, epoch, .. }) => {
                 now.role == ModelRole::Voted && now.voted_for == Some(*from) && *epoch == now.epoch
             }
             _ => false,
@@ -208,8 +209,8 @@ impl Protocol for KraftModel {
     fn timer_ready(&self, node: NodeId, timer: Timer, in_flight: &[Msg]) -> bool {
         timer != Timer::Fetch
             || !in_flight.iter().any(|m| match *m {
-                Msg::Fetch { from, .. } => from == node,
-                Msg::FetchResponse { to, .. } => to == node,
+                Msg::Fetch(Fetch { from, .. }) => from == node,
+                Msg::FetchResponse(FetchResponse { to, .. }) => to == node,
                 _ => false,
             })
     }
@@ -374,13 +375,13 @@ impl Node for KraftNode {
                 epoch,
                 last_offset_epoch,
                 last_offset,
-            } => Msg::Vote {
+            } => Msg::Vote(Vote {
                 from,
                 to,
                 epoch: small("epoch", *epoch)?,
                 last_epoch: small("lastOffsetEpoch", *last_offset_epoch)?,
                 last_offset: small("lastOffset", *last_offset)?,
-            },
+            }),
             // The error code of a refused vote changes nothing at the candidate: the model's
             // VoteResponse has none.
             Message::VoteResponse {
@@ -388,13 +389,13 @@ impl Node for KraftNode {
                 leader,
                 granted,
                 ..
-            } => Msg::VoteResponse {
+            } => Msg::VoteResponse(VoteResponse {
                 from,
                 to,
                 epoch: small("epoch", *epoch)?,
                 leader: opt(leader),
                 granted: *granted,
-            },
+            }),
             Message::BeginQuorumEpoch { epoch, leader } => {
                 if id_of(*leader) != from {
                     return Err(Inexpressible::ForeignLeader {
@@ -403,11 +404,11 @@ impl Node for KraftNode {
                         leader: *leader,
                     });
                 }
-                Msg::BeginQuorumEpoch {
+                Msg::BeginQuorumEpoch(BeginQuorumEpoch {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
-                }
+                })
             }
             Message::EndQuorumEpoch {
                 epoch,
@@ -427,24 +428,24 @@ impl Node for KraftNode {
                         .try_push(id_of(*s))
                         .map_err(|_| Inexpressible::NotInModel("too many preferred successors"))?;
                 }
-                Msg::EndQuorumEpoch {
+                Msg::EndQuorumEpoch(EndQuorumEpoch {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
                     successors,
-                }
+                })
             }
             Message::Fetch {
                 epoch,
                 fetch_offset,
                 last_fetched_epoch,
-            } => Msg::Fetch {
+            } => Msg::Fetch(Fetch {
                 from,
                 to,
                 epoch: small("epoch", *epoch)?,
                 fetch_offset: small("fetchOffset", *fetch_offset)?,
                 last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-            },
+            }),
             Message::FetchResponse {
                 epoch,
                 leader,
@@ -497,13 +498,13 @@ impl Node for KraftNode {
                         }
                     }
                 };
-                Msg::FetchResponse {
+                Msg::FetchResponse(FetchResponse {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
                     leader: opt(leader),
                     result,
-                }
+                })
             }
         })
     }

@@ -12,7 +12,8 @@ use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as Im
 use raftspec_model::network::Envelope;
 use raftspec_model::options::Options;
 use raftspec_model::raft::{
-    Action, Entries, Entry, Msg, RaftModel, RaftState, Role as ModelRole, Server,
+    Action, AppendEntries, AppendEntriesResponse, Entries, Entry, Msg, RaftModel, RaftState,
+    RequestVote, RequestVoteResponse, Role as ModelRole, Server,
 };
 use std::collections::BTreeMap;
 
@@ -178,17 +179,17 @@ impl Protocol for RaftModel {
     ) -> Option<NodeId> {
         match action {
             Action::ElectionTimeout(s) => Some(*s),
-            Action::Deliver(Msg::AppendEntries { to, term, .. }) => {
+            Action::Deliver(Msg::AppendEntries(AppendEntries { to, term, .. })) => {
                 (*term >= before.servers[*to as usize].term).then_some(*to)
             }
-            Action::Deliver(Msg::RequestVote {
+            Action::Deliver(Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term,
                 last_log_term,
                 last_log_index,
                 ..
-            }) => {
+            })) => {
                 let (was, now) = (&before.servers[*to as usize], &after.servers[*to as usize]);
                 let log_ok =
                     (*last_log_term, *last_log_index) >= (was.last_term(), was.last_index());
@@ -381,7 +382,7 @@ impl Node for RaftNode {
                 term,
                 last_log_term,
                 last_log_index,
-            } => Msg::RequestVote {
+            } => Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term: small("term", *term)?,
@@ -389,15 +390,17 @@ impl Node for RaftNode {
                 last_log_index: small("lastLogIndex", *last_log_index)?,
                 commit: 0,
                 commit_term: 0,
-            },
-            Message::RequestVoteResponse { term, granted } => Msg::RequestVoteResponse {
-                from,
-                to,
-                term: small("term", *term)?,
-                granted: *granted,
-                commit: 0,
-                commit_term: 0,
-            },
+            }),
+            Message::RequestVoteResponse { term, granted } => {
+                Msg::RequestVoteResponse(RequestVoteResponse {
+                    from,
+                    to,
+                    term: small("term", *term)?,
+                    granted: *granted,
+                    commit: 0,
+                    commit_term: 0,
+                })
+            }
             Message::AppendEntries {
                 term,
                 prev_log_index,
@@ -415,7 +418,7 @@ impl Node for RaftNode {
                             max: Entries::new().capacity(),
                         })?;
                 }
-                Msg::AppendEntries {
+                Msg::AppendEntries(AppendEntries {
                     from,
                     to,
                     term: small("term", *term)?,
@@ -423,7 +426,7 @@ impl Node for RaftNode {
                     prev_log_term: small("prevLogTerm", *prev_log_term)?,
                     entries: es,
                     leader_commit: small("leaderCommit", *leader_commit)?,
-                }
+                })
             }
             Message::AppendEntriesResponse {
                 term,
@@ -436,13 +439,13 @@ impl Node for RaftNode {
                         "AppendEntriesResponse carries a reject hint the model does not have",
                     ));
                 }
-                Msg::AppendEntriesResponse {
+                Msg::AppendEntriesResponse(AppendEntriesResponse {
                     from,
                     to,
                     term: small("term", *term)?,
                     success: *success,
                     match_index: small("matchIndex", *match_index)?,
-                }
+                })
             }
         })
     }

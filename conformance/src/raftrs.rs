@@ -20,7 +20,10 @@ use raft::eraftpb::{Entry as RsEntry, EntryType, Message as RsMessage, MessageTy
 use raft::storage::MemStorage;
 use raft::{Config, ProgressState, RawNode, StateRole};
 use raftspec_model::options::Options;
-use raftspec_model::raft::{Entries, Entry, Msg};
+use raftspec_model::raft::{
+    AppendEntries, AppendEntriesReject, AppendEntriesResponse, Entries, Entry, Heartbeat,
+    HeartbeatResponse, Msg, RequestVote, RequestVoteResponse,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -359,7 +362,7 @@ impl Node for RaftRsNode {
     ) -> Result<Msg, Inexpressible> {
         let term = small("term", m.term)?;
         Ok(match m.get_msg_type() {
-            MessageType::MsgRequestVote => Msg::RequestVote {
+            MessageType::MsgRequestVote => Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term,
@@ -367,15 +370,15 @@ impl Node for RaftRsNode {
                 last_log_index: small("index", m.index)?,
                 commit: self.commit_field("commit", m.commit)?,
                 commit_term: self.commit_field("commit_term", m.commit_term)?,
-            },
-            MessageType::MsgRequestVoteResponse => Msg::RequestVoteResponse {
+            }),
+            MessageType::MsgRequestVoteResponse => Msg::RequestVoteResponse(RequestVoteResponse {
                 from,
                 to,
                 term,
                 granted: !m.reject,
                 commit: self.commit_field("commit", m.commit)?,
                 commit_term: self.commit_field("commit_term", m.commit_term)?,
-            },
+            }),
             MessageType::MsgAppend => {
                 let mut entries = Entries::new();
                 for e in m.entries.iter() {
@@ -388,7 +391,7 @@ impl Node for RaftRsNode {
                             max: Entries::new().capacity(),
                         })?;
                 }
-                Msg::AppendEntries {
+                Msg::AppendEntries(AppendEntries {
                     from,
                     to,
                     term,
@@ -396,19 +399,19 @@ impl Node for RaftRsNode {
                     prev_log_term: small("log_term", m.log_term)?,
                     entries,
                     leader_commit: small("commit", m.commit)?,
-                }
+                })
             }
             MessageType::MsgAppendResponse if m.reject && self.options.reject_hint => {
-                Msg::AppendEntriesReject {
+                Msg::AppendEntriesReject(AppendEntriesReject {
                     from,
                     to,
                     term,
                     rejected: small("index", m.index)?,
                     hint_index: small("reject_hint", m.reject_hint)?,
                     hint_term: small("log_term", m.log_term)?,
-                }
+                })
             }
-            MessageType::MsgAppendResponse => Msg::AppendEntriesResponse {
+            MessageType::MsgAppendResponse => Msg::AppendEntriesResponse(AppendEntriesResponse {
                 from,
                 to,
                 term,
@@ -418,15 +421,17 @@ impl Node for RaftRsNode {
                 } else {
                     small("index", m.index)?
                 },
-            },
-            MessageType::MsgHeartbeat if self.options.separate_heartbeats => Msg::Heartbeat {
-                from,
-                to,
-                term,
-                commit: small("commit", m.commit)?,
-            },
+            }),
+            MessageType::MsgHeartbeat if self.options.separate_heartbeats => {
+                Msg::Heartbeat(Heartbeat {
+                    from,
+                    to,
+                    term,
+                    commit: small("commit", m.commit)?,
+                })
+            }
             MessageType::MsgHeartbeatResponse if self.options.separate_heartbeats => {
-                Msg::HeartbeatResponse { from, to, term }
+                Msg::HeartbeatResponse(HeartbeatResponse { from, to, term })
             }
             MessageType::MsgHeartbeat | MessageType::MsgHeartbeatResponse => {
                 return Err(Inexpressible::NotInModel(

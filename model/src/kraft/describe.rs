@@ -51,50 +51,50 @@ fn fetch_result(result: &FetchResult) -> String {
 pub fn kraft_msg(m: &Msg) -> String {
     let (from, to) = (m.from(), m.to());
     match m {
-        Msg::Vote {
+        Msg::Vote(Vote {
             epoch,
             last_epoch,
             last_offset,
             ..
-        } => format!(
+        }) => format!(
             "Vote S{from}→S{to} {{epoch {epoch}, lastOffsetEpoch {last_epoch}, lastOffset {last_offset}}}"
         ),
-        Msg::VoteResponse {
+        Msg::VoteResponse(VoteResponse {
             epoch,
             leader: l,
             granted,
             ..
-        } => format!(
+        }) => format!(
             "VoteResponse S{from}→S{to} {{epoch {epoch}, leader {}, {}}}",
             leader(*l),
             if *granted { "granted" } else { "refused" }
         ),
-        Msg::BeginQuorumEpoch { epoch, .. } => {
+        Msg::BeginQuorumEpoch(BeginQuorumEpoch { epoch, .. }) => {
             format!("BeginQuorumEpoch S{from}→S{to} {{epoch {epoch}, leader S{from}}}")
         }
-        Msg::EndQuorumEpoch {
+        Msg::EndQuorumEpoch(EndQuorumEpoch {
             epoch, successors, ..
-        } => {
+        }) => {
             let names: Vec<String> = successors.iter().map(|v| format!("S{v}")).collect();
             format!(
                 "EndQuorumEpoch S{from}→S{to} {{epoch {epoch}, leader S{from}, preferredSuccessors [{}]}}",
                 names.join(",")
             )
         }
-        Msg::Fetch {
+        Msg::Fetch(Fetch {
             epoch,
             fetch_offset,
             last_fetched_epoch,
             ..
-        } => format!(
+        }) => format!(
             "Fetch S{from}→S{to} {{epoch {epoch}, fetchOffset {fetch_offset}, lastFetchedEpoch {last_fetched_epoch}}}"
         ),
-        Msg::FetchResponse {
+        Msg::FetchResponse(FetchResponse {
             epoch,
             leader: l,
             result,
             ..
-        } => {
+        }) => {
             let body = fetch_result(result);
             format!(
                 "FetchResponse S{from}→S{to} {{epoch {epoch}, leader {}, {body}}}",

@@ -50,7 +50,7 @@ impl KraftModel {
         for to in self.peers(s) {
             let (m, action) = if srv.role == Role::Leader {
                 let epoch = srv.epoch;
-                let m = Msg::BeginQuorumEpoch { from: s, to, epoch };
+                let m = Msg::BeginQuorumEpoch(BeginQuorumEpoch { from: s, to, epoch });
                 (m, Action::SendBeginQuorumEpoch(s, to))
             } else if srv.votes & (1 << to) == 0 {
                 (
@@ -78,8 +78,8 @@ impl KraftModel {
     /// response is the network's `Drop`, after which it may fetch again).
     fn fetch_outstanding(st: &KraftState, s: ServerId) -> bool {
         st.network.in_flight.iter().any(|(m, _)| match *m {
-            Msg::Fetch { from, .. } => from == s,
-            Msg::FetchResponse { to, .. } => to == s,
+            Msg::Fetch(Fetch { from, .. }) => from == s,
+            Msg::FetchResponse(FetchResponse { to, .. }) => to == s,
             _ => false,
         })
     }

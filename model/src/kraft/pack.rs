@@ -68,12 +68,12 @@ fn unpack_result(r: &mut Reader<'_>) -> FetchResult {
 
 fn msg_tag(m: &Msg) -> u8 {
     match m {
-        Msg::Vote { .. } => 0,
-        Msg::VoteResponse { .. } => 1,
-        Msg::BeginQuorumEpoch { .. } => 2,
-        Msg::EndQuorumEpoch { .. } => 3,
-        Msg::Fetch { .. } => 4,
-        Msg::FetchResponse { .. } => 5,
+        Msg::Vote(_) => 0,
+        Msg::VoteResponse(_) => 1,
+        Msg::BeginQuorumEpoch(_) => 2,
+        Msg::EndQuorumEpoch(_) => 3,
+        Msg::Fetch(_) => 4,
+        Msg::FetchResponse(_) => 5,
     }
 }
 
@@ -106,25 +106,27 @@ impl Packs for Kraft {
     fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
         w.bytes(&[msg_tag(m), m.from(), m.to(), m.epoch()]);
         match m {
-            Msg::Vote {
+            Msg::Vote(Vote {
                 last_epoch,
                 last_offset,
                 ..
-            } => w.bytes(&[*last_epoch, *last_offset]),
-            Msg::VoteResponse {
+            }) => w.bytes(&[*last_epoch, *last_offset]),
+            Msg::VoteResponse(VoteResponse {
                 leader, granted, ..
-            } => {
+            }) => {
                 w.u8(*granted as u8);
                 w.opt(*leader);
             }
-            Msg::BeginQuorumEpoch { .. } => {}
-            Msg::EndQuorumEpoch { successors, .. } => w.seq(successors, |w, s| w.u8(*s)),
-            Msg::Fetch {
+            Msg::BeginQuorumEpoch(_) => {}
+            Msg::EndQuorumEpoch(EndQuorumEpoch { successors, .. }) => {
+                w.seq(successors, |w, s| w.u8(*s))
+            }
+            Msg::Fetch(Fetch {
                 fetch_offset,
                 last_fetched_epoch,
                 ..
-            } => w.bytes(&[*fetch_offset, *last_fetched_epoch]),
-            Msg::FetchResponse { leader, result, .. } => {
+            }) => w.bytes(&[*fetch_offset, *last_fetched_epoch]),
+            Msg::FetchResponse(FetchResponse { leader, result, .. }) => {
                 w.opt(*leader);
                 pack_result(w, result);
             }
@@ -134,41 +136,41 @@ impl Packs for Kraft {
     fn unpack_msg(r: &mut Reader<'_>) -> Msg {
         let (tag, from, to, epoch) = (r.u8(), r.u8(), r.u8(), r.u8());
         match tag {
-            0 => Msg::Vote {
+            0 => Msg::Vote(Vote {
                 from,
                 to,
                 epoch,
                 last_epoch: r.u8(),
                 last_offset: r.u8(),
-            },
-            1 => Msg::VoteResponse {
+            }),
+            1 => Msg::VoteResponse(VoteResponse {
                 from,
                 to,
                 epoch,
                 granted: r.bool(),
                 leader: r.opt(),
-            },
-            2 => Msg::BeginQuorumEpoch { from, to, epoch },
-            3 => Msg::EndQuorumEpoch {
+            }),
+            2 => Msg::BeginQuorumEpoch(BeginQuorumEpoch { from, to, epoch }),
+            3 => Msg::EndQuorumEpoch(EndQuorumEpoch {
                 from,
                 to,
                 epoch,
                 successors: r.seq(|r| r.u8()),
-            },
-            4 => Msg::Fetch {
+            }),
+            4 => Msg::Fetch(Fetch {
                 from,
                 to,
                 epoch,
                 fetch_offset: r.u8(),
                 last_fetched_epoch: r.u8(),
-            },
-            _ => Msg::FetchResponse {
+            }),
+            _ => Msg::FetchResponse(FetchResponse {
                 from,
                 to,
                 epoch,
                 leader: r.opt(),
                 result: unpack_result(r),
-            },
+            }),
         }
     }
 

@@ -197,89 +197,108 @@ pub enum FetchResult {
     },
 }
 
+/// VoteRequest(candidateEpoch, candidateId = from, lastOffsetEpoch, lastOffset = LEO).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Vote {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    pub last_epoch: Epoch,
+    pub last_offset: Offset,
+}
+
+/// VoteResponse: the responder's epoch and leader, and whether it granted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct VoteResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    #[serde(with = "itf_opt")]
+    pub leader: Option<ServerId>,
+    pub granted: bool,
+}
+
+/// BeginQuorumEpoch(leaderId = from, leaderEpoch).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BeginQuorumEpoch {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+}
+
+/// EndQuorumEpoch(leaderId = from, leaderEpoch, preferredSuccessors).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EndQuorumEpoch {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    pub successors: Successors,
+}
+
+/// Fetch(currentLeaderEpoch, fetchOffset = LEO, lastFetchedEpoch) from follower to leader.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Fetch {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    pub fetch_offset: Offset,
+    pub last_fetched_epoch: Epoch,
+}
+
+/// FetchResponse: the responder's epoch and leader (Kafka's currentLeader) and the result.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FetchResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    #[serde(with = "itf_opt")]
+    pub leader: Option<ServerId>,
+    pub result: FetchResult,
+}
+
+/// A message in flight: one of the typed messages above (serialized as the tagged struct).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
 pub enum Msg {
-    /// VoteRequest(candidateEpoch, candidateId = from, lastOffsetEpoch, lastOffset = LEO).
-    Vote {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        last_epoch: Epoch,
-        last_offset: Offset,
-    },
-    /// VoteResponse: the responder's epoch and leader, and whether it granted.
-    VoteResponse {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        #[serde(with = "itf_opt")]
-        leader: Option<ServerId>,
-        granted: bool,
-    },
-    /// BeginQuorumEpoch(leaderId = from, leaderEpoch).
-    BeginQuorumEpoch {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-    },
-    /// EndQuorumEpoch(leaderId = from, leaderEpoch, preferredSuccessors).
-    EndQuorumEpoch {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        successors: Successors,
-    },
-    /// Fetch(currentLeaderEpoch, fetchOffset = LEO, lastFetchedEpoch) from follower to leader.
-    Fetch {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        fetch_offset: Offset,
-        last_fetched_epoch: Epoch,
-    },
-    /// FetchResponse: the responder's epoch and leader (Kafka's currentLeader) and the result.
-    FetchResponse {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        #[serde(with = "itf_opt")]
-        leader: Option<ServerId>,
-        result: FetchResult,
-    },
+    Vote(Vote),
+    VoteResponse(VoteResponse),
+    BeginQuorumEpoch(BeginQuorumEpoch),
+    EndQuorumEpoch(EndQuorumEpoch),
+    Fetch(Fetch),
+    FetchResponse(FetchResponse),
 }
 
 impl Msg {
     pub fn epoch(&self) -> Epoch {
         match self {
-            Msg::Vote { epoch, .. }
-            | Msg::VoteResponse { epoch, .. }
-            | Msg::BeginQuorumEpoch { epoch, .. }
-            | Msg::EndQuorumEpoch { epoch, .. }
-            | Msg::Fetch { epoch, .. }
-            | Msg::FetchResponse { epoch, .. } => *epoch,
+            Msg::Vote(Vote { epoch, .. })
+            | Msg::VoteResponse(VoteResponse { epoch, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { epoch, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { epoch, .. })
+            | Msg::Fetch(Fetch { epoch, .. })
+            | Msg::FetchResponse(FetchResponse { epoch, .. }) => *epoch,
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Msg::Vote { .. } => "Vote",
-            Msg::VoteResponse { .. } => "VoteResponse",
-            Msg::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
-            Msg::EndQuorumEpoch { .. } => "EndQuorumEpoch",
-            Msg::Fetch { .. } => "Fetch",
-            Msg::FetchResponse { .. } => "FetchResponse",
+            Msg::Vote(_) => "Vote",
+            Msg::VoteResponse(_) => "VoteResponse",
+            Msg::BeginQuorumEpoch(_) => "BeginQuorumEpoch",
+            Msg::EndQuorumEpoch(_) => "EndQuorumEpoch",
+            Msg::Fetch(_) => "Fetch",
+            Msg::FetchResponse(_) => "FetchResponse",
         }
     }
 
     pub(crate) fn ends_mut(&mut self) -> (&mut ServerId, &mut ServerId) {
         match self {
-            Msg::Vote { from, to, .. }
-            | Msg::VoteResponse { from, to, .. }
-            | Msg::BeginQuorumEpoch { from, to, .. }
-            | Msg::EndQuorumEpoch { from, to, .. }
-            | Msg::Fetch { from, to, .. }
-            | Msg::FetchResponse { from, to, .. } => (from, to),
+            Msg::Vote(Vote { from, to, .. })
+            | Msg::VoteResponse(VoteResponse { from, to, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { from, to, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { from, to, .. })
+            | Msg::Fetch(Fetch { from, to, .. })
+            | Msg::FetchResponse(FetchResponse { from, to, .. }) => (from, to),
         }
     }
 }
@@ -287,22 +306,22 @@ impl Msg {
 impl Envelope for Msg {
     fn from(&self) -> u8 {
         match self {
-            Msg::Vote { from, .. }
-            | Msg::VoteResponse { from, .. }
-            | Msg::BeginQuorumEpoch { from, .. }
-            | Msg::EndQuorumEpoch { from, .. }
-            | Msg::Fetch { from, .. }
-            | Msg::FetchResponse { from, .. } => *from,
+            Msg::Vote(Vote { from, .. })
+            | Msg::VoteResponse(VoteResponse { from, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { from, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { from, .. })
+            | Msg::Fetch(Fetch { from, .. })
+            | Msg::FetchResponse(FetchResponse { from, .. }) => *from,
         }
     }
     fn to(&self) -> u8 {
         match self {
-            Msg::Vote { to, .. }
-            | Msg::VoteResponse { to, .. }
-            | Msg::BeginQuorumEpoch { to, .. }
-            | Msg::EndQuorumEpoch { to, .. }
-            | Msg::Fetch { to, .. }
-            | Msg::FetchResponse { to, .. } => *to,
+            Msg::Vote(Vote { to, .. })
+            | Msg::VoteResponse(VoteResponse { to, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { to, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { to, .. })
+            | Msg::Fetch(Fetch { to, .. })
+            | Msg::FetchResponse(FetchResponse { to, .. }) => *to,
         }
     }
 }

@@ -62,10 +62,11 @@ impl Renames for Kraft {
         *from = r[*from as usize];
         *to = r[*to as usize];
         match &mut m {
-            Msg::VoteResponse { leader, .. } | Msg::FetchResponse { leader, .. } => {
+            Msg::VoteResponse(VoteResponse { leader, .. })
+            | Msg::FetchResponse(FetchResponse { leader, .. }) => {
                 *leader = leader.map(|l| r[l as usize]);
             }
-            Msg::EndQuorumEpoch { successors, .. } => {
+            Msg::EndQuorumEpoch(EndQuorumEpoch { successors, .. }) => {
                 for v in successors.iter_mut() {
                     *v = r[*v as usize];
                 }
@@ -73,7 +74,7 @@ impl Renames for Kraft {
                 // step reads the list, so under symmetry it is kept as a set.
                 successors.sort_unstable();
             }
-            Msg::Vote { .. } | Msg::BeginQuorumEpoch { .. } | Msg::Fetch { .. } => {}
+            Msg::Vote(_) | Msg::BeginQuorumEpoch(_) | Msg::Fetch(_) => {}
         }
         m
     }

@@ -29,13 +29,13 @@ const RAFT_RS_FIELDS: u8 = 0x80;
 
 fn msg_tag(m: &Msg) -> u8 {
     match m {
-        Msg::RequestVote { .. } => 0,
-        Msg::RequestVoteResponse { .. } => 1,
-        Msg::AppendEntries { .. } => 2,
-        Msg::AppendEntriesResponse { .. } => 3,
-        Msg::Heartbeat { .. } => 4,
-        Msg::HeartbeatResponse { .. } => 5,
-        Msg::AppendEntriesReject { .. } => 6,
+        Msg::RequestVote(_) => 0,
+        Msg::RequestVoteResponse(_) => 1,
+        Msg::AppendEntries(_) => 2,
+        Msg::AppendEntriesResponse(_) => 3,
+        Msg::Heartbeat(_) => 4,
+        Msg::HeartbeatResponse(_) => 5,
+        Msg::AppendEntriesReject(_) => 6,
     }
 }
 
@@ -82,49 +82,49 @@ impl Packs for Raft {
     fn pack_msg(w: &mut Writer<'_>, m: &Msg) {
         w.bytes(&[msg_tag(m), m.from(), m.to(), m.term()]);
         match m {
-            Msg::RequestVote {
+            Msg::RequestVote(RequestVote {
                 last_log_term,
                 last_log_index,
                 commit,
                 commit_term,
                 ..
-            } => w.bytes(&[*last_log_term, *last_log_index, *commit, *commit_term]),
-            Msg::RequestVoteResponse {
+            }) => w.bytes(&[*last_log_term, *last_log_index, *commit, *commit_term]),
+            Msg::RequestVoteResponse(RequestVoteResponse {
                 granted,
                 commit,
                 commit_term,
                 ..
-            } => w.bytes(&[*granted as u8, *commit, *commit_term]),
-            Msg::AppendEntries {
+            }) => w.bytes(&[*granted as u8, *commit, *commit_term]),
+            Msg::AppendEntries(AppendEntries {
                 prev_log_index,
                 prev_log_term,
                 entries,
                 leader_commit,
                 ..
-            } => {
+            }) => {
                 w.bytes(&[*prev_log_index, *prev_log_term, *leader_commit]);
                 w.seq(entries, Self::pack_entry);
             }
-            Msg::AppendEntriesResponse {
+            Msg::AppendEntriesResponse(AppendEntriesResponse {
                 success,
                 match_index,
                 ..
-            } => w.bytes(&[*success as u8, *match_index]),
-            Msg::Heartbeat { commit, .. } => w.u8(*commit),
-            Msg::HeartbeatResponse { .. } => {}
-            Msg::AppendEntriesReject {
+            }) => w.bytes(&[*success as u8, *match_index]),
+            Msg::Heartbeat(Heartbeat { commit, .. }) => w.u8(*commit),
+            Msg::HeartbeatResponse(_) => {}
+            Msg::AppendEntriesReject(AppendEntriesReject {
                 rejected,
                 hint_index,
                 hint_term,
                 ..
-            } => w.bytes(&[*rejected, *hint_index, *hint_term]),
+            }) => w.bytes(&[*rejected, *hint_index, *hint_term]),
         }
     }
 
     fn unpack_msg(r: &mut Reader<'_>) -> Msg {
         let (tag, from, to, term) = (r.u8(), r.u8(), r.u8(), r.u8());
         match tag {
-            0 => Msg::RequestVote {
+            0 => Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term,
@@ -132,16 +132,16 @@ impl Packs for Raft {
                 last_log_index: r.u8(),
                 commit: r.u8(),
                 commit_term: r.u8(),
-            },
-            1 => Msg::RequestVoteResponse {
+            }),
+            1 => Msg::RequestVoteResponse(RequestVoteResponse {
                 from,
                 to,
                 term,
                 granted: r.bool(),
                 commit: r.u8(),
                 commit_term: r.u8(),
-            },
-            2 => Msg::AppendEntries {
+            }),
+            2 => Msg::AppendEntries(AppendEntries {
                 from,
                 to,
                 term,
@@ -149,29 +149,29 @@ impl Packs for Raft {
                 prev_log_term: r.u8(),
                 leader_commit: r.u8(),
                 entries: r.seq(Self::unpack_entry),
-            },
-            4 => Msg::Heartbeat {
+            }),
+            4 => Msg::Heartbeat(Heartbeat {
                 from,
                 to,
                 term,
                 commit: r.u8(),
-            },
-            5 => Msg::HeartbeatResponse { from, to, term },
-            6 => Msg::AppendEntriesReject {
+            }),
+            5 => Msg::HeartbeatResponse(HeartbeatResponse { from, to, term }),
+            6 => Msg::AppendEntriesReject(AppendEntriesReject {
                 from,
                 to,
                 term,
                 rejected: r.u8(),
                 hint_index: r.u8(),
                 hint_term: r.u8(),
-            },
-            _ => Msg::AppendEntriesResponse {
+            }),
+            _ => Msg::AppendEntriesResponse(AppendEntriesResponse {
                 from,
                 to,
                 term,
                 success: r.bool(),
                 match_index: r.u8(),
-            },
+            }),
         }
     }
 

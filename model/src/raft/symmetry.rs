@@ -39,13 +39,13 @@ impl Renames for Raft {
     fn rename_msg(m: &Msg, r: &Renaming) -> Msg {
         let mut m = m.clone();
         match &mut m {
-            Msg::RequestVote { from, to, .. }
-            | Msg::RequestVoteResponse { from, to, .. }
-            | Msg::AppendEntries { from, to, .. }
-            | Msg::AppendEntriesResponse { from, to, .. }
-            | Msg::Heartbeat { from, to, .. }
-            | Msg::HeartbeatResponse { from, to, .. }
-            | Msg::AppendEntriesReject { from, to, .. } => {
+            Msg::RequestVote(RequestVote { from, to, .. })
+            | Msg::RequestVoteResponse(RequestVoteResponse { from, to, .. })
+            | Msg::AppendEntries(AppendEntries { from, to, .. })
+            | Msg::AppendEntriesResponse(AppendEntriesResponse { from, to, .. })
+            | Msg::Heartbeat(Heartbeat { from, to, .. })
+            | Msg::HeartbeatResponse(HeartbeatResponse { from, to, .. })
+            | Msg::AppendEntriesReject(AppendEntriesReject { from, to, .. }) => {
                 *from = r[*from as usize];
                 *to = r[*to as usize];
             }
