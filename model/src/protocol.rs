@@ -16,7 +16,7 @@ use crate::view::{EventView, StateView, Vocabulary};
 use arrayvec::ArrayVec;
 use raftspec_engine::{Renaming, Symmetric};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use stateright::{Model, Property, Representative};
 use std::borrow::Cow;
@@ -47,7 +47,6 @@ pub trait Parts: Sized + Clone + Debug + PartialEq + Eq + Hash + Send + Sync + '
         + 'static;
     type Entry: LogEntry + Copy + Debug + Eq + Hash + Ord + Send + Sync + 'static;
     type Msg: Envelope + Debug + Hash + Serialize + Send + Sync + 'static;
-    type Committed: Record<Entry = Self::Entry> + Debug + Eq + Hash + Send + Sync + 'static;
     type Action: Clone + Debug + Eq + Hash + Serialize + DeserializeOwned + Send + Sync + 'static;
 }
 
@@ -69,11 +68,11 @@ pub trait LogEntry {
     fn entry_term(&self) -> u8;
 }
 
-/// A history record: an entry some leader acknowledged, and that leader's term.
-pub trait Record: Copy {
-    type Entry;
-    fn new(entry: Self::Entry, in_term: u8) -> Self;
-    fn parts(&self) -> (&Self::Entry, u8);
+/// A history record: an entry some leader acknowledged to a client, and that leader's term.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Committed<E> {
+    pub entry: E,
+    pub in_term: u8,
 }
 
 /// A protocol's parts as bytes for the engine (the frame around them is [`Cluster`]'s).
@@ -106,7 +105,7 @@ pub trait Shows: Parts {
     /// A server as an ITF record.
     fn server_json(s: &Self::Server, n: usize) -> Value;
     /// A history record as an ITF record.
-    fn committed_json(c: &Self::Committed) -> Value;
+    fn committed_json(c: &Committed<Self::Entry>) -> Value;
     fn state_view(st: &Cluster<Self>) -> StateView;
     fn event_view(a: &Self::Action) -> EventView;
 }
@@ -183,7 +182,7 @@ pub struct Cluster<P: Parts> {
     /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
     pub drops: u8,
     /// History: committed entries by position; the first commit of a position wins.
-    pub committed: ArrayVec<P::Committed, HISTORY>,
+    pub committed: ArrayVec<Committed<P::Entry>, HISTORY>,
     /// History: two different entries were ever committed at one position.
     pub commit_conflict: bool,
     /// Bits from the variant's `marker` module describing the last step.
@@ -364,9 +363,8 @@ impl<P: Packs> Packing for Cluster<P> {
             w.u8(*copies);
         });
         w.seq(&self.committed, |w, c| {
-            let (entry, in_term) = c.parts();
-            P::pack_entry(w, entry);
-            w.u8(in_term);
+            P::pack_entry(w, &c.entry);
+            w.u8(c.in_term);
         });
     }
 
@@ -377,9 +375,9 @@ impl<P: Packs> Packing for Cluster<P> {
         let network = Network {
             in_flight: r.seq(|r| (P::unpack_msg(r), r.u8())),
         };
-        let committed = r.seq(|r| {
-            let entry = P::unpack_entry(r);
-            Record::new(entry, r.u8())
+        let committed = r.seq(|r| Committed {
+            entry: P::unpack_entry(r),
+            in_term: r.u8(),
         });
         Cluster {
             servers,
@@ -501,7 +499,7 @@ pub(crate) fn log_matching<P: Parts>(s: &Cluster<P>) -> bool {
 pub(crate) fn leader_completeness<P: Parts>(s: &Cluster<P>) -> bool {
     crate::logs::leaders_complete(
         leaders(s).map(|l| (l.current_term(), l.entries())),
-        s.committed.iter().map(Record::parts),
+        s.committed.iter().map(|c| (&c.entry, c.in_term)),
     )
 }
 
@@ -511,12 +509,12 @@ pub(crate) fn state_machine_safety<P: Parts>(s: &Cluster<P>) -> bool {
     let applied: ArrayVec<Option<&[P::Entry]>, MAX_SERVERS> =
         s.servers.iter().map(Node::applied).collect();
     !s.commit_conflict
-        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| c.parts().0))
+        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| &c.entry))
 }
 
 /// CommittedEntriesReachMajority: every committed entry is stored (persisted) by a majority.
 pub(crate) fn committed_reach_majority<P: Parts>(s: &Cluster<P>, majority: usize) -> bool {
-    crate::logs::stored_by_majority(s.committed.iter().map(|c| c.parts().0), &logs(s), majority)
+    crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
 }
 
 /// No entry has a term above its server's current term: a leader creates entries in its own

@@ -491,11 +491,11 @@ impl KraftModel {
     }
 
     /// History: remember what a leader exposed as committed, and any disagreement.
-    fn record_commit(st: &mut KraftState, slot: usize, entry: Entry, in_epoch: Epoch) {
+    fn record_commit(st: &mut KraftState, slot: usize, entry: Entry, in_term: Epoch) {
         match st.committed.get(slot) {
             Some(c) if c.entry != entry => st.commit_conflict = true,
             Some(_) => {}
-            None if slot == st.committed.len() => st.committed.push(Committed { entry, in_epoch }),
+            None if slot == st.committed.len() => st.committed.push(Committed { entry, in_term }),
             None => st.commit_conflict = true, // a gap: an earlier offset was never committed
         }
     }

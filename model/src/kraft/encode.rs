@@ -29,7 +29,7 @@ impl Shows for Kraft {
     }
 
     fn committed_json(c: &Committed) -> Value {
-        json!({"epoch": c.entry.epoch, "value": c.entry.value, "inEpoch": c.in_epoch})
+        json!({"epoch": c.entry.epoch, "value": c.entry.value, "inEpoch": c.in_term})
     }
 
     fn state_view(st: &KraftState) -> StateView {

@@ -326,22 +326,8 @@ impl Envelope for Msg {
     }
 }
 
-/// A record below some leader's HW (acknowledged to clients), and that leader's epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Committed {
-    pub entry: Entry,
-    pub in_epoch: Epoch,
-}
-
-impl crate::protocol::Record for Committed {
-    type Entry = Entry;
-    fn new(entry: Entry, in_epoch: Epoch) -> Self {
-        Committed { entry, in_epoch }
-    }
-    fn parts(&self) -> (&Entry, Epoch) {
-        (&self.entry, self.in_epoch)
-    }
-}
+/// An entry some leader acknowledged to a client, and the epoch of that leader.
+pub type Committed = crate::protocol::Committed<Entry>;
 
 /// What the last step did that a state alone cannot show. Reset by every step, so it splits
 /// only the states a marked step leads to, never whole subtrees.
@@ -367,7 +353,6 @@ impl crate::protocol::Parts for super::Kraft {
     type Server = Server;
     type Entry = Entry;
     type Msg = Msg;
-    type Committed = Committed;
     type Action = super::Action;
 }
 

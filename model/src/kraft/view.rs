@@ -41,7 +41,7 @@ pub(super) fn state_view(st: &KraftState) -> StateView {
     let acked = st
         .committed
         .iter()
-        .map(|c| acked(cell(&c.entry), c.in_epoch));
+        .map(|c| acked(cell(&c.entry), c.in_term));
     StateView::of(servers, &st.network, msg_view, acked.collect())
 }
 

@@ -287,22 +287,8 @@ impl Envelope for Msg {
     }
 }
 
-/// An entry that some leader acknowledged to a client, and the term of the leader that did so.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Committed {
-    pub entry: Entry,
-    pub in_term: Term,
-}
-
-impl crate::protocol::Record for Committed {
-    type Entry = Entry;
-    fn new(entry: Entry, in_term: Term) -> Self {
-        Committed { entry, in_term }
-    }
-    fn parts(&self) -> (&Entry, Term) {
-        (&self.entry, self.in_term)
-    }
-}
+/// An entry some leader acknowledged to a client, and the term of that leader.
+pub type Committed = crate::protocol::Committed<Entry>;
 
 /// What the last step did that a state alone cannot show. Reset by every step, so it splits
 /// only the states a marked step leads to, never whole subtrees.
@@ -325,6 +311,5 @@ impl crate::protocol::Parts for super::Raft {
     type Server = Server;
     type Entry = Entry;
     type Msg = Msg;
-    type Committed = Committed;
     type Action = super::Action;
 }
