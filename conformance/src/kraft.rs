@@ -19,7 +19,7 @@ use crate::driver::{
 };
 use crate::protocol::{ModelStep, Protocol};
 
-use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
+use crate::raft::{abstract_entry, bounded, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
 use raftspec_impl::core::{Core, Entry as ImplEntry, Input, Role as ImplRole};
 use raftspec_model::kraft::{
@@ -261,6 +261,72 @@ impl KraftNode {
     }
 }
 
+/// A message that names its leader is the model's only when the sender is that leader.
+fn own_leader(message: &'static str, from: NodeId, leader: u64) -> Result<(), Inexpressible> {
+    if id_of(leader) != from {
+        return Err(Inexpressible::ForeignLeader {
+            message,
+            from,
+            leader,
+        });
+    }
+    Ok(())
+}
+
+fn successors(preferred: &[u64]) -> Result<Successors, Inexpressible> {
+    let mut successors = Successors::new();
+    for s in preferred {
+        successors
+            .try_push(id_of(*s))
+            .map_err(|_| Inexpressible::NotInModel("too many preferred successors"))?;
+    }
+    Ok(successors)
+}
+
+/// A Fetch response's error, divergence or records (answering the fetch at `position`:
+/// fetchOffset, lastFetchedEpoch) as the model's result.
+fn fetch_result(
+    error: &Option<ErrorCode>,
+    diverging: &Option<DivergingEpoch>,
+    (fetch_offset, last_fetched_epoch): (u64, u64),
+    records: &[ImplEntry],
+    high_watermark: Option<u64>,
+) -> Result<FetchResult, Inexpressible> {
+    Ok(match (error, diverging) {
+        (Some(ErrorCode::FencedLeaderEpoch), _) => FetchResult::Error {
+            error: FetchError::FencedLeaderEpoch,
+        },
+        (Some(ErrorCode::NotLeaderOrFollower), _) => FetchResult::Error {
+            error: FetchError::NotLeaderOrFollower,
+        },
+        (Some(ErrorCode::UnknownLeaderEpoch), _) => {
+            return Err(Inexpressible::NotInModel(
+                "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch",
+            ))
+        }
+        (None, Some(DivergingEpoch { epoch: e, end_offset })) => FetchResult::DivergingEpoch {
+            fetch_offset: small("fetchOffset", fetch_offset)?,
+            last_fetched_epoch: small("lastFetchedEpoch", last_fetched_epoch)?,
+            epoch: small("divergingEpoch", *e)?,
+            end_offset: small("endOffset", *end_offset)?,
+        },
+        (None, None) => FetchResult::Records {
+            fetch_offset: small("fetchOffset", fetch_offset)?,
+            last_fetched_epoch: small("lastFetchedEpoch", last_fetched_epoch)?,
+            records: bounded(
+                "FetchResponse",
+                "records",
+                records,
+                Records::new().capacity(),
+                model_entry,
+            )?,
+            high_watermark: high_watermark
+                .map(|h| small("highWatermark", h))
+                .transpose()?,
+        },
+    })
+}
+
 fn model_entry(e: &ImplEntry) -> Result<Entry, Inexpressible> {
     let epoch = small("record epoch", e.term)?;
     match abstract_entry(e).payload {
@@ -397,13 +463,7 @@ impl Node for KraftNode {
                 granted: *granted,
             }),
             Message::BeginQuorumEpoch { epoch, leader } => {
-                if id_of(*leader) != from {
-                    return Err(Inexpressible::ForeignLeader {
-                        message: "BeginQuorumEpoch",
-                        from,
-                        leader: *leader,
-                    });
-                }
+                own_leader("BeginQuorumEpoch", from, *leader)?;
                 Msg::BeginQuorumEpoch(BeginQuorumEpoch {
                     from,
                     to,
@@ -415,24 +475,12 @@ impl Node for KraftNode {
                 leader,
                 preferred_successors,
             } => {
-                if id_of(*leader) != from {
-                    return Err(Inexpressible::ForeignLeader {
-                        message: "EndQuorumEpoch",
-                        from,
-                        leader: *leader,
-                    });
-                }
-                let mut successors = Successors::new();
-                for s in preferred_successors {
-                    successors
-                        .try_push(id_of(*s))
-                        .map_err(|_| Inexpressible::NotInModel("too many preferred successors"))?;
-                }
+                own_leader("EndQuorumEpoch", from, *leader)?;
                 Msg::EndQuorumEpoch(EndQuorumEpoch {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
-                    successors,
+                    successors: successors(preferred_successors)?,
                 })
             }
             Message::Fetch {
@@ -456,48 +504,8 @@ impl Node for KraftNode {
                 records,
                 high_watermark,
             } => {
-                let result = match (error, diverging) {
-                    (Some(ErrorCode::FencedLeaderEpoch), _) => FetchResult::Error {
-                        error: FetchError::FencedLeaderEpoch,
-                    },
-                    (Some(ErrorCode::NotLeaderOrFollower), _) => FetchResult::Error {
-                        error: FetchError::NotLeaderOrFollower,
-                    },
-                    (Some(ErrorCode::UnknownLeaderEpoch), _) => {
-                        return Err(Inexpressible::NotInModel(
-                            "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch",
-                        ))
-                    }
-                    (None, Some(DivergingEpoch { epoch: e, end_offset })) => {
-                        FetchResult::DivergingEpoch {
-                            fetch_offset: small("fetchOffset", *fetch_offset)?,
-                            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-                            epoch: small("divergingEpoch", *e)?,
-                            end_offset: small("endOffset", *end_offset)?,
-                        }
-                    }
-                    (None, None) => {
-                        let mut rs = Records::new();
-                        for e in records {
-                            rs.try_push(model_entry(e)?).map_err(|_| {
-                                Inexpressible::TooMany {
-                                    message: "FetchResponse",
-                                    items: "records",
-                                    count: records.len(),
-                                    max: Records::new().capacity(),
-                                }
-                            })?;
-                        }
-                        FetchResult::Records {
-                            fetch_offset: small("fetchOffset", *fetch_offset)?,
-                            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-                            records: rs,
-                            high_watermark: high_watermark
-                                .map(|h| small("highWatermark", h))
-                                .transpose()?,
-                        }
-                    }
-                };
+                let position = (*fetch_offset, *last_fetched_epoch);
+                let result = fetch_result(error, diverging, position, records, *high_watermark)?;
                 Msg::FetchResponse(FetchResponse {
                     from,
                     to,

@@ -229,6 +229,27 @@ pub(crate) fn impl_role(r: ImplRole) -> Role {
     }
 }
 
+/// The items of an implementation message as a model's bounded list, converted in order: an
+/// item that cannot be converted, or one past `max`, makes the message inexpressible.
+pub(crate) fn bounded<S, T, C: FromIterator<T>>(
+    message: &'static str,
+    items: &'static str,
+    xs: &[S],
+    max: usize,
+    convert: impl Fn(&S) -> Result<T, Inexpressible>,
+) -> Result<C, Inexpressible> {
+    let head = xs.iter().take(max).map(convert).collect::<Result<C, _>>()?;
+    if xs.len() > max {
+        return Err(Inexpressible::TooMany {
+            message,
+            items,
+            count: xs.len(),
+            max,
+        });
+    }
+    Ok(head)
+}
+
 pub(crate) fn small(what: &'static str, value: u64) -> Result<u8, Inexpressible> {
     u8::try_from(value).map_err(|_| Inexpressible::TooLarge { what, value })
 }
@@ -408,16 +429,8 @@ impl Node for RaftNode {
                 entries,
                 leader_commit,
             } => {
-                let mut es = Entries::new();
-                for e in entries {
-                    es.try_push(model_entry(e)?)
-                        .map_err(|_| Inexpressible::TooMany {
-                            message: "AppendEntries",
-                            items: "entries",
-                            count: entries.len(),
-                            max: Entries::new().capacity(),
-                        })?;
-                }
+                let max = Entries::new().capacity();
+                let es = bounded("AppendEntries", "entries", entries, max, model_entry)?;
                 Msg::AppendEntries(AppendEntries {
                     from,
                     to,

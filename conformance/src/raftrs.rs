@@ -16,6 +16,7 @@ use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
 };
+use crate::raft::bounded;
 use raft::eraftpb::{Entry as RsEntry, EntryType, Message as RsMessage, MessageType};
 use raft::storage::MemStorage;
 use raft::{Config, ProgressState, RawNode, StateRole};
@@ -212,6 +213,39 @@ impl RaftRsNode {
         }
     }
 
+    /// A MsgAppendResponse: a rejection with raft-rs's hint (option `reject_hint`), or the
+    /// model's plain AppendEntriesResponse.
+    fn append_response(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        term: u8,
+        m: &RsMessage,
+    ) -> Result<Msg, Inexpressible> {
+        if m.reject && self.options.reject_hint {
+            return Ok(Msg::AppendEntriesReject(AppendEntriesReject {
+                from,
+                to,
+                term,
+                rejected: small("index", m.index)?,
+                hint_index: small("reject_hint", m.reject_hint)?,
+                hint_term: small("log_term", m.log_term)?,
+            }));
+        }
+        let match_index = if m.reject {
+            0
+        } else {
+            small("index", m.index)?
+        };
+        Ok(Msg::AppendEntriesResponse(AppendEntriesResponse {
+            from,
+            to,
+            term,
+            success: !m.reject,
+            match_index,
+        }))
+    }
+
     fn raft(&self) -> Option<&raft::Raft<MemStorage>> {
         self.node.as_ref().map(|n| &n.raft)
     }
@@ -380,17 +414,8 @@ impl Node for RaftRsNode {
                 commit_term: self.commit_field("commit_term", m.commit_term)?,
             }),
             MessageType::MsgAppend => {
-                let mut entries = Entries::new();
-                for e in m.entries.iter() {
-                    entries
-                        .try_push(model_entry(e)?)
-                        .map_err(|_| Inexpressible::TooMany {
-                            message: "MsgAppend",
-                            items: "entries",
-                            count: m.entries.len(),
-                            max: Entries::new().capacity(),
-                        })?;
-                }
+                let max = Entries::new().capacity();
+                let entries = bounded("MsgAppend", "entries", &m.entries, max, model_entry)?;
                 Msg::AppendEntries(AppendEntries {
                     from,
                     to,
@@ -401,27 +426,7 @@ impl Node for RaftRsNode {
                     leader_commit: small("commit", m.commit)?,
                 })
             }
-            MessageType::MsgAppendResponse if m.reject && self.options.reject_hint => {
-                Msg::AppendEntriesReject(AppendEntriesReject {
-                    from,
-                    to,
-                    term,
-                    rejected: small("index", m.index)?,
-                    hint_index: small("reject_hint", m.reject_hint)?,
-                    hint_term: small("log_term", m.log_term)?,
-                })
-            }
-            MessageType::MsgAppendResponse => Msg::AppendEntriesResponse(AppendEntriesResponse {
-                from,
-                to,
-                term,
-                success: !m.reject,
-                match_index: if m.reject {
-                    0
-                } else {
-                    small("index", m.index)?
-                },
-            }),
+            MessageType::MsgAppendResponse => self.append_response(from, to, term, m)?,
             MessageType::MsgHeartbeat if self.options.separate_heartbeats => {
                 Msg::Heartbeat(Heartbeat {
                     from,
