@@ -12,7 +12,7 @@
 //!   the model and is a divergence if it is ever sent (a follower's leader always has at least
 //!   its epoch, so it is not).
 
-use crate::driver::HarnessDisk;
+use crate::driver::{CoreNode, HarnessCore};
 use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
@@ -21,7 +21,7 @@ use crate::protocol::{ModelStep, Protocol};
 
 use crate::raft::{abstract_entry, bounded, id_of, impl_role, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
-use raftspec_impl::core::{Core, Entry as ImplEntry, Input, Role as ImplRole};
+use raftspec_impl::core::{Core, Entry as ImplEntry, Input, PersistentState, Role as ImplRole};
 use raftspec_model::kraft::{
     Action, BeginQuorumEpoch, EndQuorumEpoch, Entry, Fetch, FetchError, FetchResponse, FetchResult,
     KraftModel, KraftState, Msg, Records, Role as ModelRole, Server, Successors, Vote,
@@ -217,47 +217,26 @@ impl Protocol for KraftModel {
 }
 
 /// raftspec's KRaft core as a [`Node`].
-pub struct KraftNode {
-    core: KraftCore,
-    voters: Vec<u64>,
-    cfg: Config,
-    disk: HarnessDisk,
+pub type KraftNode = CoreNode<KraftCore>;
+
+impl HarnessCore for KraftCore {
+    type Config = Config;
+    const MODE: &'static str = "kraft";
+    fn create(id: u64, voters: &[u64], cfg: Config) -> Self {
+        KraftCore::new(id, voters, cfg)
+    }
+    fn restore(id: u64, voters: &[u64], cfg: Config, ps: PersistentState) -> Self {
+        KraftCore::restore(id, voters, cfg, ps)
+    }
+    fn core_id(&self) -> u64 {
+        self.id()
+    }
 }
 
 impl KraftNode {
-    pub fn new(id: NodeId, servers: u8, cfg: Config) -> KraftNode {
-        let voters: Vec<u64> = (0..servers as u64).collect();
-        KraftNode {
-            core: KraftCore::new(id as u64, &voters, cfg.clone()),
-            voters,
-            disk: HarnessDisk::new("kraft", id, &cfg),
-            cfg,
-        }
-    }
-
     /// At the model's granularity (`Config::model()`: one record per Fetch response).
     pub fn model(id: NodeId, servers: u8) -> KraftNode {
         KraftNode::new(id, servers, Config::model())
-    }
-
-    pub fn core(&self) -> &KraftCore {
-        &self.core
-    }
-
-    fn feed(
-        &mut self,
-        input: Input<Message>,
-        r: &mut Reaction<Message>,
-    ) -> Result<(), NodeFailure> {
-        let out = self.core.step(input);
-        if let Some(f) = out.fatal {
-            return Err(NodeFailure::Stopped(Box::new(f)));
-        }
-        self.disk.persist(&out.persist)?;
-        r.sent
-            .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
-        r.reset_election_timer |= out.reset_election_timer;
-        Ok(())
     }
 }
 
@@ -388,9 +367,7 @@ impl Node for KraftNode {
     }
 
     fn restart(&mut self) -> Result<(), NodeFailure> {
-        let ps = self.disk.power_loss()?;
-        self.core = KraftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
-        Ok(())
+        self.restart_core()
     }
 
     fn state(&self) -> NodeState {

@@ -1,14 +1,16 @@
 //! Raft: the model's side ([`Protocol`] for `RaftModel`) and the adapter for raftspec's own
 //! implementation core ([`RaftNode`] over `raftspec_impl::core::raft::RaftCore`).
 
-use crate::driver::HarnessDisk;
+use crate::driver::{CoreNode, HarnessCore};
 use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
-use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
+use raftspec_impl::core::{
+    Core, Entry as ImplEntry, EntryData, Input, PersistentState, Role as ImplRole,
+};
 use raftspec_model::network::Envelope;
 use raftspec_model::options::Options;
 use raftspec_model::raft::{
@@ -259,32 +261,26 @@ pub(crate) fn id_of(v: u64) -> NodeId {
 }
 
 /// raftspec's Raft core as a [`Node`].
-pub struct RaftNode {
-    core: RaftCore,
-    voters: Vec<u64>,
-    cfg: Config,
-    disk: HarnessDisk,
+pub type RaftNode = CoreNode<RaftCore>;
+
+impl HarnessCore for RaftCore {
+    type Config = Config;
+    const MODE: &'static str = "raft";
+    fn create(id: u64, voters: &[u64], cfg: Config) -> Self {
+        RaftCore::new(id, voters, cfg)
+    }
+    fn restore(id: u64, voters: &[u64], cfg: Config, ps: PersistentState) -> Self {
+        RaftCore::restore(id, voters, cfg, ps)
+    }
+    fn core_id(&self) -> u64 {
+        self.id()
+    }
 }
 
 impl RaftNode {
-    /// Node `id` of a cluster of `servers`, with the given core configuration.
-    pub fn new(id: NodeId, servers: u8, cfg: Config) -> RaftNode {
-        let voters: Vec<u64> = (0..servers as u64).collect();
-        RaftNode {
-            core: RaftCore::new(id as u64, &voters, cfg.clone()),
-            voters,
-            disk: HarnessDisk::new("raft", id, &cfg),
-            cfg,
-        }
-    }
-
     /// At the model's granularity (`Config::model()`).
     pub fn model(id: NodeId, servers: u8) -> RaftNode {
         RaftNode::new(id, servers, Config::model())
-    }
-
-    pub fn core(&self) -> &RaftCore {
-        &self.core
     }
 }
 
@@ -337,15 +333,9 @@ impl Node for RaftNode {
             }
             Event::ClientRequest(v) => Input::Propose(value_payload(v)),
         };
-        let out = self.core.step(input);
-        if let Some(f) = out.fatal {
-            return Err(NodeFailure::Stopped(Box::new(f)));
-        }
-        self.disk.persist(&out.persist)?;
-        Ok(Reaction {
-            sent: out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect(),
-            reset_election_timer: out.reset_election_timer,
-        })
+        let mut r = Reaction::sent(Vec::new());
+        self.feed(input, &mut r)?;
+        Ok(r)
     }
 
     fn timers(&self) -> Vec<Timer> {
@@ -357,9 +347,7 @@ impl Node for RaftNode {
     }
 
     fn restart(&mut self) -> Result<(), NodeFailure> {
-        let ps = self.disk.power_loss()?;
-        self.core = RaftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
-        Ok(())
+        self.restart_core()
     }
 
     fn state(&self) -> NodeState {

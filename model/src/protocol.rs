@@ -30,6 +30,7 @@ pub type ServerId = u8;
 
 /// Committed entries a history can hold: the longest log of any variant.
 pub const HISTORY: usize = 8;
+const _: () = assert!(crate::bounds::MAX_LOG <= HISTORY);
 
 /// A protocol's parts: its server, entry, message, history and action types. Implemented next
 /// to the variant's state.

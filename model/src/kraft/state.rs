@@ -21,6 +21,7 @@ pub type Value = u8;
 /// LeaderChange per restart (a restarted leader comes back as a candidate of its epoch and may
 /// win it again). [`super::validate_bounds`] keeps bounds inside this.
 pub const LOG_CAPACITY: usize = 8;
+const _: () = assert!(LOG_CAPACITY <= crate::protocol::HISTORY);
 
 /// The value of a LeaderChange control record; client values are `1..=values`.
 pub const LEADER_CHANGE: Value = 0;

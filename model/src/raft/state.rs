@@ -135,7 +135,7 @@ impl Default for Server {
 /// Entries carried by one AppendEntries (at most `Options::batch`; one by default, as raft.tla).
 pub type Entries = ArrayVec<Entry, { crate::options::MAX_BATCH }>;
 
-/// The RequestVote message.
+/// RequestVote(term, candidateId = from, lastLogTerm, lastLogIndex) (Figure 2).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RequestVote {
     pub from: ServerId,
@@ -151,7 +151,7 @@ pub struct RequestVote {
     pub commit_term: Term,
 }
 
-/// The RequestVoteResponse message.
+/// RequestVote reply: the voter's term and whether it granted its vote.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RequestVoteResponse {
     pub from: ServerId,
@@ -166,7 +166,7 @@ pub struct RequestVoteResponse {
     pub commit_term: Term,
 }
 
-/// The AppendEntries message.
+/// AppendEntries(term, leaderId = from, prevLogIndex, prevLogTerm, entries, leaderCommit).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AppendEntries {
     pub from: ServerId,
@@ -178,7 +178,7 @@ pub struct AppendEntries {
     pub leader_commit: Index,
 }
 
-/// The AppendEntriesResponse message.
+/// AppendEntries reply: the follower's term, success, and the index it now matches.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AppendEntriesResponse {
     pub from: ServerId,
