@@ -19,7 +19,9 @@ use crate::driver::{
 };
 use crate::protocol::{ModelStep, Protocol};
 
-use crate::raft::{abstract_entry, bounded, id_of, impl_role, small, value_payload};
+use crate::raft::{
+    abstract_entry, bounded, id_of, impl_role, servers_detail, small, value_payload,
+};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
 use raftspec_impl::core::{Core, Entry as ImplEntry, Input, PersistentState, Role as ImplRole};
 use raftspec_model::kraft::{
@@ -388,10 +390,7 @@ impl Node for KraftNode {
                 );
             }
             ImplRole::Candidate => {
-                detail.insert(
-                    "votesGranted",
-                    Detail::Servers(v.votes_granted.iter().map(|i| id_of(*i)).collect()),
-                );
+                detail.insert("votesGranted", servers_detail(&v.votes_granted));
             }
             _ => {}
         }

@@ -256,6 +256,11 @@ pub(crate) fn small(what: &'static str, value: u64) -> Result<u8, Inexpressible>
     u8::try_from(value).map_err(|_| Inexpressible::TooLarge { what, value })
 }
 
+/// A set of servers (votes granted) as a node-state detail.
+pub(crate) fn servers_detail(ids: &std::collections::BTreeSet<u64>) -> Detail {
+    Detail::Servers(ids.iter().map(|i| id_of(*i)).collect())
+}
+
 pub(crate) fn id_of(v: u64) -> NodeId {
     NodeId::try_from(v).unwrap_or(NodeId::MAX)
 }
@@ -362,10 +367,7 @@ impl Node for RaftNode {
                 detail.insert("matchIndex", per(&v.match_index));
             }
             ImplRole::Candidate => {
-                detail.insert(
-                    "votesGranted",
-                    Detail::Servers(v.votes_granted.iter().map(|i| id_of(*i)).collect()),
-                );
+                detail.insert("votesGranted", servers_detail(&v.votes_granted));
             }
             _ => {}
         }
