@@ -314,7 +314,72 @@ impl HarnessDisk {
 }
 
 /// The mutant a core configuration carries (none without feature `mutants`).
-pub(crate) trait MutantOf {
+/// One of raftspec's own cores as the harness builds, steps and restores it.
+pub trait HarnessCore: raftspec_impl::core::Core + Sized {
+    type Config: Clone + MutantOf;
+    /// The storage mode (`raft`, `kraft`).
+    const MODE: &'static str;
+    fn create(id: u64, voters: &[u64], cfg: Self::Config) -> Self;
+    fn restore(id: u64, voters: &[u64], cfg: Self::Config, ps: PersistentState) -> Self;
+    fn core_id(&self) -> u64;
+}
+
+/// One of raftspec's cores as a node of the harness: the core, its voters and configuration,
+/// and the simulated disk it persists to.
+pub struct CoreNode<C: HarnessCore> {
+    pub(crate) core: C,
+    voters: Vec<u64>,
+    cfg: C::Config,
+    disk: HarnessDisk,
+}
+
+impl<C: HarnessCore> CoreNode<C> {
+    /// Node `id` of a cluster of `servers`, with the given core configuration.
+    pub fn new(id: NodeId, servers: u8, cfg: C::Config) -> Self {
+        let voters: Vec<u64> = (0..servers as u64).collect();
+        CoreNode {
+            core: C::create(id as u64, &voters, cfg.clone()),
+            voters,
+            disk: HarnessDisk::new(C::MODE, id, &cfg),
+            cfg,
+        }
+    }
+
+    pub fn core(&self) -> &C {
+        &self.core
+    }
+
+    /// Steps the core on one input: a fatal condition stops the node; what it persists goes to
+    /// disk before what it sends is added to `r`.
+    pub(crate) fn feed(
+        &mut self,
+        input: raftspec_impl::core::Input<C::Message>,
+        r: &mut Reaction<C::Message>,
+    ) -> Result<(), NodeFailure> {
+        let out = self.core.step(input);
+        if let Some(f) = out.fatal {
+            return Err(NodeFailure::Stopped(Box::new(f)));
+        }
+        self.disk.persist(&out.persist)?;
+        r.sent.extend(
+            out.send
+                .into_iter()
+                .map(|(to, m)| (crate::raft::id_of(to), m)),
+        );
+        r.reset_election_timer |= out.reset_election_timer;
+        Ok(())
+    }
+
+    /// A crash: the disk loses what was not synced, the core comes back from what it holds.
+    pub(crate) fn restart_core(&mut self) -> Result<(), NodeFailure> {
+        let ps = self.disk.power_loss()?;
+        self.core = C::restore(self.core.core_id(), &self.voters, self.cfg.clone(), ps);
+        Ok(())
+    }
+}
+
+/// The mutant a core configuration injects into its storage (feature `mutants`).
+pub trait MutantOf {
     #[cfg(feature = "mutants")]
     fn mutant(&self) -> Option<raftspec_impl::core::Mutant>;
 }

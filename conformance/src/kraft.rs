@@ -12,19 +12,22 @@
 //!   the model and is a divergence if it is ever sent (a follower's leader always has at least
 //!   its epoch, so it is not).
 
-use crate::driver::HarnessDisk;
+use crate::driver::{CoreNode, HarnessCore};
 use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
 
-use crate::raft::{abstract_entry, id_of, impl_role, small, value_payload};
+use crate::raft::{
+    abstract_entry, bounded, id_of, impl_role, servers_detail, small, value_payload,
+};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
-use raftspec_impl::core::{Core, Entry as ImplEntry, Input, Role as ImplRole};
+use raftspec_impl::core::{Core, Entry as ImplEntry, Input, PersistentState, Role as ImplRole};
 use raftspec_model::kraft::{
-    Action, Entry, FetchError, FetchResult, KraftModel, KraftState, Msg, Records,
-    Role as ModelRole, Server, Successors, LEADER_CHANGE,
+    Action, BeginQuorumEpoch, EndQuorumEpoch, Entry, Fetch, FetchError, FetchResponse, FetchResult,
+    KraftModel, KraftState, Msg, Records, Role as ModelRole, Server, Successors, Vote,
+    VoteResponse, LEADER_CHANGE,
 };
 use raftspec_model::network::Envelope;
 use std::collections::BTreeMap;
@@ -191,11 +194,11 @@ impl Protocol for KraftModel {
             follows && (was.role != now.role || was.epoch != now.epoch || was.leader != now.leader);
         let from_leader = follows && now.leader == Some(m.from()) && m.epoch() == now.epoch;
         let heard = match m {
-            Msg::BeginQuorumEpoch { .. } => from_leader,
-            Msg::FetchResponse { result, .. } => {
+            Msg::BeginQuorumEpoch(_) => from_leader,
+            Msg::FetchResponse(FetchResponse { result, .. }) => {
                 from_leader && !matches!(result, FetchResult::Error { .. })
             }
-            Msg::Vote { from, epoch, .. } => {
+            Msg::Vote(Vote { from, epoch, .. }) => {
                 now.role == ModelRole::Voted && now.voted_for == Some(*from) && *epoch == now.epoch
             }
             _ => false,
@@ -208,56 +211,101 @@ impl Protocol for KraftModel {
     fn timer_ready(&self, node: NodeId, timer: Timer, in_flight: &[Msg]) -> bool {
         timer != Timer::Fetch
             || !in_flight.iter().any(|m| match *m {
-                Msg::Fetch { from, .. } => from == node,
-                Msg::FetchResponse { to, .. } => to == node,
+                Msg::Fetch(Fetch { from, .. }) => from == node,
+                Msg::FetchResponse(FetchResponse { to, .. }) => to == node,
                 _ => false,
             })
     }
 }
 
 /// raftspec's KRaft core as a [`Node`].
-pub struct KraftNode {
-    core: KraftCore,
-    voters: Vec<u64>,
-    cfg: Config,
-    disk: HarnessDisk,
+pub type KraftNode = CoreNode<KraftCore>;
+
+impl HarnessCore for KraftCore {
+    type Config = Config;
+    const MODE: &'static str = "kraft";
+    fn create(id: u64, voters: &[u64], cfg: Config) -> Self {
+        KraftCore::new(id, voters, cfg)
+    }
+    fn restore(id: u64, voters: &[u64], cfg: Config, ps: PersistentState) -> Self {
+        KraftCore::restore(id, voters, cfg, ps)
+    }
+    fn core_id(&self) -> u64 {
+        self.id()
+    }
 }
 
 impl KraftNode {
-    pub fn new(id: NodeId, servers: u8, cfg: Config) -> KraftNode {
-        let voters: Vec<u64> = (0..servers as u64).collect();
-        KraftNode {
-            core: KraftCore::new(id as u64, &voters, cfg.clone()),
-            voters,
-            disk: HarnessDisk::new("kraft", id, &cfg),
-            cfg,
-        }
-    }
-
     /// At the model's granularity (`Config::model()`: one record per Fetch response).
     pub fn model(id: NodeId, servers: u8) -> KraftNode {
         KraftNode::new(id, servers, Config::model())
     }
+}
 
-    pub fn core(&self) -> &KraftCore {
-        &self.core
+/// A message that names its leader is the model's only when the sender is that leader.
+fn own_leader(message: &'static str, from: NodeId, leader: u64) -> Result<(), Inexpressible> {
+    if id_of(leader) != from {
+        return Err(Inexpressible::ForeignLeader {
+            message,
+            from,
+            leader,
+        });
     }
+    Ok(())
+}
 
-    fn feed(
-        &mut self,
-        input: Input<Message>,
-        r: &mut Reaction<Message>,
-    ) -> Result<(), NodeFailure> {
-        let out = self.core.step(input);
-        if let Some(f) = out.fatal {
-            return Err(NodeFailure::Stopped(Box::new(f)));
+fn successors(preferred: &[u64]) -> Result<Successors, Inexpressible> {
+    let mut successors = Successors::new();
+    for s in preferred {
+        successors
+            .try_push(id_of(*s))
+            .map_err(|_| Inexpressible::NotInModel("too many preferred successors"))?;
+    }
+    Ok(successors)
+}
+
+/// A Fetch response's error, divergence or records (answering the fetch at `position`:
+/// fetchOffset, lastFetchedEpoch) as the model's result.
+fn fetch_result(
+    error: &Option<ErrorCode>,
+    diverging: &Option<DivergingEpoch>,
+    (fetch_offset, last_fetched_epoch): (u64, u64),
+    records: &[ImplEntry],
+    high_watermark: Option<u64>,
+) -> Result<FetchResult, Inexpressible> {
+    Ok(match (error, diverging) {
+        (Some(ErrorCode::FencedLeaderEpoch), _) => FetchResult::Error {
+            error: FetchError::FencedLeaderEpoch,
+        },
+        (Some(ErrorCode::NotLeaderOrFollower), _) => FetchResult::Error {
+            error: FetchError::NotLeaderOrFollower,
+        },
+        (Some(ErrorCode::UnknownLeaderEpoch), _) => {
+            return Err(Inexpressible::NotInModel(
+                "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch",
+            ))
         }
-        self.disk.persist(&out.persist)?;
-        r.sent
-            .extend(out.send.into_iter().map(|(to, m)| (id_of(to), m)));
-        r.reset_election_timer |= out.reset_election_timer;
-        Ok(())
-    }
+        (None, Some(DivergingEpoch { epoch: e, end_offset })) => FetchResult::DivergingEpoch {
+            fetch_offset: small("fetchOffset", fetch_offset)?,
+            last_fetched_epoch: small("lastFetchedEpoch", last_fetched_epoch)?,
+            epoch: small("divergingEpoch", *e)?,
+            end_offset: small("endOffset", *end_offset)?,
+        },
+        (None, None) => FetchResult::Records {
+            fetch_offset: small("fetchOffset", fetch_offset)?,
+            last_fetched_epoch: small("lastFetchedEpoch", last_fetched_epoch)?,
+            records: bounded(
+                "FetchResponse",
+                "records",
+                records,
+                Records::new().capacity(),
+                model_entry,
+            )?,
+            high_watermark: high_watermark
+                .map(|h| small("highWatermark", h))
+                .transpose()?,
+        },
+    })
 }
 
 fn model_entry(e: &ImplEntry) -> Result<Entry, Inexpressible> {
@@ -321,9 +369,7 @@ impl Node for KraftNode {
     }
 
     fn restart(&mut self) -> Result<(), NodeFailure> {
-        let ps = self.disk.power_loss()?;
-        self.core = KraftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
-        Ok(())
+        self.restart_core()
     }
 
     fn state(&self) -> NodeState {
@@ -344,10 +390,7 @@ impl Node for KraftNode {
                 );
             }
             ImplRole::Candidate => {
-                detail.insert(
-                    "votesGranted",
-                    Detail::Servers(v.votes_granted.iter().map(|i| id_of(*i)).collect()),
-                );
+                detail.insert("votesGranted", servers_detail(&v.votes_granted));
             }
             _ => {}
         }
@@ -374,13 +417,13 @@ impl Node for KraftNode {
                 epoch,
                 last_offset_epoch,
                 last_offset,
-            } => Msg::Vote {
+            } => Msg::Vote(Vote {
                 from,
                 to,
                 epoch: small("epoch", *epoch)?,
                 last_epoch: small("lastOffsetEpoch", *last_offset_epoch)?,
                 last_offset: small("lastOffset", *last_offset)?,
-            },
+            }),
             // The error code of a refused vote changes nothing at the candidate: the model's
             // VoteResponse has none.
             Message::VoteResponse {
@@ -388,63 +431,45 @@ impl Node for KraftNode {
                 leader,
                 granted,
                 ..
-            } => Msg::VoteResponse {
+            } => Msg::VoteResponse(VoteResponse {
                 from,
                 to,
                 epoch: small("epoch", *epoch)?,
                 leader: opt(leader),
                 granted: *granted,
-            },
+            }),
             Message::BeginQuorumEpoch { epoch, leader } => {
-                if id_of(*leader) != from {
-                    return Err(Inexpressible::ForeignLeader {
-                        message: "BeginQuorumEpoch",
-                        from,
-                        leader: *leader,
-                    });
-                }
-                Msg::BeginQuorumEpoch {
+                own_leader("BeginQuorumEpoch", from, *leader)?;
+                Msg::BeginQuorumEpoch(BeginQuorumEpoch {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
-                }
+                })
             }
             Message::EndQuorumEpoch {
                 epoch,
                 leader,
                 preferred_successors,
             } => {
-                if id_of(*leader) != from {
-                    return Err(Inexpressible::ForeignLeader {
-                        message: "EndQuorumEpoch",
-                        from,
-                        leader: *leader,
-                    });
-                }
-                let mut successors = Successors::new();
-                for s in preferred_successors {
-                    successors
-                        .try_push(id_of(*s))
-                        .map_err(|_| Inexpressible::NotInModel("too many preferred successors"))?;
-                }
-                Msg::EndQuorumEpoch {
+                own_leader("EndQuorumEpoch", from, *leader)?;
+                Msg::EndQuorumEpoch(EndQuorumEpoch {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
-                    successors,
-                }
+                    successors: successors(preferred_successors)?,
+                })
             }
             Message::Fetch {
                 epoch,
                 fetch_offset,
                 last_fetched_epoch,
-            } => Msg::Fetch {
+            } => Msg::Fetch(Fetch {
                 from,
                 to,
                 epoch: small("epoch", *epoch)?,
                 fetch_offset: small("fetchOffset", *fetch_offset)?,
                 last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-            },
+            }),
             Message::FetchResponse {
                 epoch,
                 leader,
@@ -455,55 +480,15 @@ impl Node for KraftNode {
                 records,
                 high_watermark,
             } => {
-                let result = match (error, diverging) {
-                    (Some(ErrorCode::FencedLeaderEpoch), _) => FetchResult::Error {
-                        error: FetchError::FencedLeaderEpoch,
-                    },
-                    (Some(ErrorCode::NotLeaderOrFollower), _) => FetchResult::Error {
-                        error: FetchError::NotLeaderOrFollower,
-                    },
-                    (Some(ErrorCode::UnknownLeaderEpoch), _) => {
-                        return Err(Inexpressible::NotInModel(
-                            "FetchResponse UNKNOWN_LEADER_EPOCH: the model sends no response to a fetch of a newer epoch",
-                        ))
-                    }
-                    (None, Some(DivergingEpoch { epoch: e, end_offset })) => {
-                        FetchResult::DivergingEpoch {
-                            fetch_offset: small("fetchOffset", *fetch_offset)?,
-                            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-                            epoch: small("divergingEpoch", *e)?,
-                            end_offset: small("endOffset", *end_offset)?,
-                        }
-                    }
-                    (None, None) => {
-                        let mut rs = Records::new();
-                        for e in records {
-                            rs.try_push(model_entry(e)?).map_err(|_| {
-                                Inexpressible::TooMany {
-                                    message: "FetchResponse",
-                                    items: "records",
-                                    count: records.len(),
-                                    max: Records::new().capacity(),
-                                }
-                            })?;
-                        }
-                        FetchResult::Records {
-                            fetch_offset: small("fetchOffset", *fetch_offset)?,
-                            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-                            records: rs,
-                            high_watermark: high_watermark
-                                .map(|h| small("highWatermark", h))
-                                .transpose()?,
-                        }
-                    }
-                };
-                Msg::FetchResponse {
+                let position = (*fetch_offset, *last_fetched_epoch);
+                let result = fetch_result(error, diverging, position, records, *high_watermark)?;
+                Msg::FetchResponse(FetchResponse {
                     from,
                     to,
                     epoch: small("epoch", *epoch)?,
                     leader: opt(leader),
                     result,
-                }
+                })
             }
         })
     }

@@ -1,18 +1,21 @@
 //! Raft: the model's side ([`Protocol`] for `RaftModel`) and the adapter for raftspec's own
 //! implementation core ([`RaftNode`] over `raftspec_impl::core::raft::RaftCore`).
 
-use crate::driver::HarnessDisk;
+use crate::driver::{CoreNode, HarnessCore};
 use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
 };
 use crate::protocol::{ModelStep, Protocol};
 use raftspec_impl::core::raft::{Config, Message, RaftCore};
-use raftspec_impl::core::{Core, Entry as ImplEntry, EntryData, Input, Role as ImplRole};
+use raftspec_impl::core::{
+    Core, Entry as ImplEntry, EntryData, Input, PersistentState, Role as ImplRole,
+};
 use raftspec_model::network::Envelope;
 use raftspec_model::options::Options;
 use raftspec_model::raft::{
-    Action, Entries, Entry, Msg, RaftModel, RaftState, Role as ModelRole, Server,
+    Action, AppendEntries, AppendEntriesResponse, Entries, Entry, Msg, RaftModel, RaftState,
+    RequestVote, RequestVoteResponse, Role as ModelRole, Server,
 };
 use std::collections::BTreeMap;
 
@@ -178,17 +181,17 @@ impl Protocol for RaftModel {
     ) -> Option<NodeId> {
         match action {
             Action::ElectionTimeout(s) => Some(*s),
-            Action::Deliver(Msg::AppendEntries { to, term, .. }) => {
+            Action::Deliver(Msg::AppendEntries(AppendEntries { to, term, .. })) => {
                 (*term >= before.servers[*to as usize].term).then_some(*to)
             }
-            Action::Deliver(Msg::RequestVote {
+            Action::Deliver(Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term,
                 last_log_term,
                 last_log_index,
                 ..
-            }) => {
+            })) => {
                 let (was, now) = (&before.servers[*to as usize], &after.servers[*to as usize]);
                 let log_ok =
                     (*last_log_term, *last_log_index) >= (was.last_term(), was.last_index());
@@ -228,8 +231,34 @@ pub(crate) fn impl_role(r: ImplRole) -> Role {
     }
 }
 
+/// The items of an implementation message as a model's bounded list, converted in order: an
+/// item that cannot be converted, or one past `max`, makes the message inexpressible.
+pub(crate) fn bounded<S, T, C: FromIterator<T>>(
+    message: &'static str,
+    items: &'static str,
+    xs: &[S],
+    max: usize,
+    convert: impl Fn(&S) -> Result<T, Inexpressible>,
+) -> Result<C, Inexpressible> {
+    let head = xs.iter().take(max).map(convert).collect::<Result<C, _>>()?;
+    if xs.len() > max {
+        return Err(Inexpressible::TooMany {
+            message,
+            items,
+            count: xs.len(),
+            max,
+        });
+    }
+    Ok(head)
+}
+
 pub(crate) fn small(what: &'static str, value: u64) -> Result<u8, Inexpressible> {
     u8::try_from(value).map_err(|_| Inexpressible::TooLarge { what, value })
+}
+
+/// A set of servers (votes granted) as a node-state detail.
+pub(crate) fn servers_detail(ids: &std::collections::BTreeSet<u64>) -> Detail {
+    Detail::Servers(ids.iter().map(|i| id_of(*i)).collect())
 }
 
 pub(crate) fn id_of(v: u64) -> NodeId {
@@ -237,32 +266,26 @@ pub(crate) fn id_of(v: u64) -> NodeId {
 }
 
 /// raftspec's Raft core as a [`Node`].
-pub struct RaftNode {
-    core: RaftCore,
-    voters: Vec<u64>,
-    cfg: Config,
-    disk: HarnessDisk,
+pub type RaftNode = CoreNode<RaftCore>;
+
+impl HarnessCore for RaftCore {
+    type Config = Config;
+    const MODE: &'static str = "raft";
+    fn create(id: u64, voters: &[u64], cfg: Config) -> Self {
+        RaftCore::new(id, voters, cfg)
+    }
+    fn restore(id: u64, voters: &[u64], cfg: Config, ps: PersistentState) -> Self {
+        RaftCore::restore(id, voters, cfg, ps)
+    }
+    fn core_id(&self) -> u64 {
+        self.id()
+    }
 }
 
 impl RaftNode {
-    /// Node `id` of a cluster of `servers`, with the given core configuration.
-    pub fn new(id: NodeId, servers: u8, cfg: Config) -> RaftNode {
-        let voters: Vec<u64> = (0..servers as u64).collect();
-        RaftNode {
-            core: RaftCore::new(id as u64, &voters, cfg.clone()),
-            voters,
-            disk: HarnessDisk::new("raft", id, &cfg),
-            cfg,
-        }
-    }
-
     /// At the model's granularity (`Config::model()`).
     pub fn model(id: NodeId, servers: u8) -> RaftNode {
         RaftNode::new(id, servers, Config::model())
-    }
-
-    pub fn core(&self) -> &RaftCore {
-        &self.core
     }
 }
 
@@ -315,15 +338,9 @@ impl Node for RaftNode {
             }
             Event::ClientRequest(v) => Input::Propose(value_payload(v)),
         };
-        let out = self.core.step(input);
-        if let Some(f) = out.fatal {
-            return Err(NodeFailure::Stopped(Box::new(f)));
-        }
-        self.disk.persist(&out.persist)?;
-        Ok(Reaction {
-            sent: out.send.into_iter().map(|(to, m)| (id_of(to), m)).collect(),
-            reset_election_timer: out.reset_election_timer,
-        })
+        let mut r = Reaction::sent(Vec::new());
+        self.feed(input, &mut r)?;
+        Ok(r)
     }
 
     fn timers(&self) -> Vec<Timer> {
@@ -335,9 +352,7 @@ impl Node for RaftNode {
     }
 
     fn restart(&mut self) -> Result<(), NodeFailure> {
-        let ps = self.disk.power_loss()?;
-        self.core = RaftCore::restore(self.core.id(), &self.voters, self.cfg.clone(), ps);
-        Ok(())
+        self.restart_core()
     }
 
     fn state(&self) -> NodeState {
@@ -352,10 +367,7 @@ impl Node for RaftNode {
                 detail.insert("matchIndex", per(&v.match_index));
             }
             ImplRole::Candidate => {
-                detail.insert(
-                    "votesGranted",
-                    Detail::Servers(v.votes_granted.iter().map(|i| id_of(*i)).collect()),
-                );
+                detail.insert("votesGranted", servers_detail(&v.votes_granted));
             }
             _ => {}
         }
@@ -381,7 +393,7 @@ impl Node for RaftNode {
                 term,
                 last_log_term,
                 last_log_index,
-            } => Msg::RequestVote {
+            } => Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term: small("term", *term)?,
@@ -389,15 +401,17 @@ impl Node for RaftNode {
                 last_log_index: small("lastLogIndex", *last_log_index)?,
                 commit: 0,
                 commit_term: 0,
-            },
-            Message::RequestVoteResponse { term, granted } => Msg::RequestVoteResponse {
-                from,
-                to,
-                term: small("term", *term)?,
-                granted: *granted,
-                commit: 0,
-                commit_term: 0,
-            },
+            }),
+            Message::RequestVoteResponse { term, granted } => {
+                Msg::RequestVoteResponse(RequestVoteResponse {
+                    from,
+                    to,
+                    term: small("term", *term)?,
+                    granted: *granted,
+                    commit: 0,
+                    commit_term: 0,
+                })
+            }
             Message::AppendEntries {
                 term,
                 prev_log_index,
@@ -405,17 +419,9 @@ impl Node for RaftNode {
                 entries,
                 leader_commit,
             } => {
-                let mut es = Entries::new();
-                for e in entries {
-                    es.try_push(model_entry(e)?)
-                        .map_err(|_| Inexpressible::TooMany {
-                            message: "AppendEntries",
-                            items: "entries",
-                            count: entries.len(),
-                            max: Entries::new().capacity(),
-                        })?;
-                }
-                Msg::AppendEntries {
+                let max = Entries::new().capacity();
+                let es = bounded("AppendEntries", "entries", entries, max, model_entry)?;
+                Msg::AppendEntries(AppendEntries {
                     from,
                     to,
                     term: small("term", *term)?,
@@ -423,7 +429,7 @@ impl Node for RaftNode {
                     prev_log_term: small("prevLogTerm", *prev_log_term)?,
                     entries: es,
                     leader_commit: small("leaderCommit", *leader_commit)?,
-                }
+                })
             }
             Message::AppendEntriesResponse {
                 term,
@@ -436,13 +442,13 @@ impl Node for RaftNode {
                         "AppendEntriesResponse carries a reject hint the model does not have",
                     ));
                 }
-                Msg::AppendEntriesResponse {
+                Msg::AppendEntriesResponse(AppendEntriesResponse {
                     from,
                     to,
                     term: small("term", *term)?,
                     success: *success,
                     match_index: small("matchIndex", *match_index)?,
-                }
+                })
             }
         })
     }

@@ -16,11 +16,15 @@ use crate::driver::{
     Detail, Event, Inexpressible, LogEntry, Node, NodeFailure, NodeId, NodeState, Payload,
     Reaction, Role, Timer,
 };
+use crate::raft::bounded;
 use raft::eraftpb::{Entry as RsEntry, EntryType, Message as RsMessage, MessageType};
 use raft::storage::MemStorage;
 use raft::{Config, ProgressState, RawNode, StateRole};
 use raftspec_model::options::Options;
-use raftspec_model::raft::{Entries, Entry, Msg};
+use raftspec_model::raft::{
+    AppendEntries, AppendEntriesReject, AppendEntriesResponse, Entries, Entry, Heartbeat,
+    HeartbeatResponse, Msg, RequestVote, RequestVoteResponse,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -209,6 +213,39 @@ impl RaftRsNode {
         }
     }
 
+    /// A MsgAppendResponse: a rejection with raft-rs's hint (option `reject_hint`), or the
+    /// model's plain AppendEntriesResponse.
+    fn append_response(
+        &self,
+        from: NodeId,
+        to: NodeId,
+        term: u8,
+        m: &RsMessage,
+    ) -> Result<Msg, Inexpressible> {
+        if m.reject && self.options.reject_hint {
+            return Ok(Msg::AppendEntriesReject(AppendEntriesReject {
+                from,
+                to,
+                term,
+                rejected: small("index", m.index)?,
+                hint_index: small("reject_hint", m.reject_hint)?,
+                hint_term: small("log_term", m.log_term)?,
+            }));
+        }
+        let match_index = if m.reject {
+            0
+        } else {
+            small("index", m.index)?
+        };
+        Ok(Msg::AppendEntriesResponse(AppendEntriesResponse {
+            from,
+            to,
+            term,
+            success: !m.reject,
+            match_index,
+        }))
+    }
+
     fn raft(&self) -> Option<&raft::Raft<MemStorage>> {
         self.node.as_ref().map(|n| &n.raft)
     }
@@ -359,7 +396,7 @@ impl Node for RaftRsNode {
     ) -> Result<Msg, Inexpressible> {
         let term = small("term", m.term)?;
         Ok(match m.get_msg_type() {
-            MessageType::MsgRequestVote => Msg::RequestVote {
+            MessageType::MsgRequestVote => Msg::RequestVote(RequestVote {
                 from,
                 to,
                 term,
@@ -367,28 +404,19 @@ impl Node for RaftRsNode {
                 last_log_index: small("index", m.index)?,
                 commit: self.commit_field("commit", m.commit)?,
                 commit_term: self.commit_field("commit_term", m.commit_term)?,
-            },
-            MessageType::MsgRequestVoteResponse => Msg::RequestVoteResponse {
+            }),
+            MessageType::MsgRequestVoteResponse => Msg::RequestVoteResponse(RequestVoteResponse {
                 from,
                 to,
                 term,
                 granted: !m.reject,
                 commit: self.commit_field("commit", m.commit)?,
                 commit_term: self.commit_field("commit_term", m.commit_term)?,
-            },
+            }),
             MessageType::MsgAppend => {
-                let mut entries = Entries::new();
-                for e in m.entries.iter() {
-                    entries
-                        .try_push(model_entry(e)?)
-                        .map_err(|_| Inexpressible::TooMany {
-                            message: "MsgAppend",
-                            items: "entries",
-                            count: m.entries.len(),
-                            max: Entries::new().capacity(),
-                        })?;
-                }
-                Msg::AppendEntries {
+                let max = Entries::new().capacity();
+                let entries = bounded("MsgAppend", "entries", &m.entries, max, model_entry)?;
+                Msg::AppendEntries(AppendEntries {
                     from,
                     to,
                     term,
@@ -396,37 +424,19 @@ impl Node for RaftRsNode {
                     prev_log_term: small("log_term", m.log_term)?,
                     entries,
                     leader_commit: small("commit", m.commit)?,
-                }
+                })
             }
-            MessageType::MsgAppendResponse if m.reject && self.options.reject_hint => {
-                Msg::AppendEntriesReject {
+            MessageType::MsgAppendResponse => self.append_response(from, to, term, m)?,
+            MessageType::MsgHeartbeat if self.options.separate_heartbeats => {
+                Msg::Heartbeat(Heartbeat {
                     from,
                     to,
                     term,
-                    rejected: small("index", m.index)?,
-                    hint_index: small("reject_hint", m.reject_hint)?,
-                    hint_term: small("log_term", m.log_term)?,
-                }
+                    commit: small("commit", m.commit)?,
+                })
             }
-            MessageType::MsgAppendResponse => Msg::AppendEntriesResponse {
-                from,
-                to,
-                term,
-                success: !m.reject,
-                match_index: if m.reject {
-                    0
-                } else {
-                    small("index", m.index)?
-                },
-            },
-            MessageType::MsgHeartbeat if self.options.separate_heartbeats => Msg::Heartbeat {
-                from,
-                to,
-                term,
-                commit: small("commit", m.commit)?,
-            },
             MessageType::MsgHeartbeatResponse if self.options.separate_heartbeats => {
-                Msg::HeartbeatResponse { from, to, term }
+                Msg::HeartbeatResponse(HeartbeatResponse { from, to, term })
             }
             MessageType::MsgHeartbeat | MessageType::MsgHeartbeatResponse => {
                 return Err(Inexpressible::NotInModel(

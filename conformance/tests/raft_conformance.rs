@@ -10,7 +10,7 @@ use raftspec_conformance::raft::RaftNode;
 use raftspec_conformance::replay::replay;
 use raftspec_conformance::search::{is_model_trace, proptest_search};
 use raftspec_conformance::sources::{build_graph, random_walk, Rng, TraceProblem};
-use raftspec_model::raft::{Action, Msg, RaftModel};
+use raftspec_model::raft::{Action, Msg, RaftModel, RequestVote};
 use raftspec_model::trace::Trace;
 use raftspec_model::{Bounds, NetworkSemantics, Variant};
 use std::collections::HashSet;
@@ -206,7 +206,7 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
     let spec = RaftModel::new(small_bounds(), None);
     // S0 times out and sends RequestVote; S1 handles it. With the real node that replays; a
     // node that sends nothing makes the same delivery a divergence, reported at the sender.
-    let rv = Msg::RequestVote {
+    let rv = Msg::RequestVote(RequestVote {
         from: 0,
         to: 1,
         term: 1,
@@ -214,7 +214,7 @@ fn delivering_a_message_the_implementation_did_not_send_diverges() {
         last_log_index: 0,
         commit: 0,
         commit_term: 0,
-    };
+    });
     let ok = [Action::ElectionTimeout(0), Action::Deliver(rv)];
     assert!(replay(&spec, &ok, &|i, n| RaftNode::model(i, n)).is_ok());
     // A node that sends nothing: every delivery is missing.

@@ -124,7 +124,9 @@ impl Bounds {
             }
             _ => {}
         }
-        self.options.validate().map_err(BoundsError)?;
+        self.options
+            .validate()
+            .map_err(|e| BoundsError(e.to_string()))?;
         if self.options.leader_noop && (self.max_term + self.max_log) as usize > MAX_LOG {
             return err(format!(
                 "with a leader's no-op entry (raft-rs) a log holds up to --max-term + --max-log \

@@ -1,7 +1,7 @@
 //! The bug catalog: known protocol bugs, each a named switch on a model, with the property that
 //! must catch it and the bounds known to reach it.
 
-use crate::bounds::{Bounds, NetworkSemantics};
+use crate::bounds::Bounds;
 use crate::spec::Variant;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -114,26 +114,29 @@ pub struct CatalogEntry {
     pub bounds: Bounds,
 }
 
-fn net(drop: bool, reorder: bool, max_copies: u8) -> NetworkSemantics {
-    NetworkSemantics {
-        drop,
-        reorder,
-        max_copies,
-        max_in_flight: 4,
-        max_drops: None,
-    }
-}
+/// A catalog row as a table holds it: the bug, the step it lives in, the rule it breaks, the
+/// property that catches it, and the bounds within which the checker finds it.
+pub(crate) type Row = (
+    Bug,
+    &'static str,
+    &'static str,
+    &'static str,
+    fn() -> Bounds,
+);
 
-fn bounds(servers: u8, max_term: u8, max_log: u8, max_restarts: u8, n: NetworkSemantics) -> Bounds {
-    Bounds {
-        servers,
-        max_term,
-        max_log,
-        values: 1,
-        max_restarts,
-        network: n,
-        options: Default::default(),
-    }
+/// A variant's catalog rows from its table.
+pub(crate) fn rows(variant: Variant, table: &[Row]) -> Vec<CatalogEntry> {
+    table
+        .iter()
+        .map(|&(bug, step, rule, property, bounds)| CatalogEntry {
+            bug,
+            variant,
+            step,
+            rule,
+            property,
+            bounds: bounds(),
+        })
+        .collect()
 }
 
 /// Every catalog row, for every variant.
@@ -142,105 +145,6 @@ pub fn catalog() -> Vec<CatalogEntry> {
         .iter()
         .flat_map(|v| (v.info().catalog)())
         .collect()
-}
-
-/// The Raft catalog rows.
-pub(crate) fn raft_catalog() -> Vec<CatalogEntry> {
-    let row = |bug, step, rule, property, bounds| CatalogEntry {
-        bug,
-        variant: Variant::Raft,
-        step,
-        rule,
-        property,
-        bounds,
-    };
-    vec![
-        row(
-            Bug::Figure8,
-            "HandleAppendEntriesResponse",
-            "a leader commits an entry of an older term by counting replicas (no current-term check)",
-            "LeaderCompleteness",
-            Bounds {
-                network: NetworkSemantics {
-                    max_in_flight: 3,
-                    ..net(false, true, 1)
-                },
-                ..bounds(3, 4, 1, 0, net(false, true, 1))
-            },
-        ),
-        row(
-            Bug::VoteNoLogCheck,
-            "HandleRequestVoteRequest",
-            "a vote is granted without comparing (lastLogTerm, lastLogIndex)",
-            "LeaderCompleteness",
-            bounds(3, 2, 1, 0, net(false, true, 1)),
-        ),
-        row(
-            Bug::VoteNotPersisted,
-            "Restart",
-            "votedFor is not persisted, so a restarted server votes again in the same term",
-            "ElectionSafety",
-            bounds(3, 1, 0, 1, net(false, true, 1)),
-        ),
-        row(
-            Bug::DoubleVote,
-            "HandleRequestVoteRequest",
-            "a server grants votes to two candidates in one term",
-            "ElectionSafety",
-            bounds(3, 1, 0, 0, net(false, true, 1)),
-        ),
-        row(
-            Bug::TruncateOnStaleAppend,
-            "HandleAppendEntriesRequest",
-            "a follower truncates its log after prevLogIndex + entries on a stale or duplicate AppendEntries",
-            "CommittedEntriesReachMajority",
-            bounds(3, 1, 2, 0, net(false, true, 2)),
-        ),
-        row(
-            Bug::CommitRegress,
-            "HandleAppendEntriesRequest",
-            "a follower sets commitIndex = min(leaderCommit, last new index) even when that is lower",
-            "MonotonicCommitIndex",
-            bounds(3, 1, 1, 0, net(false, true, 2)),
-        ),
-        row(
-            Bug::StaleVoteCounted,
-            "HandleRequestVoteResponse",
-            "a candidate counts a granted vote of an older term (the stale-response check is missing)",
-            "ElectionSafety",
-            bounds(3, 2, 0, 0, net(false, true, 1)),
-        ),
-        row(
-            Bug::TimeoutKeepsTerm,
-            "Timeout",
-            "a timed-out server stands for election without moving to term+1",
-            "ElectionSafety",
-            bounds(3, 1, 0, 0, net(false, true, 1)),
-        ),
-        row(
-            Bug::ReplicateBeforeElected,
-            "AppendEntries",
-            "the replication timer is armed on becoming candidate: a candidate sends AppendEntries for its term",
-            "StateMachineSafety",
-            Bounds {
-                network: NetworkSemantics {
-                    max_in_flight: 3,
-                    ..net(false, true, 1)
-                },
-                ..bounds(3, 3, 1, 0, net(false, true, 1))
-            },
-        ),
-        row(
-            Bug::CandidateAcceptsWrites,
-            "ClientRequest",
-            "a candidate appends a client value as if it led its term (the role check is missing)",
-            "LogMatching",
-            Bounds {
-                values: 2,
-                ..bounds(3, 1, 1, 0, net(false, true, 1))
-            },
-        ),
-    ]
 }
 
 /// The catalog rows of one variant.

@@ -1,6 +1,9 @@
 //! Human-readable action labels: who does what to whom, in protocol terms.
 
-use crate::raft::{Action, Entry, Msg};
+use crate::raft::{
+    Action, AppendEntries, AppendEntriesReject, AppendEntriesResponse, Entry, Heartbeat,
+    HeartbeatResponse, Msg, RequestVote, RequestVoteResponse,
+};
 
 fn entries(es: &[Entry]) -> String {
     let cells: Vec<String> = es
@@ -13,7 +16,7 @@ fn entries(es: &[Entry]) -> String {
 /// A Raft message in protocol terms.
 pub fn raft_msg(m: &Msg) -> String {
     match m {
-        Msg::RequestVote {
+        Msg::RequestVote(RequestVote {
             from,
             to,
             term,
@@ -21,23 +24,23 @@ pub fn raft_msg(m: &Msg) -> String {
             last_log_index,
             commit,
             commit_term,
-        } => format!(
+        }) => format!(
             "RequestVote S{from}→S{to} {{term {term}, lastLogTerm {last_log_term}, lastLogIndex {last_log_index}{}}}",
             commit_info(*commit, *commit_term)
         ),
-        Msg::RequestVoteResponse {
+        Msg::RequestVoteResponse(RequestVoteResponse {
             from,
             to,
             term,
             granted,
             commit,
             commit_term,
-        } => format!(
+        }) => format!(
             "RequestVoteResponse S{from}→S{to} {{term {term}, {}{}}}",
             if *granted { "granted" } else { "denied" },
             commit_info(*commit, *commit_term)
         ),
-        Msg::AppendEntries {
+        Msg::AppendEntries(AppendEntries {
             from,
             to,
             term,
@@ -45,37 +48,37 @@ pub fn raft_msg(m: &Msg) -> String {
             prev_log_term,
             entries: es,
             leader_commit,
-        } => format!(
+        }) => format!(
             "AppendEntries S{from}→S{to} {{term {term}, prevLogIndex {prev_log_index}, prevLogTerm {prev_log_term}, entries {}, leaderCommit {leader_commit}}}",
             entries(es)
         ),
-        Msg::AppendEntriesResponse {
+        Msg::AppendEntriesResponse(AppendEntriesResponse {
             from,
             to,
             term,
             success,
             match_index,
-        } => format!(
+        }) => format!(
             "AppendEntriesResponse S{from}→S{to} {{term {term}, {}, matchIndex {match_index}}}",
             if *success { "success" } else { "failure" }
         ),
-        Msg::Heartbeat {
+        Msg::Heartbeat(Heartbeat {
             from,
             to,
             term,
             commit,
-        } => format!("Heartbeat S{from}→S{to} {{term {term}, commit {commit}}}"),
-        Msg::HeartbeatResponse { from, to, term } => {
+        }) => format!("Heartbeat S{from}→S{to} {{term {term}, commit {commit}}}"),
+        Msg::HeartbeatResponse(HeartbeatResponse { from, to, term }) => {
             format!("HeartbeatResponse S{from}→S{to} {{term {term}}}")
         }
-        Msg::AppendEntriesReject {
+        Msg::AppendEntriesReject(AppendEntriesReject {
             from,
             to,
             term,
             rejected,
             hint_index,
             hint_term,
-        } => format!(
+        }) => format!(
             "AppendEntriesResponse S{from}→S{to} {{term {term}, reject {rejected}, hint index {hint_index} term {hint_term}}}"
         ),
     }

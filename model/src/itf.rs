@@ -21,8 +21,35 @@ pub enum ItfError {
     Json(String),
     #[error("not an ITF trace: {0}")]
     Shape(String),
-    #[error("bad ITF value at {at}: {msg}")]
-    Value { at: String, msg: String },
+    #[error("bad ITF value at {at}: {error}")]
+    Value { at: String, error: ValueError },
+}
+
+/// Why one ITF value cannot be decoded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    #[error("unknown ITF encoding {0:?}")]
+    UnknownEncoding(String),
+    #[error("{encoding} holds {found}, not an array")]
+    NotAnArray {
+        encoding: &'static str,
+        found: Value,
+    },
+    #[error("#bigint holds {0}, not a decimal string")]
+    BigintNotString(Value),
+    #[error("#bigint {0:?} is not a decimal integer")]
+    BigintNotDecimal(String),
+    #[error("#map entry {index} is {found}, not a [key, value] pair")]
+    MapEntry { index: usize, found: Value },
+    /// A value inside an encoding that cannot be decoded.
+    #[error("{0}")]
+    Inner(Box<ItfError>),
+}
+
+impl From<ItfError> for ValueError {
+    fn from(e: ItfError) -> Self {
+        ValueError::Inner(Box::new(e))
+    }
 }
 
 /// An ITF document with every value decoded.
@@ -124,9 +151,9 @@ pub fn decode(v: &Value) -> Result<Value, ItfError> {
 }
 
 fn decode_at(v: &Value, at: &str) -> Result<Value, ItfError> {
-    let bad = |msg: String| ItfError::Value {
+    let bad = |error: ValueError| ItfError::Value {
         at: at.to_string(),
-        msg,
+        error,
     };
     match v {
         Value::Array(xs) => xs
@@ -139,7 +166,7 @@ fn decode_at(v: &Value, at: &str) -> Result<Value, ItfError> {
             Some((tag, inner)) => decode_encoded(tag, inner, at).map_err(bad),
             None if m.keys().any(|k| k.starts_with('#')) && m.len() == 1 => {
                 let k = m.keys().next().expect("one key");
-                Err(bad(format!("unknown ITF encoding {k:?}")))
+                Err(bad(ValueError::UnknownEncoding(k.clone())))
             }
             None => {
                 let mut out = Map::new();
@@ -160,15 +187,18 @@ fn encoding(m: &Map<String, Value>) -> Option<(&str, &Value)> {
     (m.len() == 1 && TAGS.contains(&k.as_str())).then_some((k.as_str(), v))
 }
 
-fn decode_encoded(tag: &str, inner: &Value, at: &str) -> Result<Value, String> {
-    let items = |what: &str| match inner {
+fn decode_encoded(tag: &str, inner: &Value, at: &str) -> Result<Value, ValueError> {
+    let items = |encoding: &'static str| match inner {
         Value::Array(xs) => Ok(xs),
-        other => Err(format!("{what} holds {other}, not an array")),
+        other => Err(ValueError::NotAnArray {
+            encoding,
+            found: other.clone(),
+        }),
     };
-    let each = |xs: &[Value]| -> Result<Vec<Value>, String> {
+    let each = |xs: &[Value]| -> Result<Vec<Value>, ValueError> {
         xs.iter()
             .enumerate()
-            .map(|(i, x)| decode_at(x, &format!("{at}[{i}]")).map_err(|e| e.to_string()))
+            .map(|(i, x)| Ok(decode_at(x, &format!("{at}[{i}]"))?))
             .collect()
     };
     match tag {
@@ -187,13 +217,13 @@ fn decode_encoded(tag: &str, inner: &Value, at: &str) -> Result<Value, String> {
     }
 }
 
-fn bigint(inner: &Value) -> Result<Value, String> {
+fn bigint(inner: &Value) -> Result<Value, ValueError> {
     let Some(s) = inner.as_str() else {
-        return Err(format!("#bigint holds {inner}, not a decimal string"));
+        return Err(ValueError::BigintNotString(inner.clone()));
     };
     let digits = s.strip_prefix('-').unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("#bigint {s:?} is not a decimal integer"));
+        return Err(ValueError::BigintNotDecimal(s.to_string()));
     }
     Ok(match s.parse::<i64>() {
         Ok(n) => Value::from(n),
@@ -201,14 +231,17 @@ fn bigint(inner: &Value) -> Result<Value, String> {
     })
 }
 
-fn map(pairs: &[Value], at: &str) -> Result<Value, String> {
+fn map(pairs: &[Value], at: &str) -> Result<Value, ValueError> {
     let mut decoded = Vec::with_capacity(pairs.len());
     for (i, p) in pairs.iter().enumerate() {
         let Some([k, v]) = p.as_array().map(Vec::as_slice) else {
-            return Err(format!("#map entry {i} is {p}, not a [key, value] pair"));
+            return Err(ValueError::MapEntry {
+                index: i,
+                found: p.clone(),
+            });
         };
-        let k = decode_at(k, &format!("{at}[{i}][0]")).map_err(|e| e.to_string())?;
-        let v = decode_at(v, &format!("{at}[{i}][1]")).map_err(|e| e.to_string())?;
+        let k = decode_at(k, &format!("{at}[{i}][0]"))?;
+        let v = decode_at(v, &format!("{at}[{i}][1]"))?;
         decoded.push((k, v));
     }
     if decoded.iter().all(|(k, _)| k.is_string()) {

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod network;
 pub mod options;
 pub mod pack;
+pub mod protocol;
 pub mod raft;
 pub mod registry;
 pub mod reproduce;

@@ -183,18 +183,22 @@ impl Options {
     }
 }
 
+/// An option the model cannot represent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionsError {
+    #[error("--batch must be between 1 and {MAX_BATCH} (got {0})")]
+    Batch(u8),
+}
+
 impl Options {
     pub fn is_default(&self) -> bool {
         *self == Options::default()
     }
 
     /// Rejects options the model cannot represent.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), OptionsError> {
         if self.batch == 0 || self.batch as usize > MAX_BATCH {
-            return Err(format!(
-                "--batch must be between 1 and {MAX_BATCH} (got {})",
-                self.batch
-            ));
+            return Err(OptionsError::Batch(self.batch));
         }
         Ok(())
     }

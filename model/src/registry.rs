@@ -92,7 +92,7 @@ static RAFT: VariantInfo = VariantInfo {
     record_restarts: 1,
     raft_rs: true,
     protocol_steps: crate::raft::Action::PROTOCOL_STEPS,
-    catalog: crate::bugs::raft_catalog,
+    catalog: crate::raft::catalog,
     check_bounds: no_limits,
     server_markers: &[],
 };

@@ -209,38 +209,9 @@ impl Trace {
         if doc.states.is_empty() {
             return Err(err("ITF trace has no states".into()));
         }
-        let mut steps = Vec::new();
-        for (i, rec) in doc.states.iter().enumerate() {
-            let name = rec
-                .get("action_taken")
-                .and_then(Value::as_str)
-                .ok_or_else(|| err(format!("state {i} has no \"action_taken\" string")))?;
-            let action = if i == 0 {
-                None
-            } else {
-                let args = rec
-                    .get("action_args")
-                    .ok_or_else(|| err(format!("state {i} has no \"action_args\"")))?;
-                Some(TraceAction {
-                    name: name.to_string(),
-                    args: args.clone(),
-                    label: rec
-                        .get("action_label")
-                        .and_then(Value::as_str)
-                        .unwrap_or(name)
-                        .to_string(),
-                })
-            };
-            let state: Map<String, Value> = rec
-                .iter()
-                .filter(|(k, _)| !k.starts_with('#') && !k.starts_with("action_"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            steps.push(TraceStep {
-                action,
-                state: Value::Object(state),
-            });
-        }
+        let steps = (doc.states.iter().enumerate())
+            .map(|(i, rec)| Self::step_from_record(i, rec))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Trace {
             variant,
             bounds,
@@ -251,6 +222,41 @@ impl Trace {
                 .map(str::to_string),
             path: meta.get("path").and_then(Value::as_str).map(str::to_string),
             steps,
+        })
+    }
+
+    /// State record `i` of an ITF document as a step: the action that led to it (none for
+    /// the initial state) and its state variables.
+    fn step_from_record(i: usize, rec: &Map<String, Value>) -> Result<TraceStep, TraceError> {
+        let err = |m: String| TraceError(m);
+        let name = rec
+            .get("action_taken")
+            .and_then(Value::as_str)
+            .ok_or_else(|| err(format!("state {i} has no \"action_taken\" string")))?;
+        let action = if i == 0 {
+            None
+        } else {
+            let args = rec
+                .get("action_args")
+                .ok_or_else(|| err(format!("state {i} has no \"action_args\"")))?;
+            Some(TraceAction {
+                name: name.to_string(),
+                args: args.clone(),
+                label: rec
+                    .get("action_label")
+                    .and_then(Value::as_str)
+                    .unwrap_or(name)
+                    .to_string(),
+            })
+        };
+        let state: Map<String, Value> = rec
+            .iter()
+            .filter(|(k, _)| !k.starts_with('#') && !k.starts_with("action_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(TraceStep {
+            action,
+            state: Value::Object(state),
         })
     }
 

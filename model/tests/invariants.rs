@@ -168,11 +168,11 @@ fn kraft_state(model: &KraftModel) -> KraftState {
     st.servers[2].epoch = 1;
     st.committed.push(kraft::Committed {
         entry: lc(1),
-        in_epoch: 1,
+        in_term: 1,
     });
     st.committed.push(kraft::Committed {
         entry: data,
-        in_epoch: 1,
+        in_term: 1,
     });
     st
 }

@@ -59,12 +59,12 @@ impl Action {
     pub fn name(&self) -> &'static str {
         match self {
             Action::Deliver(m) => match m {
-                Msg::Vote { .. } => "HandleVoteRequest",
-                Msg::VoteResponse { .. } => "HandleVoteResponse",
-                Msg::BeginQuorumEpoch { .. } => "HandleBeginQuorumEpochRequest",
-                Msg::EndQuorumEpoch { .. } => "HandleEndQuorumEpochRequest",
-                Msg::Fetch { .. } => "HandleFetchRequest",
-                Msg::FetchResponse { .. } => "HandleFetchResponse",
+                Msg::Vote(_) => "HandleVoteRequest",
+                Msg::VoteResponse(_) => "HandleVoteResponse",
+                Msg::BeginQuorumEpoch(_) => "HandleBeginQuorumEpochRequest",
+                Msg::EndQuorumEpoch(_) => "HandleEndQuorumEpochRequest",
+                Msg::Fetch(_) => "HandleFetchRequest",
+                Msg::FetchResponse(_) => "HandleFetchResponse",
             },
             Action::Drop(_) => "DropMessage",
             Action::Duplicate(_) => "DuplicateMessage",
@@ -80,14 +80,6 @@ impl Action {
 }
 
 impl KraftModel {
-    fn send(&self, st: &mut KraftState, m: Msg) {
-        st.network.send(m, &self.bounds.network);
-    }
-
-    fn has(&self, bug: Bug) -> bool {
-        self.bug == Some(bug)
-    }
-
     // ---- QuorumState transitions -------------------------------------------------------
 
     /// QuorumState.transitionToUnattached: a higher epoch without a known leader.
@@ -187,13 +179,13 @@ impl KraftModel {
 
     /// The Vote request a candidate sends `to`: its epoch and last (epoch, offset).
     pub(crate) fn vote_request(srv: &Server, s: ServerId, to: ServerId) -> Msg {
-        Msg::Vote {
+        Msg::Vote(Vote {
             from: s,
             to,
             epoch: srv.epoch,
             last_epoch: srv.last_epoch(),
             last_offset: srv.leo(),
-        }
+        })
     }
 
     /// SendVoteRequest: the candidate asks one voter for its vote.
@@ -205,24 +197,24 @@ impl KraftModel {
     /// SendBeginQuorumEpoch: the leader announces its epoch to one voter.
     pub(crate) fn send_begin_quorum_epoch(&self, st: &mut KraftState, s: ServerId, to: ServerId) {
         let epoch = st.servers[s as usize].epoch;
-        self.send(st, Msg::BeginQuorumEpoch { from: s, to, epoch });
+        self.send(
+            st,
+            Msg::BeginQuorumEpoch(BeginQuorumEpoch { from: s, to, epoch }),
+        );
     }
 
     /// KafkaRaftClient.handleVoteRequest: a stale epoch is answered with the receiver's epoch
     /// and leader (FENCED_LEADER_EPOCH); a higher one first makes the receiver Unattached. Then
     /// canGrantVote: Unattached grants iff the candidate's (lastOffsetEpoch, lastOffset) >= its
     /// own (and becomes Voted); Voted re-grants only to its candidate; others refuse.
-    fn handle_vote(&self, st: &mut KraftState, m: &Msg) {
-        let &Msg::Vote {
+    fn handle_vote(&self, st: &mut KraftState, m: &Vote) {
+        let &Vote {
             from,
             to,
             epoch,
             last_epoch,
             last_offset,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         let srv = &mut st.servers[to as usize];
         let granted = if epoch < srv.epoch {
             false
@@ -244,29 +236,26 @@ impl KraftModel {
             }
             granted
         };
-        let reply = Msg::VoteResponse {
+        let reply = Msg::VoteResponse(VoteResponse {
             from: to,
             to: from,
             epoch: srv.epoch,
             leader: srv.leader,
             granted,
-        };
+        });
         self.send(st, reply);
     }
 
     /// KafkaRaftClient.handleVoteResponse: after the common response handling, a Candidate
     /// records a granted vote and becomes Leader on a majority.
-    fn handle_vote_response(&self, st: &mut KraftState, m: &Msg) {
-        let &Msg::VoteResponse {
+    fn handle_vote_response(&self, st: &mut KraftState, m: &VoteResponse) {
+        let &VoteResponse {
             from,
             to,
             epoch,
             leader,
             granted,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         // BUG (stale-vote-counted): a grant of an older epoch is counted as well.
         let stale = epoch < st.servers[to as usize].epoch;
         if Self::common_response(st, to, epoch, leader, false)
@@ -324,10 +313,8 @@ impl KraftModel {
     /// KafkaRaftClient.handleBeginQuorumEpochRequest: a stale epoch is refused (Kafka answers
     /// FENCED_LEADER_EPOCH; the model has no BeginQuorumEpoch response); otherwise
     /// maybeTransition to Follower of the sender.
-    fn handle_begin_quorum_epoch(&self, st: &mut KraftState, m: &Msg) {
-        let &Msg::BeginQuorumEpoch { from, to, epoch } = m else {
-            unreachable!()
-        };
+    fn handle_begin_quorum_epoch(&self, st: &mut KraftState, m: &BeginQuorumEpoch) {
+        let &BeginQuorumEpoch { from, to, epoch } = m;
         // BUG (begin-quorum-stale-epoch): no epoch check, a stale leader is followed.
         if epoch >= st.servers[to as usize].epoch || self.has(Bug::BeginQuorumStaleEpoch) {
             Self::maybe_transition(st, to, Some(from), epoch);
@@ -338,13 +325,10 @@ impl KraftModel {
     /// Follower of the resigning leader. Kafka then shortens the follower's fetch timeout by its
     /// position in the preferred successors; the model's timers may fire at any time already,
     /// so nothing more changes.
-    fn handle_end_quorum_epoch(&self, st: &mut KraftState, m: &Msg) {
-        let &Msg::EndQuorumEpoch {
+    fn handle_end_quorum_epoch(&self, st: &mut KraftState, m: &EndQuorumEpoch) {
+        let &EndQuorumEpoch {
             from, to, epoch, ..
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         // BUG (end-quorum-stale-epoch): no epoch check, a stale resigning leader is followed.
         if epoch >= st.servers[to as usize].epoch || self.has(Bug::EndQuorumStaleEpoch) {
             Self::maybe_transition(st, to, Some(from), epoch);
@@ -364,12 +348,12 @@ impl KraftModel {
         let offsets = srv.end_offsets;
         successors.sort_by_key(|&v| (std::cmp::Reverse(offsets[v as usize]), v));
         for to in self.peers(s) {
-            let m = Msg::EndQuorumEpoch {
+            let m = Msg::EndQuorumEpoch(EndQuorumEpoch {
                 from: s,
                 to,
                 epoch,
                 successors: successors.clone(),
-            };
+            });
             self.send(st, m);
         }
     }
@@ -391,7 +375,7 @@ impl KraftModel {
         let Some(leader) = srv.leader else {
             unreachable!("only a Follower (which knows its leader) fetches")
         };
-        let m = Msg::Fetch {
+        let m = Msg::Fetch(Fetch {
             from: s,
             to: leader,
             epoch: srv.epoch,
@@ -402,7 +386,7 @@ impl KraftModel {
             } else {
                 srv.last_epoch()
             },
-        };
+        });
         self.send(st, m);
     }
 
@@ -413,17 +397,14 @@ impl KraftModel {
     /// fetch diverges iff e != lastFetchedEpoch or end < fetchOffset. A valid fetch sets the
     /// voter's end offset to fetchOffset (LeaderState.updateReplicaState), may advance the HW,
     /// and returns the records from fetchOffset on (at most `batch`; one by default) with the HW.
-    fn handle_fetch(&self, st: &mut KraftState, m: &Msg) {
-        let &Msg::Fetch {
+    fn handle_fetch(&self, st: &mut KraftState, m: &Fetch) {
+        let &Fetch {
             from,
             to,
             epoch,
             fetch_offset,
             last_fetched_epoch,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         let srv = &st.servers[to as usize];
         if epoch > srv.epoch {
             return;
@@ -473,13 +454,13 @@ impl KraftModel {
             }
         };
         let srv = &st.servers[to as usize];
-        let reply = Msg::FetchResponse {
+        let reply = Msg::FetchResponse(FetchResponse {
             from: to,
             to: from,
             epoch: srv.epoch,
             leader: srv.leader,
             result,
-        };
+        });
         self.send(st, reply);
     }
 
@@ -510,11 +491,11 @@ impl KraftModel {
     }
 
     /// History: remember what a leader exposed as committed, and any disagreement.
-    fn record_commit(st: &mut KraftState, slot: usize, entry: Entry, in_epoch: Epoch) {
+    fn record_commit(st: &mut KraftState, slot: usize, entry: Entry, in_term: Epoch) {
         match st.committed.get(slot) {
             Some(c) if c.entry != entry => st.commit_conflict = true,
             Some(_) => {}
-            None if slot == st.committed.len() => st.committed.push(Committed { entry, in_epoch }),
+            None if slot == st.committed.len() => st.committed.push(Committed { entry, in_term }),
             None => st.commit_conflict = true, // a gap: an earlier offset was never committed
         }
     }
@@ -525,17 +506,14 @@ impl KraftModel {
     /// DivergingEpoch truncates to min(leader's end offset, own end offset for that epoch),
     /// fatal below the HW; records are appended and, if the leader sent one, HW = min(leader
     /// HW, LEO), fatal if that is lower than the current HW.
-    fn handle_fetch_response(&self, st: &mut KraftState, m: &Msg) {
-        let Msg::FetchResponse {
+    fn handle_fetch_response(&self, st: &mut KraftState, m: &FetchResponse) {
+        let FetchResponse {
             from,
             to,
             epoch,
             leader,
             result,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         let (from, to) = (*from, *to);
         if let FetchResult::Error { error } = result {
             if *error == FetchError::FencedLeaderEpoch && *epoch >= st.servers[to as usize].epoch {
@@ -582,36 +560,49 @@ impl KraftModel {
                 epoch: e,
                 end_offset,
             } => {
-                if (fetch_offset, last_fetched_epoch) != (srv.leo(), srv.last_epoch())
-                    || self.has(Bug::DivergingRefetch)
-                {
-                    return; // (BUG diverging-refetch, liveness: never truncates, refetches)
-                }
-                let (_, mine) = srv.end_offset_for_epoch(e);
-                let target = end_offset.min(mine);
-                if target < srv.hw {
-                    st.marker |= marker::ILLEGAL; // Kafka: KafkaException, the replica stops
-                    return;
-                }
-                if (target as usize) < srv.log.len() {
-                    srv.log.truncate(target as usize);
-                    st.marker |= marker::TRUNCATED;
-                }
+                let asked = (fetch_offset, last_fetched_epoch);
+                self.truncate_to_divergence(st, to, asked, (e, end_offset))
             }
             FetchResult::Error { .. } => unreachable!("errors are handled as common responses"),
         }
     }
 
-    /// Deliver: the destination handles one copy of a message in flight.
+    /// A follower's DivergingEpoch response (epoch `e` ends at `end_offset` on the leader) to
+    /// the position it `asked` about: if that is still its position, truncate to the end of
+    /// `e` (or its own end of `e`, if lower).
+    fn truncate_to_divergence(
+        &self,
+        st: &mut KraftState,
+        to: ServerId,
+        asked: (Offset, Epoch),
+        (e, end_offset): (Epoch, Offset),
+    ) {
+        let srv = &mut st.servers[to as usize];
+        if asked != (srv.leo(), srv.last_epoch()) || self.has(Bug::DivergingRefetch) {
+            return; // (BUG diverging-refetch, liveness: never truncates, refetches)
+        }
+        let (_, mine) = srv.end_offset_for_epoch(e);
+        let target = end_offset.min(mine);
+        if target < srv.hw {
+            st.marker |= marker::ILLEGAL; // Kafka: KafkaException, the replica stops
+            return;
+        }
+        if (target as usize) < srv.log.len() {
+            srv.log.truncate(target as usize);
+            st.marker |= marker::TRUNCATED;
+        }
+    }
+
+    /// Deliver: the destination handles one copy of a message in flight (taken off the
+    /// network by the skeleton).
     pub(crate) fn deliver(&self, st: &mut KraftState, m: &Msg) {
-        st.network.take(m);
         match m {
-            Msg::Vote { .. } => self.handle_vote(st, m),
-            Msg::VoteResponse { .. } => self.handle_vote_response(st, m),
-            Msg::BeginQuorumEpoch { .. } => self.handle_begin_quorum_epoch(st, m),
-            Msg::EndQuorumEpoch { .. } => self.handle_end_quorum_epoch(st, m),
-            Msg::Fetch { .. } => self.handle_fetch(st, m),
-            Msg::FetchResponse { .. } => self.handle_fetch_response(st, m),
+            Msg::Vote(m) => self.handle_vote(st, m),
+            Msg::VoteResponse(m) => self.handle_vote_response(st, m),
+            Msg::BeginQuorumEpoch(m) => self.handle_begin_quorum_epoch(st, m),
+            Msg::EndQuorumEpoch(m) => self.handle_end_quorum_epoch(st, m),
+            Msg::Fetch(m) => self.handle_fetch(st, m),
+            Msg::FetchResponse(m) => self.handle_fetch_response(st, m),
         }
     }
 

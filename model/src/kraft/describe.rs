@@ -16,81 +16,86 @@ fn leader(l: Option<ServerId>) -> String {
     l.map_or("none".to_string(), |l| format!("S{l}"))
 }
 
+/// What a Fetch response says, in protocol terms.
+fn fetch_result(result: &FetchResult) -> String {
+    match result {
+        FetchResult::Records {
+            fetch_offset,
+            records,
+            high_watermark,
+            ..
+        } => {
+            let rs: Vec<String> = records.iter().map(record).collect();
+            let hw = high_watermark.map_or("none".to_string(), |h| h.to_string());
+            format!(
+                "records [{}] from offset {fetch_offset}, highWatermark {hw}",
+                rs.join(",")
+            )
+        }
+        FetchResult::DivergingEpoch {
+            fetch_offset,
+            epoch: e,
+            end_offset,
+            ..
+        } => format!(
+            "DivergingEpoch {{epoch {e}, endOffset {end_offset}}} for fetchOffset {fetch_offset}"
+        ),
+        FetchResult::Error { error } => match error {
+            FetchError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH".to_string(),
+            FetchError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER".to_string(),
+        },
+    }
+}
+
 /// A KRaft message in protocol terms.
 pub fn kraft_msg(m: &Msg) -> String {
     let (from, to) = (m.from(), m.to());
     match m {
-        Msg::Vote {
+        Msg::Vote(Vote {
             epoch,
             last_epoch,
             last_offset,
             ..
-        } => format!(
+        }) => format!(
             "Vote S{from}→S{to} {{epoch {epoch}, lastOffsetEpoch {last_epoch}, lastOffset {last_offset}}}"
         ),
-        Msg::VoteResponse {
+        Msg::VoteResponse(VoteResponse {
             epoch,
             leader: l,
             granted,
             ..
-        } => format!(
+        }) => format!(
             "VoteResponse S{from}→S{to} {{epoch {epoch}, leader {}, {}}}",
             leader(*l),
             if *granted { "granted" } else { "refused" }
         ),
-        Msg::BeginQuorumEpoch { epoch, .. } => {
+        Msg::BeginQuorumEpoch(BeginQuorumEpoch { epoch, .. }) => {
             format!("BeginQuorumEpoch S{from}→S{to} {{epoch {epoch}, leader S{from}}}")
         }
-        Msg::EndQuorumEpoch {
+        Msg::EndQuorumEpoch(EndQuorumEpoch {
             epoch, successors, ..
-        } => {
+        }) => {
             let names: Vec<String> = successors.iter().map(|v| format!("S{v}")).collect();
             format!(
                 "EndQuorumEpoch S{from}→S{to} {{epoch {epoch}, leader S{from}, preferredSuccessors [{}]}}",
                 names.join(",")
             )
         }
-        Msg::Fetch {
+        Msg::Fetch(Fetch {
             epoch,
             fetch_offset,
             last_fetched_epoch,
             ..
-        } => format!(
+        }) => format!(
             "Fetch S{from}→S{to} {{epoch {epoch}, fetchOffset {fetch_offset}, lastFetchedEpoch {last_fetched_epoch}}}"
         ),
-        Msg::FetchResponse {
+        Msg::FetchResponse(FetchResponse {
             epoch,
             leader: l,
             result,
             ..
-        } => {
-            let body = match result {
-                FetchResult::Records {
-                    fetch_offset,
-                    records,
-                    high_watermark,
-                    ..
-                } => {
-                    let rs: Vec<String> = records.iter().map(record).collect();
-                    let hw = high_watermark.map_or("none".to_string(), |h| h.to_string());
-                    format!(
-                        "records [{}] from offset {fetch_offset}, highWatermark {hw}",
-                        rs.join(",")
-                    )
-                }
-                FetchResult::DivergingEpoch {
-                    fetch_offset,
-                    epoch: e,
-                    end_offset,
-                    ..
-                } => format!(
-                    "DivergingEpoch {{epoch {e}, endOffset {end_offset}}} for fetchOffset {fetch_offset}"
-                ),
-                FetchResult::Error { error } => match error {
-                    FetchError::FencedLeaderEpoch => "FENCED_LEADER_EPOCH".to_string(),
-                    FetchError::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER".to_string(),
-                },
-            };
+        }) => {
+            let body = fetch_result(result);
             format!(
                 "FetchResponse S{from}→S{to} {{epoch {epoch}, leader {}, {body}}}",
                 leader(*l)

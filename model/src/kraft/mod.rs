@@ -19,18 +19,15 @@ pub use state::*;
 
 use crate::bounds::{Bounds, BoundsError};
 use crate::bugs::Bug;
-use crate::latch::Latches;
-use crate::network::NetworkStep;
-use arrayvec::ArrayVec;
-use stateright::{Model, Property};
-use std::sync::Arc;
+use crate::protocol::{Protocol, ProtocolModel};
+use stateright::Property;
 
-#[derive(Clone, Debug)]
-pub struct KraftModel {
-    pub bounds: Bounds,
-    pub bug: Option<Bug>,
-    latches: Arc<Latches>,
-}
+/// KRaft as a [`Protocol`]: the marker the shared model skeleton is instantiated with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Kraft;
+
+/// The KRaft model: the shared skeleton over KRaft's steps.
+pub type KraftModel = ProtocolModel<Kraft>;
 
 /// Rejects bounds whose logs would not fit a model state: every election appends a
 /// LeaderChange record, and a restarted leader may win its epoch again.
@@ -46,14 +43,6 @@ pub fn validate_bounds(b: &Bounds) -> Result<(), BoundsError> {
 }
 
 impl KraftModel {
-    pub fn new(bounds: Bounds, bug: Option<Bug>) -> Self {
-        KraftModel {
-            bounds,
-            bug,
-            latches: Latches::unarmed(),
-        }
-    }
-
     /// Per-peer sends: a Candidate's SendVoteRequest to each voter whose vote it lacks, a
     /// Leader's SendBeginQuorumEpoch to each voter, where the send puts something new in flight.
     fn per_peer_actions(&self, st: &KraftState, s: ServerId, out: &mut Vec<Action>) {
@@ -61,7 +50,7 @@ impl KraftModel {
         for to in self.peers(s) {
             let (m, action) = if srv.role == Role::Leader {
                 let epoch = srv.epoch;
-                let m = Msg::BeginQuorumEpoch { from: s, to, epoch };
+                let m = Msg::BeginQuorumEpoch(BeginQuorumEpoch { from: s, to, epoch });
                 (m, Action::SendBeginQuorumEpoch(s, to))
             } else if srv.votes & (1 << to) == 0 {
                 (
@@ -83,22 +72,14 @@ impl KraftModel {
         !(self.bug == Some(Bug::CandidateNoRetry) && role == Role::Candidate)
     }
 
-    fn servers(&self) -> impl Iterator<Item = ServerId> {
-        0..self.bounds.servers
-    }
-
-    fn peers(&self, s: ServerId) -> impl Iterator<Item = ServerId> {
-        (0..self.bounds.servers).filter(move |&p| p != s)
-    }
-
     /// A Fetch from `s`, or a Fetch response to it, is in flight. Kafka's RequestManager keeps
     /// one request in flight per destination and ignores a response it no longer expects, so a
     /// follower fetches again only once the previous exchange is over (a lost request or
     /// response is the network's `Drop`, after which it may fetch again).
     fn fetch_outstanding(st: &KraftState, s: ServerId) -> bool {
         st.network.in_flight.iter().any(|(m, _)| match *m {
-            Msg::Fetch { from, .. } => from == s,
-            Msg::FetchResponse { to, .. } => to == s,
+            Msg::Fetch(Fetch { from, .. }) => from == s,
+            Msg::FetchResponse(FetchResponse { to, .. }) => to == s,
             _ => false,
         })
     }
@@ -149,109 +130,80 @@ impl KraftModel {
     }
 }
 
-impl Model for KraftModel {
-    type State = KraftState;
-    type Action = Action;
+impl Protocol for Kraft {
+    crate::protocol::network_and_restart_actions!();
 
-    fn init_states(&self) -> Vec<KraftState> {
-        vec![KraftState {
-            servers: self.servers().map(|_| Server::new()).collect(),
-            network: Default::default(),
-            restarts: 0,
-            drops: 0,
-            committed: ArrayVec::new(),
-            commit_conflict: false,
-            marker: 0,
-        }]
-    }
-
-    fn actions(&self, st: &KraftState, out: &mut Vec<Action>) {
-        let b = &self.bounds;
-        out.extend(
-            st.network
-                .steps(&b.network, st.drops)
-                .map(|(step, m)| match step {
-                    NetworkStep::Deliver => Action::Deliver(m.clone()),
-                    NetworkStep::Drop => Action::Drop(m.clone()),
-                    NetworkStep::Duplicate => Action::Duplicate(m.clone()),
-                }),
-        );
-        for s in self.servers() {
-            let srv = &st.servers[s as usize];
-            match srv.role {
-                Role::Leader => {
-                    if b.servers > 1 {
-                        out.push(Action::CheckQuorumTimeout(s));
-                    }
-                    if b.options.per_peer {
-                        self.per_peer_actions(st, s, out);
-                    }
-                    if srv.log.len() < LOG_CAPACITY && srv.data_records() < b.max_log as usize {
-                        for v in 1..=b.values {
-                            out.push(Action::ClientRequest(s, v));
-                        }
-                    }
+    fn server_actions(m: &KraftModel, st: &KraftState, s: ServerId, out: &mut Vec<Action>) {
+        let b = &m.bounds;
+        let srv = &st.servers[s as usize];
+        let room = srv.log.len() < LOG_CAPACITY && srv.data_records() < b.max_log as usize;
+        match srv.role {
+            Role::Leader => {
+                if b.servers > 1 {
+                    out.push(Action::CheckQuorumTimeout(s));
                 }
-                role => {
-                    // BUG (candidate-accepts-writes): no role check on client requests.
-                    if role == Role::Candidate
-                        && self.bug == Some(Bug::CandidateAcceptsWrites)
-                        && srv.log.len() < LOG_CAPACITY
-                        && srv.data_records() < b.max_log as usize
-                    {
-                        out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
-                    }
-                    if role == Role::Candidate && b.options.per_peer {
-                        self.per_peer_actions(st, s, out);
-                    }
-                    if role == Role::Follower && !Self::fetch_outstanding(st, s) {
-                        out.push(Action::SendFetch(s));
-                    }
-                    if srv.epoch < b.max_term && self.election_timer_runs(role) {
-                        out.push(Action::ElectionTimeout(s));
-                    }
+                if b.options.per_peer {
+                    m.per_peer_actions(st, s, out);
+                }
+                if room {
+                    out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
                 }
             }
-            if st.restarts < b.max_restarts && self.restart_changes(st, s) {
-                out.push(Action::Restart(s));
+            role => {
+                // BUG (candidate-accepts-writes): no role check on client requests.
+                if role == Role::Candidate && m.has(Bug::CandidateAcceptsWrites) && room {
+                    out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
+                }
+                if role == Role::Candidate && b.options.per_peer {
+                    m.per_peer_actions(st, s, out);
+                }
+                if role == Role::Follower && !KraftModel::fetch_outstanding(st, s) {
+                    out.push(Action::SendFetch(s));
+                }
+                if srv.epoch < b.max_term && m.election_timer_runs(role) {
+                    out.push(Action::ElectionTimeout(s));
+                }
             }
         }
     }
 
-    fn next_state(&self, last: &KraftState, action: Action) -> Option<KraftState> {
-        let mut st = last.clone();
-        st.marker = 0;
-        match &action {
-            Action::Deliver(m) => self.deliver(&mut st, m),
-            Action::Drop(m) => {
-                st.network.take(m);
-                if self.bounds.network.counts_drops() {
-                    st.drops += 1;
-                }
+    fn restart_offered(m: &KraftModel, st: &KraftState, s: ServerId) -> bool {
+        m.restart_changes(st, s)
+    }
+
+    fn deliver(m: &KraftModel, st: &mut KraftState, msg: &Msg) {
+        m.deliver(st, msg)
+    }
+
+    fn step(m: &KraftModel, st: &mut KraftState, a: &Action) {
+        match *a {
+            Action::ElectionTimeout(s) => m.election_timeout(st, s),
+            Action::SendFetch(s) => m.send_fetch(st, s),
+            Action::CheckQuorumTimeout(s) => m.check_quorum_timeout(st, s),
+            Action::ClientRequest(s, v) => m.client_request(st, s, v),
+            Action::Restart(s) => m.restart(st, s),
+            Action::SendVoteRequest(s, to) => m.send_vote_request(st, s, to),
+            Action::SendBeginQuorumEpoch(s, to) => m.send_begin_quorum_epoch(st, s, to),
+            Action::Deliver(_) | Action::Drop(_) | Action::Duplicate(_) => {
+                unreachable!("network steps are the skeleton's")
             }
-            Action::Duplicate(m) => st.network.duplicate(m),
-            Action::ElectionTimeout(s) => self.election_timeout(&mut st, *s),
-            Action::SendFetch(s) => self.send_fetch(&mut st, *s),
-            Action::CheckQuorumTimeout(s) => self.check_quorum_timeout(&mut st, *s),
-            Action::ClientRequest(s, v) => self.client_request(&mut st, *s, *v),
-            Action::Restart(s) => self.restart(&mut st, *s),
-            Action::SendVoteRequest(s, to) => self.send_vote_request(&mut st, *s, *to),
-            Action::SendBeginQuorumEpoch(s, to) => self.send_begin_quorum_epoch(&mut st, *s, *to),
         }
-        Self::finish_step(last, &action, &mut st);
-        Some(st)
     }
 
-    fn within_boundary(&self, st: &KraftState) -> bool {
-        st.network.len() <= self.bounds.network.max_in_flight as usize
+    fn finish_step(before: &KraftState, a: &Action, after: &mut KraftState) {
+        KraftModel::finish_step(before, a, after)
     }
 
-    fn properties(&self) -> Vec<Property<Self>> {
+    fn properties() -> Vec<Property<KraftModel>> {
         properties::all()
     }
 
-    fn format_action(&self, action: &Action) -> String {
-        kraft_action(action)
+    fn format_action(a: &Action) -> String {
+        kraft_action(a)
+    }
+
+    fn action_name(a: &Action) -> &'static str {
+        a.name()
     }
 }
 

@@ -3,8 +3,10 @@
 
 use super::state::*;
 use super::KraftModel;
-use crate::bounds::MAX_SERVERS;
-use arrayvec::ArrayVec;
+use crate::protocol::{
+    committed_reach_majority, election_safety, entry_terms_not_above_current, leader_completeness,
+    leader_elected, log_matching, log_terms_monotonic, state_machine_safety,
+};
 use stateright::Property;
 
 pub(crate) fn all() -> Vec<Property<KraftModel>> {
@@ -40,17 +42,16 @@ pub(crate) fn all() -> Vec<Property<KraftModel>> {
             m.latches.holds(13, || high_watermark_in_log(s))
         }),
         Property::always("EntryEpochsNotAboveCurrent", |m: &M, s: &S| {
-            m.latches.holds(14, || entry_epochs_not_above_current(s))
+            m.latches.holds(14, || entry_terms_not_above_current(s))
         }),
         Property::always("LogEpochsMonotonic", |m: &M, s: &S| {
-            m.latches.holds(15, || log_epochs_monotonic(s))
+            m.latches.holds(15, || log_terms_monotonic(s))
         }),
         Property::always("LeaderOffsetsInLog", |m: &M, s: &S| {
             m.latches.holds(16, || leader_offsets_in_log(s))
         }),
         Property::sometimes("LeaderElected", |m: &M, s: &S| {
-            m.latches
-                .first(8, || s.servers.iter().any(|v| v.role == Role::Leader))
+            m.latches.first(8, || leader_elected(s))
         }),
         Property::sometimes("EntryCommitted", |m: &M, s: &S| {
             m.latches
@@ -69,12 +70,6 @@ pub(crate) fn all() -> Vec<Property<KraftModel>> {
     ]
 }
 
-/// At most one leader per epoch.
-fn election_safety(s: &KraftState) -> bool {
-    let leaders = || s.servers.iter().filter(|v| v.role == Role::Leader);
-    leaders().all(|a| leaders().filter(|b| b.epoch == a.epoch).count() == 1)
-}
-
 /// No two servers at one epoch believe in different leaders (a Leader or Resigned server
 /// believes in itself, a Follower in the leader it fetches from).
 fn leader_views_agree(s: &KraftState) -> bool {
@@ -85,63 +80,10 @@ fn leader_views_agree(s: &KraftState) -> bool {
     })
 }
 
-/// Two logs with a record of the same offset and epoch agree on every record up to it.
-fn log_matching(s: &KraftState) -> bool {
-    crate::logs::log_matching(&logs(s), |e| e.epoch)
-}
-
-/// Every server's log (persisted, so crashed servers count too).
-fn logs(s: &KraftState) -> ArrayVec<&[Entry], MAX_SERVERS> {
-    s.servers.iter().map(|v| &v.log[..]).collect()
-}
-
-/// A leader holds every record committed in an earlier epoch.
-fn leader_completeness(s: &KraftState) -> bool {
-    crate::logs::leaders_complete(
-        s.servers
-            .iter()
-            .filter(|v| v.role == Role::Leader)
-            .map(|l| (l.epoch, &l.log[..])),
-        s.committed.iter().map(|c| (&c.entry, c.in_epoch)),
-    )
-}
-
-/// Every server holds the records below its HW (it cannot apply what it does not have), and
-/// those committed prefixes agree with each other and with what leaders committed.
-fn state_machine_safety(s: &KraftState) -> bool {
-    let applied: ArrayVec<Option<&[Entry]>, MAX_SERVERS> = s
-        .servers
-        .iter()
-        .map(|v| v.log.get(..v.hw as usize))
-        .collect();
-    !s.commit_conflict
-        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| &c.entry))
-}
-
-/// Every committed record is stored by a majority of voters.
-fn committed_reach_majority(s: &KraftState, majority: usize) -> bool {
-    crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
-}
-
 /// No server's HW is past its own log end offset (it cannot have committed records it does
 /// not hold).
 pub(crate) fn high_watermark_in_log(s: &KraftState) -> bool {
     s.servers.iter().all(|v| v.hw <= v.leo())
-}
-
-/// No record has an epoch above its server's current epoch: a leader appends in its own
-/// epoch, and a follower fetches only from the leader of the epoch it has adopted.
-pub(crate) fn entry_epochs_not_above_current(s: &KraftState) -> bool {
-    s.servers
-        .iter()
-        .all(|v| v.log.iter().all(|e| e.epoch <= v.epoch))
-}
-
-/// The epochs along every log never decrease.
-pub(crate) fn log_epochs_monotonic(s: &KraftState) -> bool {
-    s.servers
-        .iter()
-        .all(|v| v.log.windows(2).all(|w| w[0].epoch <= w[1].epoch))
 }
 
 /// A leader's epoch start offset holds its own LeaderChange record (so epochStartOffset < LEO),

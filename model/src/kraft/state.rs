@@ -7,7 +7,7 @@
 //! empty log).
 
 use crate::bounds::MAX_SERVERS;
-use crate::network::{Envelope, Network};
+use crate::network::Envelope;
 use arrayvec::ArrayVec;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,7 @@ pub type Value = u8;
 /// LeaderChange per restart (a restarted leader comes back as a candidate of its epoch and may
 /// win it again). [`super::validate_bounds`] keeps bounds inside this.
 pub const LOG_CAPACITY: usize = 8;
+const _: () = assert!(LOG_CAPACITY <= crate::protocol::HISTORY);
 
 /// The value of a LeaderChange control record; client values are `1..=values`.
 pub const LEADER_CHANGE: Value = 0;
@@ -36,6 +37,12 @@ pub struct Entry {
 impl Entry {
     pub fn is_data(&self) -> bool {
         self.value != LEADER_CHANGE
+    }
+}
+
+impl crate::protocol::LogEntry for Entry {
+    fn entry_term(&self) -> Epoch {
+        self.epoch
     }
 }
 
@@ -126,6 +133,22 @@ impl Server {
     }
 }
 
+impl crate::protocol::Node for Server {
+    type Entry = Entry;
+    fn current_term(&self) -> Epoch {
+        self.epoch
+    }
+    fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+    fn entries(&self) -> &[Entry] {
+        &self.log
+    }
+    fn applied(&self) -> Option<&[Entry]> {
+        self.log.get(..self.hw as usize)
+    }
+}
+
 impl Default for Server {
     fn default() -> Self {
         Self::new()
@@ -175,89 +198,108 @@ pub enum FetchResult {
     },
 }
 
+/// VoteRequest(candidateEpoch, candidateId = from, lastOffsetEpoch, lastOffset = LEO).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Vote {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    pub last_epoch: Epoch,
+    pub last_offset: Offset,
+}
+
+/// VoteResponse: the responder's epoch and leader, and whether it granted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct VoteResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    #[serde(with = "itf_opt")]
+    pub leader: Option<ServerId>,
+    pub granted: bool,
+}
+
+/// BeginQuorumEpoch(leaderId = from, leaderEpoch).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BeginQuorumEpoch {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+}
+
+/// EndQuorumEpoch(leaderId = from, leaderEpoch, preferredSuccessors).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EndQuorumEpoch {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    pub successors: Successors,
+}
+
+/// Fetch(currentLeaderEpoch, fetchOffset = LEO, lastFetchedEpoch) from follower to leader.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Fetch {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    pub fetch_offset: Offset,
+    pub last_fetched_epoch: Epoch,
+}
+
+/// FetchResponse: the responder's epoch and leader (Kafka's currentLeader) and the result.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FetchResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub epoch: Epoch,
+    #[serde(with = "itf_opt")]
+    pub leader: Option<ServerId>,
+    pub result: FetchResult,
+}
+
+/// A message in flight: one of the typed messages above (serialized as the tagged struct).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
 pub enum Msg {
-    /// VoteRequest(candidateEpoch, candidateId = from, lastOffsetEpoch, lastOffset = LEO).
-    Vote {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        last_epoch: Epoch,
-        last_offset: Offset,
-    },
-    /// VoteResponse: the responder's epoch and leader, and whether it granted.
-    VoteResponse {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        #[serde(with = "itf_opt")]
-        leader: Option<ServerId>,
-        granted: bool,
-    },
-    /// BeginQuorumEpoch(leaderId = from, leaderEpoch).
-    BeginQuorumEpoch {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-    },
-    /// EndQuorumEpoch(leaderId = from, leaderEpoch, preferredSuccessors).
-    EndQuorumEpoch {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        successors: Successors,
-    },
-    /// Fetch(currentLeaderEpoch, fetchOffset = LEO, lastFetchedEpoch) from follower to leader.
-    Fetch {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        fetch_offset: Offset,
-        last_fetched_epoch: Epoch,
-    },
-    /// FetchResponse: the responder's epoch and leader (Kafka's currentLeader) and the result.
-    FetchResponse {
-        from: ServerId,
-        to: ServerId,
-        epoch: Epoch,
-        #[serde(with = "itf_opt")]
-        leader: Option<ServerId>,
-        result: FetchResult,
-    },
+    Vote(Vote),
+    VoteResponse(VoteResponse),
+    BeginQuorumEpoch(BeginQuorumEpoch),
+    EndQuorumEpoch(EndQuorumEpoch),
+    Fetch(Fetch),
+    FetchResponse(FetchResponse),
 }
 
 impl Msg {
     pub fn epoch(&self) -> Epoch {
         match self {
-            Msg::Vote { epoch, .. }
-            | Msg::VoteResponse { epoch, .. }
-            | Msg::BeginQuorumEpoch { epoch, .. }
-            | Msg::EndQuorumEpoch { epoch, .. }
-            | Msg::Fetch { epoch, .. }
-            | Msg::FetchResponse { epoch, .. } => *epoch,
+            Msg::Vote(Vote { epoch, .. })
+            | Msg::VoteResponse(VoteResponse { epoch, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { epoch, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { epoch, .. })
+            | Msg::Fetch(Fetch { epoch, .. })
+            | Msg::FetchResponse(FetchResponse { epoch, .. }) => *epoch,
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Msg::Vote { .. } => "Vote",
-            Msg::VoteResponse { .. } => "VoteResponse",
-            Msg::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
-            Msg::EndQuorumEpoch { .. } => "EndQuorumEpoch",
-            Msg::Fetch { .. } => "Fetch",
-            Msg::FetchResponse { .. } => "FetchResponse",
+            Msg::Vote(_) => "Vote",
+            Msg::VoteResponse(_) => "VoteResponse",
+            Msg::BeginQuorumEpoch(_) => "BeginQuorumEpoch",
+            Msg::EndQuorumEpoch(_) => "EndQuorumEpoch",
+            Msg::Fetch(_) => "Fetch",
+            Msg::FetchResponse(_) => "FetchResponse",
         }
     }
 
     pub(crate) fn ends_mut(&mut self) -> (&mut ServerId, &mut ServerId) {
         match self {
-            Msg::Vote { from, to, .. }
-            | Msg::VoteResponse { from, to, .. }
-            | Msg::BeginQuorumEpoch { from, to, .. }
-            | Msg::EndQuorumEpoch { from, to, .. }
-            | Msg::Fetch { from, to, .. }
-            | Msg::FetchResponse { from, to, .. } => (from, to),
+            Msg::Vote(Vote { from, to, .. })
+            | Msg::VoteResponse(VoteResponse { from, to, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { from, to, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { from, to, .. })
+            | Msg::Fetch(Fetch { from, to, .. })
+            | Msg::FetchResponse(FetchResponse { from, to, .. }) => (from, to),
         }
     }
 }
@@ -265,32 +307,28 @@ impl Msg {
 impl Envelope for Msg {
     fn from(&self) -> u8 {
         match self {
-            Msg::Vote { from, .. }
-            | Msg::VoteResponse { from, .. }
-            | Msg::BeginQuorumEpoch { from, .. }
-            | Msg::EndQuorumEpoch { from, .. }
-            | Msg::Fetch { from, .. }
-            | Msg::FetchResponse { from, .. } => *from,
+            Msg::Vote(Vote { from, .. })
+            | Msg::VoteResponse(VoteResponse { from, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { from, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { from, .. })
+            | Msg::Fetch(Fetch { from, .. })
+            | Msg::FetchResponse(FetchResponse { from, .. }) => *from,
         }
     }
     fn to(&self) -> u8 {
         match self {
-            Msg::Vote { to, .. }
-            | Msg::VoteResponse { to, .. }
-            | Msg::BeginQuorumEpoch { to, .. }
-            | Msg::EndQuorumEpoch { to, .. }
-            | Msg::Fetch { to, .. }
-            | Msg::FetchResponse { to, .. } => *to,
+            Msg::Vote(Vote { to, .. })
+            | Msg::VoteResponse(VoteResponse { to, .. })
+            | Msg::BeginQuorumEpoch(BeginQuorumEpoch { to, .. })
+            | Msg::EndQuorumEpoch(EndQuorumEpoch { to, .. })
+            | Msg::Fetch(Fetch { to, .. })
+            | Msg::FetchResponse(FetchResponse { to, .. }) => *to,
         }
     }
 }
 
-/// A record below some leader's HW (acknowledged to clients), and that leader's epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Committed {
-    pub entry: Entry,
-    pub in_epoch: Epoch,
-}
+/// An entry some leader acknowledged to a client, and the epoch of that leader.
+pub type Committed = crate::protocol::Committed<Entry>;
 
 /// What the last step did that a state alone cannot show. Reset by every step, so it splits
 /// only the states a marked step leads to, never whole subtrees.
@@ -308,20 +346,15 @@ pub mod marker {
     pub const REPLACED_RESIGNED: u8 = 16;
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct KraftState {
-    pub servers: ArrayVec<Server, MAX_SERVERS>,
-    pub network: Network<Msg>,
-    /// Restarts so far (bounds the search only).
-    pub restarts: u8,
-    /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
-    pub drops: u8,
-    /// History: committed records by offset; the first commit of an offset wins.
-    pub committed: ArrayVec<Committed, LOG_CAPACITY>,
-    /// History: two different records were ever committed at one offset.
-    pub commit_conflict: bool,
-    /// Bits from [`marker`] describing the last step.
-    pub marker: u8,
+/// A KRaft state: the shared frame over KRaft's servers, messages and history.
+pub type KraftState = crate::protocol::Cluster<super::Kraft>;
+
+impl crate::protocol::Parts for super::Kraft {
+    const VARIANT: crate::spec::Variant = crate::spec::Variant::Kraft;
+    type Server = Server;
+    type Entry = Entry;
+    type Msg = Msg;
+    type Action = super::Action;
 }
 
 /// ITF encoding of an optional server id inside messages (`{"tag":"Some","value":x}` or

@@ -11,52 +11,16 @@
 //! `model/tests/catalog.rs` reproduces every KRaft bug with symmetry: same verdicts and lengths.
 
 use super::state::*;
-use crate::bounds::MAX_SERVERS;
-use raftspec_engine::{Renaming, Symmetric};
-use stateright::Representative;
-
-fn rename_msg(m: &Msg, r: &Renaming) -> Msg {
-    let mut m = m.clone();
-    let (from, to) = m.ends_mut();
-    *from = r[*from as usize];
-    *to = r[*to as usize];
-    match &mut m {
-        Msg::VoteResponse { leader, .. } | Msg::FetchResponse { leader, .. } => {
-            *leader = leader.map(|l| r[l as usize]);
-        }
-        Msg::EndQuorumEpoch { successors, .. } => {
-            for v in successors.iter_mut() {
-                *v = r[*v as usize];
-            }
-            // Ties in end offset are listed in id order, which no renaming preserves; no step
-            // reads the list, so under symmetry it is kept as a set.
-            successors.sort_unstable();
-        }
-        Msg::Vote { .. } | Msg::BeginQuorumEpoch { .. } | Msg::Fetch { .. } => {}
-    }
-    m
-}
-
-fn rename_server(s: &Server, r: &Renaming, n: usize) -> Server {
-    let mut t = s.clone();
-    t.voted_for = s.voted_for.map(|v| r[v as usize]);
-    t.leader = s.leader.map(|v| r[v as usize]);
-    t.votes = 0;
-    for (old, &new) in r.iter().enumerate().take(n) {
-        if s.votes & (1 << old) != 0 {
-            t.votes |= 1 << new;
-        }
-        t.end_offsets[new as usize] = s.end_offsets[old];
-    }
-    t
-}
+use super::Kraft;
+use crate::protocol::{rename_array, rename_mask, Renames};
+use raftspec_engine::Renaming;
 
 /// Whether an optional id is absent, another server, or the server itself.
 fn relation(id: Option<ServerId>, me: usize) -> (bool, bool) {
     (id.is_some(), id == Some(me as ServerId))
 }
 
-impl Symmetric for KraftState {
+impl Renames for Kraft {
     /// A server's contents without any server id.
     type Key = (
         Role,
@@ -69,12 +33,7 @@ impl Symmetric for KraftState {
         Offset,
     );
 
-    fn processes(&self) -> usize {
-        self.servers.len()
-    }
-
-    fn process_key(&self, i: usize) -> Self::Key {
-        let s = &self.servers[i];
+    fn server_key(s: &Server, i: usize) -> Self::Key {
         (
             s.role,
             s.epoch,
@@ -87,32 +46,36 @@ impl Symmetric for KraftState {
         )
     }
 
-    fn rename(&self, r: &Renaming) -> Self {
-        let n = self.servers.len();
-        debug_assert!(n <= MAX_SERVERS);
-        // Built in their new order, each server renamed once (this runs for every successor).
-        let mut from = [0usize; MAX_SERVERS];
-        for old in 0..n {
-            from[r[old] as usize] = old;
-        }
-        let servers = from[..n]
-            .iter()
-            .map(|&old| rename_server(&self.servers[old], r, n))
-            .collect();
-        KraftState {
-            servers,
-            network: self.network.rename(|m| rename_msg(m, r), true),
-            restarts: self.restarts,
-            drops: self.drops,
-            committed: self.committed.clone(),
-            commit_conflict: self.commit_conflict,
-            marker: self.marker,
+    fn rename_server(s: &Server, r: &Renaming, n: usize) -> Server {
+        Server {
+            voted_for: s.voted_for.map(|v| r[v as usize]),
+            leader: s.leader.map(|v| r[v as usize]),
+            votes: rename_mask(s.votes, r, n),
+            end_offsets: rename_array(&s.end_offsets, r, n),
+            ..s.clone()
         }
     }
-}
 
-impl Representative for KraftState {
-    fn representative(&self) -> Self {
-        crate::pack::representative(self)
+    fn rename_msg(m: &Msg, r: &Renaming) -> Msg {
+        let mut m = m.clone();
+        let (from, to) = m.ends_mut();
+        *from = r[*from as usize];
+        *to = r[*to as usize];
+        match &mut m {
+            Msg::VoteResponse(VoteResponse { leader, .. })
+            | Msg::FetchResponse(FetchResponse { leader, .. }) => {
+                *leader = leader.map(|l| r[l as usize]);
+            }
+            Msg::EndQuorumEpoch(EndQuorumEpoch { successors, .. }) => {
+                for v in successors.iter_mut() {
+                    *v = r[*v as usize];
+                }
+                // Ties in end offset are listed in id order, which no renaming preserves; no
+                // step reads the list, so under symmetry it is kept as a set.
+                successors.sort_unstable();
+            }
+            Msg::Vote(_) | Msg::BeginQuorumEpoch(_) | Msg::Fetch(_) => {}
+        }
+        m
     }
 }

@@ -41,7 +41,7 @@ pub(super) fn state_view(st: &KraftState) -> StateView {
     let acked = st
         .committed
         .iter()
-        .map(|c| acked(cell(&c.entry), c.in_epoch));
+        .map(|c| acked(cell(&c.entry), c.in_term));
     StateView::of(servers, &st.network, msg_view, acked.collect())
 }
 
@@ -94,14 +94,14 @@ pub(super) fn msg_view(m: &Msg) -> MsgView {
 fn fields(m: &Msg) -> Vec<Field> {
     let mut out = vec![Field::new("epoch", FieldValue::Term(m.epoch().into()))];
     match m {
-        Msg::Vote {
+        Msg::Vote(Vote {
             last_epoch,
             last_offset,
             ..
-        } => out.push(Field::new("last", pos(*last_offset, *last_epoch))),
-        Msg::VoteResponse {
+        }) => out.push(Field::new("last", pos(*last_offset, *last_epoch))),
+        Msg::VoteResponse(VoteResponse {
             leader, granted, ..
-        } => out.extend([
+        }) => out.extend([
             Field::new("leader", server(*leader)),
             Field::new(
                 "granted",
@@ -112,19 +112,19 @@ fn fields(m: &Msg) -> Vec<Field> {
                 },
             ),
         ]),
-        Msg::BeginQuorumEpoch { .. } => {}
-        Msg::EndQuorumEpoch { successors, .. } => out.push(Field::new(
+        Msg::BeginQuorumEpoch(_) => {}
+        Msg::EndQuorumEpoch(EndQuorumEpoch { successors, .. }) => out.push(Field::new(
             "successors",
             FieldValue::Servers(successors.iter().map(|&s| s.into()).collect()),
         )),
-        Msg::Fetch {
+        Msg::Fetch(Fetch {
             fetch_offset,
             last_fetched_epoch,
             ..
-        } => out.push(Field::new("fetch", pos(*fetch_offset, *last_fetched_epoch))),
-        Msg::FetchResponse {
+        }) => out.push(Field::new("fetch", pos(*fetch_offset, *last_fetched_epoch))),
+        Msg::FetchResponse(FetchResponse {
             leader, result: r, ..
-        } => out.extend([
+        }) => out.extend([
             Field::new("leader", server(*leader)),
             Field::new("result", result(r)),
         ]),

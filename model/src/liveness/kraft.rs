@@ -4,7 +4,9 @@
 //! stated for S0: any violation by another server is a violation by S0 after renaming.
 
 use super::{class, LivenessProperty};
-use crate::kraft::{Action, FetchResult, KraftModel, KraftState, Msg, Role, Server, ServerId};
+use crate::kraft::{
+    Action, FetchResponse, FetchResult, KraftModel, KraftState, Msg, Role, Server, ServerId,
+};
 use raftspec_engine::liveness::{Fair, Fairness, LeadsTo};
 
 /// The live leader `s` follows: its leader, if that server is Leader of `s`'s epoch.
@@ -89,11 +91,11 @@ fn told_diverging<const S: usize>(_: &KraftModel, st: &KraftState) -> bool {
     st.network.in_flight.iter().any(|(m, _)| {
         matches!(
             m,
-            Msg::FetchResponse {
+            Msg::FetchResponse(FetchResponse {
                 to,
                 result: FetchResult::DivergingEpoch { .. },
                 ..
-            } if *to as usize == S
+            }) if *to as usize == S
         )
     })
 }

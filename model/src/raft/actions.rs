@@ -51,14 +51,14 @@ impl Action {
     pub fn name(&self) -> &'static str {
         match self {
             Action::Deliver(m) => match m {
-                Msg::RequestVote { .. } => "HandleRequestVoteRequest",
-                Msg::RequestVoteResponse { .. } => "HandleRequestVoteResponse",
-                Msg::AppendEntries { .. } => "HandleAppendEntriesRequest",
-                Msg::AppendEntriesResponse { .. } | Msg::AppendEntriesReject { .. } => {
+                Msg::RequestVote(_) => "HandleRequestVoteRequest",
+                Msg::RequestVoteResponse(_) => "HandleRequestVoteResponse",
+                Msg::AppendEntries(_) => "HandleAppendEntriesRequest",
+                Msg::AppendEntriesResponse(_) | Msg::AppendEntriesReject(_) => {
                     "HandleAppendEntriesResponse"
                 }
-                Msg::Heartbeat { .. } => "HandleHeartbeat",
-                Msg::HeartbeatResponse { .. } => "HandleHeartbeatResponse",
+                Msg::Heartbeat(_) => "HandleHeartbeat",
+                Msg::HeartbeatResponse(_) => "HandleHeartbeatResponse",
             },
             Action::Drop(_) => "DropMessage",
             Action::Duplicate(_) => "DuplicateMessage",
@@ -72,10 +72,6 @@ impl Action {
 }
 
 impl RaftModel {
-    pub(crate) fn send(&self, st: &mut RaftState, m: Msg) {
-        st.network.send(m, &self.bounds.network);
-    }
-
     /// Any RPC with a higher term: adopt it, become follower, forget the vote (Figure 2, "All Servers").
     pub(crate) fn update_term(st: &mut RaftState, s: ServerId, term: Term) {
         let srv = &mut st.servers[s as usize];
@@ -112,7 +108,7 @@ impl RaftModel {
     /// The RequestVote a candidate sends `to`: its term and last log position (§5.2, §5.4.1).
     pub(crate) fn vote_request(&self, srv: &Server, s: ServerId, to: ServerId) -> Msg {
         let (commit, commit_term) = self.rs_commit_info(srv);
-        Msg::RequestVote {
+        Msg::RequestVote(RequestVote {
             from: s,
             to,
             term: srv.term,
@@ -120,7 +116,7 @@ impl RaftModel {
             last_log_index: srv.last_index(),
             commit,
             commit_term,
-        }
+        })
     }
 
     /// RequestVote(i, j): the candidate asks one peer for its vote.
@@ -175,7 +171,7 @@ impl RaftModel {
             .iter()
             .copied()
             .collect();
-        Msg::AppendEntries {
+        Msg::AppendEntries(AppendEntries {
             from: s,
             to,
             term: srv.term,
@@ -183,7 +179,7 @@ impl RaftModel {
             prev_log_term: srv.term_at(prev_log_index).unwrap_or(0),
             entries,
             leader_commit: srv.commit_index,
-        }
+        })
     }
 
     /// AppendEntries(i, j): the leader sends one peer what it is missing.
@@ -205,8 +201,8 @@ impl RaftModel {
 
     /// HandleRequestVoteRequest: grant iff the term is current, no other vote was cast in it,
     /// and the candidate's (lastLogTerm, lastLogIndex) is at least ours (§5.2, §5.4.1).
-    fn handle_request_vote(&self, st: &mut RaftState, m: &Msg) {
-        let &Msg::RequestVote {
+    fn handle_request_vote(&self, st: &mut RaftState, m: &RequestVote) {
+        let &RequestVote {
             from,
             to,
             term,
@@ -214,10 +210,7 @@ impl RaftModel {
             last_log_index,
             commit,
             commit_term,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         if term < srv.term && self.bounds.options.silent_lower_term {
@@ -240,14 +233,14 @@ impl RaftModel {
             true => (0, 0),
             false => self.rs_commit_info(srv),
         };
-        let reply = Msg::RequestVoteResponse {
+        let reply = Msg::RequestVoteResponse(RequestVoteResponse {
             from: to,
             to: from,
             term: srv.term,
             granted,
             commit: my_commit,
             commit_term: my_commit_term,
-        };
+        });
         self.send(st, reply);
         if !granted {
             self.rs_commit_by_vote(st, to, commit, commit_term);
@@ -255,18 +248,15 @@ impl RaftModel {
     }
 
     /// HandleRequestVoteResponse: a candidate counts a granted vote of its own term (§5.2).
-    fn handle_request_vote_response(&self, st: &mut RaftState, m: &Msg) {
-        let &Msg::RequestVoteResponse {
+    fn handle_request_vote_response(&self, st: &mut RaftState, m: &RequestVoteResponse) {
+        let &RequestVoteResponse {
             from,
             to,
             term,
             granted,
             commit,
             commit_term,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         let stale = term < srv.term && self.bug != Some(Bug::StaleVoteCounted);
@@ -291,8 +281,8 @@ impl RaftModel {
     /// HandleAppendEntriesRequest: reject a stale term or a log without (prevLogIndex,
     /// prevLogTerm); otherwise delete only conflicting entries, append what is missing, and set
     /// commitIndex = min(leaderCommit, index of last new entry) if that is higher (§5.3).
-    fn handle_append_entries(&self, st: &mut RaftState, m: &Msg) {
-        let Msg::AppendEntries {
+    fn handle_append_entries(&self, st: &mut RaftState, m: &AppendEntries) {
+        let AppendEntries {
             from,
             to,
             term,
@@ -300,19 +290,18 @@ impl RaftModel {
             prev_log_term,
             entries,
             leader_commit,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         let (from, to, prev) = (*from, *to, *prev_log_index);
         Self::update_term(st, to, *term);
         let srv = &mut st.servers[to as usize];
-        let reject = |srv: &Server| Msg::AppendEntriesResponse {
-            from: to,
-            to: from,
-            term: srv.term,
-            success: false,
-            match_index: 0,
+        let reject = |srv: &Server| {
+            Msg::AppendEntriesResponse(AppendEntriesResponse {
+                from: to,
+                to: from,
+                term: srv.term,
+                success: false,
+                match_index: 0,
+            })
         };
         if *term < srv.term {
             if self.bounds.options.silent_lower_term {
@@ -338,6 +327,30 @@ impl RaftModel {
             };
             return self.send(st, r);
         }
+        let last_new = self.accept_entries(st, to, prev, entries, *leader_commit);
+        let term = st.servers[to as usize].term;
+        let reply = Msg::AppendEntriesResponse(AppendEntriesResponse {
+            from: to,
+            to: from,
+            term,
+            success: true,
+            match_index: last_new,
+        });
+        self.send(st, reply);
+    }
+
+    /// The accepting half of HandleAppendEntriesRequest: delete only conflicting entries,
+    /// append what is missing, and set commitIndex = min(leaderCommit, index of last new
+    /// entry) if that is higher. Returns the index of the last new entry.
+    fn accept_entries(
+        &self,
+        st: &mut RaftState,
+        to: ServerId,
+        prev: Index,
+        entries: &[Entry],
+        leader_commit: Index,
+    ) -> Index {
+        let srv = &mut st.servers[to as usize];
         for (k, e) in entries.iter().enumerate() {
             let at = prev as usize + k; // 0-based slot of this entry
             match srv.log.get(at) {
@@ -355,35 +368,25 @@ impl RaftModel {
             srv.log.truncate(last_new as usize); // BUG: treats the message as the whole log
         }
         if self.bug == Some(Bug::CommitRegress) {
-            srv.commit_index = (*leader_commit).min(last_new); // BUG: may go down
+            srv.commit_index = (leader_commit).min(last_new); // BUG: may go down
         } else if self.bug == Some(Bug::CommitNeedsEntries) && entries.is_empty() {
             // BUG (liveness): commitIndex is only advanced by a message that carries entries.
-        } else if *leader_commit > srv.commit_index {
-            srv.commit_index = srv.commit_index.max((*leader_commit).min(last_new));
+        } else if leader_commit > srv.commit_index {
+            srv.commit_index = srv.commit_index.max((leader_commit).min(last_new));
         }
-        let reply = Msg::AppendEntriesResponse {
-            from: to,
-            to: from,
-            term: srv.term,
-            success: true,
-            match_index: last_new,
-        };
-        self.send(st, reply);
+        last_new
     }
 
     /// HandleAppendEntriesResponse: on success raise matchIndex/nextIndex and try to commit;
     /// on failure step nextIndex back by one (§5.3).
-    fn handle_append_entries_response(&self, st: &mut RaftState, m: &Msg) {
-        let &Msg::AppendEntriesResponse {
+    fn handle_append_entries_response(&self, st: &mut RaftState, m: &AppendEntriesResponse) {
+        let &AppendEntriesResponse {
             from,
             to,
             term,
             success,
             match_index,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         if term < srv.term || srv.role != Role::Leader {
@@ -447,17 +450,17 @@ impl RaftModel {
         }
     }
 
-    /// Deliver: the destination handles one copy of a message in flight.
+    /// Deliver: the destination handles one copy of a message in flight (taken off the
+    /// network by the skeleton).
     pub(crate) fn deliver(&self, st: &mut RaftState, m: &Msg) {
-        st.network.take(m);
         match m {
-            Msg::RequestVote { .. } => self.handle_request_vote(st, m),
-            Msg::RequestVoteResponse { .. } => self.handle_request_vote_response(st, m),
-            Msg::AppendEntries { .. } => self.handle_append_entries(st, m),
-            Msg::AppendEntriesResponse { .. } => self.handle_append_entries_response(st, m),
-            Msg::AppendEntriesReject { .. } => self.rs_handle_reject(st, m),
-            Msg::Heartbeat { .. } => self.rs_handle_heartbeat(st, m),
-            Msg::HeartbeatResponse { .. } => self.rs_handle_heartbeat_response(st, m),
+            Msg::RequestVote(m) => self.handle_request_vote(st, m),
+            Msg::RequestVoteResponse(m) => self.handle_request_vote_response(st, m),
+            Msg::AppendEntries(m) => self.handle_append_entries(st, m),
+            Msg::AppendEntriesResponse(m) => self.handle_append_entries_response(st, m),
+            Msg::AppendEntriesReject(m) => self.rs_handle_reject(st, m),
+            Msg::Heartbeat(m) => self.rs_handle_heartbeat(st, m),
+            Msg::HeartbeatResponse(m) => self.rs_handle_heartbeat_response(st, m),
         }
     }
 

@@ -2,6 +2,7 @@
 //! Rules follow the Raft paper (Figure 2, §5) and Ongaro's raft.tla; see specs/raft.md.
 
 mod actions;
+mod catalog;
 mod encode;
 mod pack;
 mod properties;
@@ -11,44 +12,25 @@ mod symmetry;
 mod view;
 
 pub use actions::Action;
+pub use catalog::catalog;
 pub use state::*;
 
-use crate::bounds::Bounds;
 use crate::bugs::Bug;
-use crate::latch::Latches;
-use crate::network::NetworkStep;
-use arrayvec::ArrayVec;
-use stateright::{Model, Property};
-use std::sync::Arc;
+use crate::protocol::{Protocol, ProtocolModel};
+use stateright::Property;
 
-#[derive(Clone, Debug)]
-pub struct RaftModel {
-    pub bounds: Bounds,
-    pub bug: Option<Bug>,
-    latches: Arc<Latches>,
-}
+/// Raft as a [`Protocol`]: the marker the shared model skeleton is instantiated with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Raft;
+
+/// The Raft model: the shared skeleton over Raft's steps.
+pub type RaftModel = ProtocolModel<Raft>;
 
 impl RaftModel {
-    pub fn new(bounds: Bounds, bug: Option<Bug>) -> Self {
-        RaftModel {
-            bounds,
-            bug,
-            latches: Latches::unarmed(),
-        }
-    }
-
     /// Whether a server in this role has a running election timer (bug candidate-no-retry:
     /// a candidate does not re-arm it).
     pub(crate) fn election_timer_runs(&self, role: Role) -> bool {
         !(self.bug == Some(Bug::CandidateNoRetry) && role == Role::Candidate)
-    }
-
-    fn servers(&self) -> impl Iterator<Item = ServerId> {
-        0..self.bounds.servers
-    }
-
-    fn peers(&self, s: ServerId) -> impl Iterator<Item = ServerId> {
-        (0..self.bounds.servers).filter(move |&p| p != s)
     }
 
     /// The leader's replication steps: one heartbeat to all, or (per-peer sends) one
@@ -108,104 +90,63 @@ impl RaftModel {
     }
 }
 
-impl Model for RaftModel {
-    type State = RaftState;
-    type Action = Action;
+impl Protocol for Raft {
+    crate::protocol::network_and_restart_actions!();
 
-    fn init_states(&self) -> Vec<RaftState> {
-        vec![RaftState {
-            servers: self.servers().map(|_| Server::new()).collect(),
-            network: Default::default(),
-            restarts: 0,
-            drops: 0,
-            committed: ArrayVec::new(),
-            commit_conflict: false,
-            marker: 0,
-        }]
+    fn server_actions(m: &RaftModel, st: &RaftState, s: ServerId, out: &mut Vec<Action>) {
+        let b = &m.bounds;
+        let srv = &st.servers[s as usize];
+        let candidate = srv.role == Role::Candidate;
+        if srv.role != Role::Leader && srv.term < b.max_term && m.election_timer_runs(srv.role) {
+            out.push(Action::ElectionTimeout(s))
+        }
+        // BUG (replicate-before-elected): the replication timer is armed on becoming
+        // candidate, not leader.
+        if srv.role == Role::Leader || (candidate && m.has(Bug::ReplicateBeforeElected)) {
+            m.replication_actions(st, s, out);
+        }
+        if candidate && b.options.per_peer {
+            m.vote_request_actions(st, s, out);
+        }
+        // BUG (candidate-accepts-writes): no role check on client requests.
+        let writable =
+            srv.role == Role::Leader || (candidate && m.has(Bug::CandidateAcceptsWrites));
+        if writable && srv.log.len() < b.max_log as usize {
+            out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
+        }
     }
 
-    fn actions(&self, st: &RaftState, out: &mut Vec<Action>) {
-        let b = &self.bounds;
-        out.extend(
-            st.network
-                .steps(&b.network, st.drops)
-                .map(|(step, m)| match step {
-                    NetworkStep::Deliver => Action::Deliver(m.clone()),
-                    NetworkStep::Drop => Action::Drop(m.clone()),
-                    NetworkStep::Duplicate => Action::Duplicate(m.clone()),
-                }),
-        );
-        for s in self.servers() {
-            let srv = &st.servers[s as usize];
-            match srv.role {
-                Role::Follower | Role::Candidate => {
-                    if srv.term < b.max_term && self.election_timer_runs(srv.role) {
-                        out.push(Action::ElectionTimeout(s))
-                    }
-                    // BUG (replicate-before-elected): the replication timer is armed on
-                    // becoming candidate, not leader.
-                    if srv.role == Role::Candidate && self.bug == Some(Bug::ReplicateBeforeElected)
-                    {
-                        self.replication_actions(st, s, out);
-                    }
-                    if srv.role == Role::Candidate && b.options.per_peer {
-                        self.vote_request_actions(st, s, out);
-                    }
-                    // BUG (candidate-accepts-writes): no role check on client requests.
-                    if srv.role == Role::Candidate
-                        && self.bug == Some(Bug::CandidateAcceptsWrites)
-                        && srv.log.len() < b.max_log as usize
-                    {
-                        out.extend((1..=b.values).map(|v| Action::ClientRequest(s, v)));
-                    }
-                }
-                Role::Leader => {
-                    self.replication_actions(st, s, out);
-                    if srv.log.len() < b.max_log as usize {
-                        for v in 1..=b.values {
-                            out.push(Action::ClientRequest(s, v));
-                        }
-                    }
-                }
-            }
-            if st.restarts < b.max_restarts {
-                out.push(Action::Restart(s));
+    fn deliver(m: &RaftModel, st: &mut RaftState, msg: &Msg) {
+        m.deliver(st, msg)
+    }
+
+    fn step(m: &RaftModel, st: &mut RaftState, a: &Action) {
+        match *a {
+            Action::ElectionTimeout(s) => m.timeout(st, s),
+            Action::HeartbeatTimeout(s) => m.heartbeat(st, s),
+            Action::RequestVote(s, to) => m.request_vote(st, s, to),
+            Action::AppendEntries(s, to) => m.append_entries(st, s, to),
+            Action::ClientRequest(s, v) => m.client_request(st, s, v),
+            Action::Restart(s) => m.restart(st, s),
+            Action::Deliver(_) | Action::Drop(_) | Action::Duplicate(_) => {
+                unreachable!("network steps are the skeleton's")
             }
         }
     }
 
-    fn next_state(&self, last: &RaftState, action: Action) -> Option<RaftState> {
-        let mut st = last.clone();
-        st.marker = 0;
-        match &action {
-            Action::Deliver(m) => self.deliver(&mut st, m),
-            Action::Drop(m) => {
-                st.network.take(m);
-                if self.bounds.network.counts_drops() {
-                    st.drops += 1;
-                }
-            }
-            Action::Duplicate(m) => st.network.duplicate(m),
-            Action::ElectionTimeout(s) => self.timeout(&mut st, *s),
-            Action::HeartbeatTimeout(s) => self.heartbeat(&mut st, *s),
-            Action::RequestVote(s, to) => self.request_vote(&mut st, *s, *to),
-            Action::AppendEntries(s, to) => self.append_entries(&mut st, *s, *to),
-            Action::ClientRequest(s, v) => self.client_request(&mut st, *s, *v),
-            Action::Restart(s) => self.restart(&mut st, *s),
-        }
-        Self::mark_transition_properties(last, &action, &mut st);
-        Some(st)
+    fn finish_step(before: &RaftState, a: &Action, after: &mut RaftState) {
+        RaftModel::mark_transition_properties(before, a, after)
     }
 
-    fn within_boundary(&self, st: &RaftState) -> bool {
-        st.network.len() <= self.bounds.network.max_in_flight as usize
-    }
-
-    fn properties(&self) -> Vec<Property<Self>> {
+    fn properties() -> Vec<Property<RaftModel>> {
         properties::all()
     }
 
-    fn format_action(&self, action: &Action) -> String {
-        crate::describe::raft_action(action)
+    fn format_action(a: &Action) -> String {
+        crate::describe::raft_action(a)
+    }
+
+    fn action_name(a: &Action) -> &'static str {
+        a.name()
     }
 }

@@ -3,8 +3,10 @@
 
 use super::state::*;
 use super::RaftModel;
-use crate::bounds::MAX_SERVERS;
-use arrayvec::ArrayVec;
+use crate::protocol::{
+    committed_reach_majority, election_safety, entry_terms_not_above_current, leader_completeness,
+    leader_elected, log_matching, log_terms_monotonic, state_machine_safety,
+};
 use stateright::Property;
 
 pub(crate) fn all() -> Vec<Property<RaftModel>> {
@@ -48,8 +50,7 @@ pub(crate) fn all() -> Vec<Property<RaftModel>> {
             m.latches.holds(15, || leader_indices_in_range(s))
         }),
         Property::sometimes("LeaderElected", |m: &M, s: &S| {
-            m.latches
-                .first(7, || s.servers.iter().any(|v| v.role == Role::Leader))
+            m.latches.first(7, || leader_elected(s))
         }),
         Property::sometimes("EntryCommitted", |m: &M, s: &S| {
             m.latches.first(8, || !s.committed.is_empty())
@@ -73,71 +74,11 @@ pub(crate) fn all() -> Vec<Property<RaftModel>> {
     ]
 }
 
-/// At most one leader per term.
-fn election_safety(s: &RaftState) -> bool {
-    let leaders = || s.servers.iter().filter(|v| v.role == Role::Leader);
-    leaders().all(|a| leaders().filter(|b| b.term == a.term).count() == 1)
-}
-
-/// Two logs with an entry of the same index and term agree on every entry up to it.
-fn log_matching(s: &RaftState) -> bool {
-    crate::logs::log_matching(&logs(s), |e| e.term)
-}
-
-/// Every server's log (persisted, so crashed servers count too).
-fn logs(s: &RaftState) -> ArrayVec<&[Entry], MAX_SERVERS> {
-    s.servers.iter().map(|v| &v.log[..]).collect()
-}
-
-/// A leader holds every entry committed in an earlier term.
-fn leader_completeness(s: &RaftState) -> bool {
-    crate::logs::leaders_complete(
-        s.servers
-            .iter()
-            .filter(|v| v.role == Role::Leader)
-            .map(|l| (l.term, &l.log[..])),
-        s.committed.iter().map(|c| (&c.entry, c.in_term)),
-    )
-}
-
-/// Committed prefixes agree: no two servers apply different entries at one index, and none
-/// disagrees with what leaders acknowledged.
-fn state_machine_safety(s: &RaftState) -> bool {
-    let applied: ArrayVec<Option<&[Entry]>, MAX_SERVERS> = s
-        .servers
-        .iter()
-        .map(|v| Some(v.committed_prefix()))
-        .collect();
-    !s.commit_conflict
-        && crate::logs::applied_prefixes_agree(&applied, s.committed.iter().map(|c| &c.entry))
-}
-
-/// Every committed entry is stored (persisted) by a majority of servers.
-fn committed_reach_majority(s: &RaftState, majority: usize) -> bool {
-    crate::logs::stored_by_majority(s.committed.iter().map(|c| &c.entry), &logs(s), majority)
-}
-
 /// No server's commit index is past the end of its own log (it cannot have applied entries it
 /// does not hold). [`Server::committed_prefix`] clamps such an index to avoid a panic; this
 /// property is what reports it.
 pub(crate) fn commit_index_in_log(s: &RaftState) -> bool {
     s.servers.iter().all(|v| v.commit_index <= v.last_index())
-}
-
-/// No log entry has a term above its server's current term: a leader creates entries in its
-/// own term, and a follower accepts them only from a leader whose term it has adopted.
-pub(crate) fn entry_terms_not_above_current(s: &RaftState) -> bool {
-    s.servers
-        .iter()
-        .all(|v| v.log.iter().all(|e| e.term <= v.term))
-}
-
-/// The terms along every log never decrease (a consequence of LogMatching and of leaders
-/// appending in their current term).
-pub(crate) fn log_terms_monotonic(s: &RaftState) -> bool {
-    s.servers
-        .iter()
-        .all(|v| v.log.windows(2).all(|w| w[0].term <= w[1].term))
 }
 
 /// A leader's nextIndex for every server is within 1..=lastIndex+1, and its matchIndex never

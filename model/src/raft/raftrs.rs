@@ -74,7 +74,7 @@ impl RaftModel {
         if entries.is_empty() && !allow_empty {
             return false;
         }
-        let m = Msg::AppendEntries {
+        let m = Msg::AppendEntries(AppendEntries {
             from: s,
             to,
             term: srv.term,
@@ -82,7 +82,7 @@ impl RaftModel {
             prev_log_term: srv.term_at(prev_log_index).unwrap_or(0),
             entries: entries.clone(),
             leader_commit: srv.commit_index,
-        };
+        });
         if flow && !entries.is_empty() {
             let srv = &mut st.servers[s as usize];
             if srv.progress[t] == progress::REPLICATE {
@@ -113,12 +113,12 @@ impl RaftModel {
     pub(crate) fn rs_heartbeat(&self, st: &mut RaftState, s: ServerId) {
         for to in self.peers(s) {
             let srv = &st.servers[s as usize];
-            let m = Msg::Heartbeat {
+            let m = Msg::Heartbeat(Heartbeat {
                 from: s,
                 to,
                 term: srv.term,
                 commit: srv.match_index[to as usize].min(srv.commit_index),
-            };
+            });
             self.send(st, m);
         }
     }
@@ -127,16 +127,13 @@ impl RaftModel {
     /// leader, raises the commit index to the one carried (commit_to: never lowers it), and
     /// is answered. A lower-term one is ignored (`silent_lower_term`) or answered with the
     /// receiver's term.
-    pub(crate) fn rs_handle_heartbeat(&self, st: &mut RaftState, m: &Msg) {
-        let &Msg::Heartbeat {
+    pub(crate) fn rs_handle_heartbeat(&self, st: &mut RaftState, m: &Heartbeat) {
+        let &Heartbeat {
             from,
             to,
             term,
             commit,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         if term < srv.term && self.bounds.options.silent_lower_term {
@@ -153,20 +150,18 @@ impl RaftModel {
             }
             self.note_leader(st, to, Some(from));
         }
-        let reply = Msg::HeartbeatResponse {
+        let reply = Msg::HeartbeatResponse(HeartbeatResponse {
             from: to,
             to: from,
             term: st.servers[to as usize].term,
-        };
+        });
         self.send(st, reply);
     }
 
     /// handle_heartbeat_response: the peer answered, so a paused probe resumes; a peer whose
     /// matchIndex is behind the leader's log gets an append.
-    pub(crate) fn rs_handle_heartbeat_response(&self, st: &mut RaftState, m: &Msg) {
-        let &Msg::HeartbeatResponse { from, to, term } = m else {
-            unreachable!()
-        };
+    pub(crate) fn rs_handle_heartbeat_response(&self, st: &mut RaftState, m: &HeartbeatResponse) {
+        let &HeartbeatResponse { from, to, term } = m;
         Self::update_term(st, to, term);
         let srv = &mut st.servers[to as usize];
         if term < srv.term || srv.role != Role::Leader {
@@ -191,13 +186,13 @@ impl RaftModel {
         prev: Index,
     ) -> Option<Msg> {
         (self.bounds.options.ack_below_commit && prev < srv.commit_index).then_some(
-            Msg::AppendEntriesResponse {
+            Msg::AppendEntriesResponse(AppendEntriesResponse {
                 from: to,
                 to: from,
                 term: srv.term,
                 success: true,
                 match_index: srv.commit_index,
-            },
+            }),
         )
     }
 
@@ -213,14 +208,14 @@ impl RaftModel {
     ) -> Msg {
         let (hint_index, hint_term) =
             Self::find_conflict_by_term(srv, prev.min(srv.last_index()), prev_term);
-        Msg::AppendEntriesReject {
+        Msg::AppendEntriesReject(AppendEntriesReject {
             from: to,
             to: from,
             term: srv.term,
             rejected: prev,
             hint_index,
             hint_term,
-        }
+        })
     }
 
     /// find_conflict_by_term: the last index at or below `index` whose term is at most
@@ -240,18 +235,15 @@ impl RaftModel {
     /// handle_append_response, rejected: the leader probes where the hint says the logs may
     /// agree (its own find_conflict_by_term on the hint), unless the rejection is stale
     /// (`Progress::maybe_decr_to`); a replicating peer goes back to probing; then an append.
-    pub(crate) fn rs_handle_reject(&self, st: &mut RaftState, m: &Msg) {
-        let &Msg::AppendEntriesReject {
+    pub(crate) fn rs_handle_reject(&self, st: &mut RaftState, m: &AppendEntriesReject) {
+        let &AppendEntriesReject {
             from,
             to,
             term,
             rejected,
             hint_index,
             hint_term,
-        } = m
-        else {
-            unreachable!()
-        };
+        } = m;
         Self::update_term(st, to, term);
         let srv = &st.servers[to as usize];
         if term < srv.term || srv.role != Role::Leader {

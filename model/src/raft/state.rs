@@ -2,7 +2,7 @@
 //! properties need. Small integers and fixed-size arrays only, so states hash and clone cheaply.
 
 use crate::bounds::{MAX_LOG, MAX_SERVERS};
-use crate::network::{Envelope, Network};
+use crate::network::Envelope;
 use arrayvec::ArrayVec;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,12 @@ pub type Value = u8;
 pub struct Entry {
     pub term: Term,
     pub value: Value,
+}
+
+impl crate::protocol::LogEntry for Entry {
+    fn entry_term(&self) -> Term {
+        self.term
+    }
 }
 
 pub type Log = ArrayVec<Entry, MAX_LOG>;
@@ -104,6 +110,22 @@ impl Server {
     }
 }
 
+impl crate::protocol::Node for Server {
+    type Entry = Entry;
+    fn current_term(&self) -> Term {
+        self.term
+    }
+    fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+    fn entries(&self) -> &[Entry] {
+        &self.log
+    }
+    fn applied(&self) -> Option<&[Entry]> {
+        Some(self.committed_prefix())
+    }
+}
+
 impl Default for Server {
     fn default() -> Self {
         Self::new()
@@ -113,75 +135,101 @@ impl Default for Server {
 /// Entries carried by one AppendEntries (at most `Options::batch`; one by default, as raft.tla).
 pub type Entries = ArrayVec<Entry, { crate::options::MAX_BATCH }>;
 
+/// RequestVote(term, candidateId = from, lastLogTerm, lastLogIndex) (Figure 2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RequestVote {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+    pub last_log_term: Term,
+    pub last_log_index: Index,
+    /// raft-rs (option `commit_by_vote`): the sender's commit index and the term of the
+    /// entry there; 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub commit: Index,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub commit_term: Term,
+}
+
+/// RequestVote reply: the voter's term and whether it granted its vote.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RequestVoteResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+    pub granted: bool,
+    /// raft-rs (option `commit_by_vote`): a denial carries the voter's commit index and
+    /// the term of the entry there; 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub commit: Index,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub commit_term: Term,
+}
+
+/// AppendEntries(term, leaderId = from, prevLogIndex, prevLogTerm, entries, leaderCommit).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AppendEntries {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+    pub prev_log_index: Index,
+    pub prev_log_term: Term,
+    pub entries: Entries,
+    pub leader_commit: Index,
+}
+
+/// AppendEntries reply: the follower's term, success, and the index it now matches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AppendEntriesResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+    pub success: bool,
+    pub match_index: Index,
+}
+
+/// raft-rs MsgHeartbeat (option `separate_heartbeats`): no entries, no log position, the
+/// commit index capped at what the receiver is known to hold.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+    pub commit: Index,
+}
+
+/// raft-rs MsgHeartbeatResponse (option `separate_heartbeats`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+}
+
+/// raft-rs's rejecting MsgAppendResponse (option `reject_hint`): the rejected prevLogIndex
+/// and a hint where the logs may agree: the receiver's last index at or below it whose
+/// term is at most the request's prevLogTerm, and that term.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AppendEntriesReject {
+    pub from: ServerId,
+    pub to: ServerId,
+    pub term: Term,
+    pub rejected: Index,
+    pub hint_index: Index,
+    pub hint_term: Term,
+}
+
+/// A message in flight: one of the typed messages above (serialized as the tagged struct).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
 pub enum Msg {
-    RequestVote {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-        last_log_term: Term,
-        last_log_index: Index,
-        /// raft-rs (option `commit_by_vote`): the sender's commit index and the term of the
-        /// entry there; 0 otherwise.
-        #[serde(default, skip_serializing_if = "is_zero")]
-        commit: Index,
-        #[serde(default, skip_serializing_if = "is_zero")]
-        commit_term: Term,
-    },
-    RequestVoteResponse {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-        granted: bool,
-        /// raft-rs (option `commit_by_vote`): a denial carries the voter's commit index and
-        /// the term of the entry there; 0 otherwise.
-        #[serde(default, skip_serializing_if = "is_zero")]
-        commit: Index,
-        #[serde(default, skip_serializing_if = "is_zero")]
-        commit_term: Term,
-    },
-    AppendEntries {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-        prev_log_index: Index,
-        prev_log_term: Term,
-        entries: Entries,
-        leader_commit: Index,
-    },
-    AppendEntriesResponse {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-        success: bool,
-        match_index: Index,
-    },
-    /// raft-rs MsgHeartbeat (option `separate_heartbeats`): no entries, no log position, the
-    /// commit index capped at what the receiver is known to hold.
-    Heartbeat {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-        commit: Index,
-    },
-    /// raft-rs MsgHeartbeatResponse (option `separate_heartbeats`).
-    HeartbeatResponse {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-    },
-    /// raft-rs's rejecting MsgAppendResponse (option `reject_hint`): the rejected prevLogIndex
-    /// and a hint where the logs may agree: the receiver's last index at or below it whose
-    /// term is at most the request's prevLogTerm, and that term.
-    AppendEntriesReject {
-        from: ServerId,
-        to: ServerId,
-        term: Term,
-        rejected: Index,
-        hint_index: Index,
-        hint_term: Term,
-    },
+    RequestVote(RequestVote),
+    RequestVoteResponse(RequestVoteResponse),
+    AppendEntries(AppendEntries),
+    AppendEntriesResponse(AppendEntriesResponse),
+    Heartbeat(Heartbeat),
+    HeartbeatResponse(HeartbeatResponse),
+    AppendEntriesReject(AppendEntriesReject),
 }
 
 fn is_zero(v: &u8) -> bool {
@@ -191,25 +239,25 @@ fn is_zero(v: &u8) -> bool {
 impl Msg {
     pub fn term(&self) -> Term {
         match self {
-            Msg::RequestVote { term, .. }
-            | Msg::RequestVoteResponse { term, .. }
-            | Msg::AppendEntries { term, .. }
-            | Msg::AppendEntriesResponse { term, .. }
-            | Msg::Heartbeat { term, .. }
-            | Msg::HeartbeatResponse { term, .. }
-            | Msg::AppendEntriesReject { term, .. } => *term,
+            Msg::RequestVote(RequestVote { term, .. })
+            | Msg::RequestVoteResponse(RequestVoteResponse { term, .. })
+            | Msg::AppendEntries(AppendEntries { term, .. })
+            | Msg::AppendEntriesResponse(AppendEntriesResponse { term, .. })
+            | Msg::Heartbeat(Heartbeat { term, .. })
+            | Msg::HeartbeatResponse(HeartbeatResponse { term, .. })
+            | Msg::AppendEntriesReject(AppendEntriesReject { term, .. }) => *term,
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Msg::RequestVote { .. } => "RequestVote",
-            Msg::RequestVoteResponse { .. } => "RequestVoteResponse",
-            Msg::AppendEntries { .. } => "AppendEntries",
-            Msg::AppendEntriesResponse { .. } => "AppendEntriesResponse",
-            Msg::Heartbeat { .. } => "Heartbeat",
-            Msg::HeartbeatResponse { .. } => "HeartbeatResponse",
-            Msg::AppendEntriesReject { .. } => "AppendEntriesReject",
+            Msg::RequestVote(_) => "RequestVote",
+            Msg::RequestVoteResponse(_) => "RequestVoteResponse",
+            Msg::AppendEntries(_) => "AppendEntries",
+            Msg::AppendEntriesResponse(_) => "AppendEntriesResponse",
+            Msg::Heartbeat(_) => "Heartbeat",
+            Msg::HeartbeatResponse(_) => "HeartbeatResponse",
+            Msg::AppendEntriesReject(_) => "AppendEntriesReject",
         }
     }
 }
@@ -217,34 +265,30 @@ impl Msg {
 impl Envelope for Msg {
     fn from(&self) -> u8 {
         match self {
-            Msg::RequestVote { from, .. }
-            | Msg::RequestVoteResponse { from, .. }
-            | Msg::AppendEntries { from, .. }
-            | Msg::AppendEntriesResponse { from, .. }
-            | Msg::Heartbeat { from, .. }
-            | Msg::HeartbeatResponse { from, .. }
-            | Msg::AppendEntriesReject { from, .. } => *from,
+            Msg::RequestVote(RequestVote { from, .. })
+            | Msg::RequestVoteResponse(RequestVoteResponse { from, .. })
+            | Msg::AppendEntries(AppendEntries { from, .. })
+            | Msg::AppendEntriesResponse(AppendEntriesResponse { from, .. })
+            | Msg::Heartbeat(Heartbeat { from, .. })
+            | Msg::HeartbeatResponse(HeartbeatResponse { from, .. })
+            | Msg::AppendEntriesReject(AppendEntriesReject { from, .. }) => *from,
         }
     }
     fn to(&self) -> u8 {
         match self {
-            Msg::RequestVote { to, .. }
-            | Msg::RequestVoteResponse { to, .. }
-            | Msg::AppendEntries { to, .. }
-            | Msg::AppendEntriesResponse { to, .. }
-            | Msg::Heartbeat { to, .. }
-            | Msg::HeartbeatResponse { to, .. }
-            | Msg::AppendEntriesReject { to, .. } => *to,
+            Msg::RequestVote(RequestVote { to, .. })
+            | Msg::RequestVoteResponse(RequestVoteResponse { to, .. })
+            | Msg::AppendEntries(AppendEntries { to, .. })
+            | Msg::AppendEntriesResponse(AppendEntriesResponse { to, .. })
+            | Msg::Heartbeat(Heartbeat { to, .. })
+            | Msg::HeartbeatResponse(HeartbeatResponse { to, .. })
+            | Msg::AppendEntriesReject(AppendEntriesReject { to, .. }) => *to,
         }
     }
 }
 
-/// An entry that some leader acknowledged to a client, and the term of the leader that did so.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Committed {
-    pub entry: Entry,
-    pub in_term: Term,
-}
+/// An entry some leader acknowledged to a client, and the term of that leader.
+pub type Committed = crate::protocol::Committed<Entry>;
 
 /// What the last step did that a state alone cannot show. Reset by every step, so it splits
 /// only the states a marked step leads to, never whole subtrees.
@@ -259,18 +303,13 @@ pub mod marker {
     pub const LEADER_LOG_REWRITTEN: u8 = 8;
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RaftState {
-    pub servers: ArrayVec<Server, MAX_SERVERS>,
-    pub network: Network<Msg>,
-    /// Restarts so far (bounds the search only).
-    pub restarts: u8,
-    /// Messages lost so far (bounds the search only; counted only under `--max-drops`).
-    pub drops: u8,
-    /// History: committed entries by index (index i at position i-1); first commit wins.
-    pub committed: ArrayVec<Committed, MAX_LOG>,
-    /// History: two different entries were ever committed at one index.
-    pub commit_conflict: bool,
-    /// Bits from [`marker`] describing the last step.
-    pub marker: u8,
+/// A Raft state: the shared frame over Raft's servers, messages and history.
+pub type RaftState = crate::protocol::Cluster<super::Raft>;
+
+impl crate::protocol::Parts for super::Raft {
+    const VARIANT: crate::spec::Variant = crate::spec::Variant::Raft;
+    type Server = Server;
+    type Entry = Entry;
+    type Msg = Msg;
+    type Action = super::Action;
 }

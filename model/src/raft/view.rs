@@ -57,21 +57,21 @@ fn fields(m: &Msg) -> Vec<Field> {
     };
     let mut out = vec![Field::new("term", FieldValue::Term(m.term().into()))];
     match m {
-        Msg::RequestVote {
+        Msg::RequestVote(RequestVote {
             last_log_term,
             last_log_index,
             ..
-        } => out.push(Field::new("last", pos(*last_log_index, *last_log_term))),
-        Msg::RequestVoteResponse { granted, .. } => {
+        }) => out.push(Field::new("last", pos(*last_log_index, *last_log_term))),
+        Msg::RequestVoteResponse(RequestVoteResponse { granted, .. }) => {
             out.push(Field::new("granted", flag(*granted, "granted", "denied")))
         }
-        Msg::AppendEntries {
+        Msg::AppendEntries(AppendEntries {
             prev_log_index,
             prev_log_term,
             entries,
             leader_commit,
             ..
-        } => out.extend([
+        }) => out.extend([
             Field::new("prev", pos(*prev_log_index, *prev_log_term)),
             Field::new(
                 "entries",
@@ -79,24 +79,24 @@ fn fields(m: &Msg) -> Vec<Field> {
             ),
             Field::new("commit", FieldValue::Int((*leader_commit).into())),
         ]),
-        Msg::AppendEntriesResponse {
+        Msg::AppendEntriesResponse(AppendEntriesResponse {
             success,
             match_index,
             ..
-        } => out.extend([
+        }) => out.extend([
             Field::new("success", flag(*success, "ok", "rejected")),
             Field::new("match", FieldValue::Int((*match_index).into())),
         ]),
-        Msg::Heartbeat { commit, .. } => {
+        Msg::Heartbeat(Heartbeat { commit, .. }) => {
             out.push(Field::new("commit", FieldValue::Int((*commit).into())))
         }
-        Msg::HeartbeatResponse { .. } => {}
-        Msg::AppendEntriesReject {
+        Msg::HeartbeatResponse(_) => {}
+        Msg::AppendEntriesReject(AppendEntriesReject {
             rejected,
             hint_index,
             hint_term,
             ..
-        } => out.extend([
+        }) => out.extend([
             Field::new("rejected", FieldValue::Int((*rejected).into())),
             Field::new("hint", pos(*hint_index, *hint_term)),
         ]),
