@@ -5,7 +5,8 @@ use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use raftspec_conformance::conform::{
-    catalog_results, conform, default_options, known_differences, CatalogResult, Target,
+    catalog_results, conform, default_options, known_differences, CatalogResult, CoreConfig,
+    Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
 use raftspec_model::options::Options;
@@ -51,7 +52,7 @@ pub struct ConformArgs {
     #[arg(long)]
     pub mutants: Option<String>,
     /// Entries per AppendEntries / Fetch response, in the model (`--batch` of check) and in
-    /// the implementation alike (1-3).
+    /// the implementation alike (1-8).
     #[arg(long, value_name = "N")]
     pub batch: Option<u8>,
     /// Print one JSON object instead of the human report.
@@ -71,6 +72,30 @@ pub struct ConformArgs {
     /// One raft-rs model option on (repeatable; see `raftspec check --help`).
     #[arg(long = "option", value_name = "NAME")]
     pub option: Vec<String>,
+    /// The configuration of raftspec's cores: `model` (the default) or `production`
+    /// (`Config::production()`, replayed against `--flavor production`; raftspec cores only).
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
+}
+
+/// `--config` (with what it excludes).
+fn config_of(a: &ConformArgs) -> Result<CoreConfig> {
+    let config = match a.config.as_deref() {
+        None => CoreConfig::Model,
+        Some(name) => CoreConfig::parse(name)
+            .ok_or_else(|| anyhow!("unknown config {name:?}: expected model or production"))?,
+    };
+    if config == CoreConfig::Production {
+        anyhow::ensure!(
+            a.implementation.as_deref().unwrap_or("raftspec") == "raftspec",
+            "--config production configures raftspec's own cores (not --impl raft-rs)"
+        );
+        anyhow::ensure!(
+            a.batch.is_none(),
+            "--config production sends every entry in one message: --batch does not apply"
+        );
+    }
+    Ok(config)
 }
 
 /// tikv/raft-rs as the target, possibly with a wrapper mutant (an error without the feature).
@@ -89,13 +114,17 @@ fn target_of(a: &ConformArgs, variant: Variant) -> Result<Target> {
         !rs || variant == Variant::Raft,
         "--impl raft-rs implements raft (not {variant})"
     );
+    let config = config_of(a)?;
+    let production = config == CoreConfig::Production;
     let flavor = a.flavor.as_deref().or(rs.then_some("raft-rs"));
+    let flavor = flavor.or(production.then_some("production"));
     let options = crate::args::flavor_options(flavor, &a.option, Options::default(), variant)?;
     let mut target = match (rs, &a.mutant) {
         (true, m) => raft_rs::target(m.as_deref())?,
         (false, Some(name)) => mutants::target(variant, name)?,
         (false, None) => Target::correct(),
     };
+    target.config = config;
     target.options = options;
     Ok(target)
 }
@@ -249,6 +278,7 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
         let mut out = json!({
             "variant": variant,
             "target": target.name(),
+            "config": target.config,
             "passed": conforms,
             "options": opts,
             "report": report,
@@ -374,13 +404,17 @@ mod mutants {
     }
 
     pub fn run_all(a: &ConformArgs, variant: Variant, opts: &SuiteOptions) -> Result<Outcome> {
+        let base = target_of(a, variant)?;
         let all: Vec<(String, Target)> = Mutant::of_variant(variant.name())
             .map(|m| {
-                let mut t = Target::mutant(m);
-                t.options = target_of(a, variant)?.options;
-                Ok((m.name().to_string(), t))
+                let t = Target {
+                    config: base.config,
+                    options: base.options,
+                    ..Target::mutant(m)
+                };
+                (m.name().to_string(), t)
             })
-            .collect::<Result<_>>()?;
+            .collect();
         run_mutants(a, variant, opts, all)
     }
 }

@@ -4,6 +4,7 @@
 mod actions;
 mod encode;
 mod pack;
+mod production;
 mod properties;
 mod raftrs;
 mod state;
