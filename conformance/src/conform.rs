@@ -179,13 +179,21 @@ impl Target {
     }
 
     /// The suite options this target is replayed with: `opts`, with batches at least as large
-    /// as its mutant (if any) needs to show.
+    /// as its mutant (if any) needs to show; in production config, the four- and five-server
+    /// graphs get one more log slot, the leader's no-op entry's, so they still replicate a
+    /// client value.
     pub fn suite_options(&self, opts: &SuiteOptions) -> SuiteOptions {
+        let mut o = opts.clone();
+        if self.config == CoreConfig::Production && self.options.leader_noop {
+            for g in o.graphs.iter_mut().filter(|g| g.bounds.servers >= 4) {
+                g.bounds.max_log = g.bounds.max_log.max(2);
+            }
+        }
         #[cfg(feature = "mutants")]
         if let Some(m) = self.mutant {
-            return Self::options_for_mutant(opts, m);
+            return Self::options_for_mutant(&o, m);
         }
-        opts.clone()
+        o
     }
 
     /// "raftspec-impl", "mutant NAME", "tikv/raft-rs 0.7" or "raft-rs mutant NAME" (with
