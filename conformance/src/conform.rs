@@ -181,12 +181,17 @@ impl Target {
     /// The suite options this target is replayed with: `opts`, with batches at least as large
     /// as its mutant (if any) needs to show; in production config, the four- and five-server
     /// graphs get one more log slot, the leader's no-op entry's, so they still replicate a
-    /// client value.
+    /// client value, and room in flight for the new leader's AppendEntries.
     pub fn suite_options(&self, opts: &SuiteOptions) -> SuiteOptions {
         let mut o = opts.clone();
         if self.config == CoreConfig::Production && self.options.leader_noop {
             for g in o.graphs.iter_mut().filter(|g| g.bounds.servers >= 4) {
-                g.bounds.max_log = g.bounds.max_log.max(2);
+                let b = &mut g.bounds;
+                b.max_log = b.max_log.max(2);
+                // A leader elected by a bare majority sends its election AppendEntries while
+                // the other RequestVotes are still in flight.
+                let room = b.servers + 1;
+                b.network.max_in_flight = b.network.max_in_flight.max(room);
             }
         }
         #[cfg(feature = "mutants")]
