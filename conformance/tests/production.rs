@@ -22,7 +22,11 @@ fn small(variant: Variant) -> SuiteOptions {
 }
 
 fn run(variant: Variant, target: &Target) -> SuiteReport {
-    let opts = target.suite_options(&small(variant));
+    run_with(variant, target, small(variant))
+}
+
+fn run_with(variant: Variant, target: &Target, opts: SuiteOptions) -> SuiteReport {
+    let opts = target.suite_options(&opts);
     conform(variant, &opts, target, &mut |_| {}).unwrap()
 }
 
@@ -87,11 +91,17 @@ mod mutants {
             .filter(|m| m.production_rule().is_some())
             .collect();
         assert_eq!(all.len(), 2);
+        // The default proptest cases (a stale refusal after an acknowledgement takes 17 steps).
+        let opts = SuiteOptions {
+            proptest_cases: 300,
+            proptest_len: 60,
+            ..small(Variant::Raft)
+        };
         for m in all {
-            let r = run(Variant::Raft, &Target::mutant(m));
+            let r = run_with(Variant::Raft, &Target::mutant(m), opts.clone());
             assert!(r.divergence.is_none(), "{m} is seen in model config");
             let t = Target::mutant(m).in_config(CoreConfig::Production, Variant::Raft);
-            let r = run(Variant::Raft, &t);
+            let r = run_with(Variant::Raft, &t, opts.clone());
             assert!(r.divergence.is_some(), "{m} survived production config");
         }
     }
