@@ -38,10 +38,20 @@ fn production(variant: Variant) -> Target {
 fn production_cores_conform_at_three_four_and_five_servers() {
     for variant in [Variant::Raft, Variant::Kraft] {
         let r = run(variant, &production(variant));
-        assert!(r.divergence.is_none(), "{variant}: {}", r.divergence.unwrap());
+        assert!(
+            r.divergence.is_none(),
+            "{variant}: {}",
+            r.divergence.unwrap()
+        );
         for servers in [3, 4, 5] {
-            let g = r.graphs.iter().find(|g| g.bounds.as_ref().unwrap().servers == servers);
-            assert!(g.is_some_and(|g| g.edges_covered > 100), "{variant} {servers}");
+            let g = r
+                .graphs
+                .iter()
+                .find(|g| g.bounds.as_ref().unwrap().servers == servers);
+            assert!(
+                g.is_some_and(|g| g.edges_covered > 100),
+                "{variant} {servers}"
+            );
         }
         assert!(r.walks > 0 && r.proptest_cases > 0);
     }
@@ -53,7 +63,12 @@ fn production_cores_conform_at_three_four_and_five_servers() {
 fn production_cores_diverge_from_the_model_without_the_matching_options() {
     let full = production(Variant::Raft);
     let mut unmatched = Vec::new();
-    for name in ["leader-noop", "send-on-election", "pipeline", "refusal-hint"] {
+    for name in [
+        "leader-noop",
+        "send-on-election",
+        "pipeline",
+        "refusal-hint",
+    ] {
         let mut t = full.clone();
         assert!(t.options.set_switch(&format!("no-{name}")));
         unmatched.push((name, t));

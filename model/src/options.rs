@@ -256,7 +256,12 @@ impl fmt::Display for Options {
         if self.batch != 1 {
             words.push(format!("batch={}", self.batch));
         }
-        let same = |o: Options| Options { batch: self.batch, ..o } == *self;
+        let same = |o: Options| {
+            Options {
+                batch: self.batch,
+                ..o
+            } == *self
+        };
         if same(Options::raft_rs()) {
             words.push("raft-rs".to_string());
         } else if same(Options::production()) {

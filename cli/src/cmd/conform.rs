@@ -5,8 +5,7 @@ use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use raftspec_conformance::conform::{
-    catalog_results, conform, default_options, known_differences, CatalogResult, CoreConfig,
-    Target,
+    catalog_results, conform, default_options, known_differences, CatalogResult, CoreConfig, Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
 use raftspec_model::options::Options;

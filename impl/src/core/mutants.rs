@@ -199,10 +199,7 @@ const NAMES: &[(&str, Mutant)] = &[
         "raft:batch-checks-first-only",
         Mutant::RaftBatchChecksFirstOnly,
     ),
-    (
-        "raft:hint-at-refused-index",
-        Mutant::RaftHintAtRefusedIndex,
-    ),
+    ("raft:hint-at-refused-index", Mutant::RaftHintAtRefusedIndex),
     (
         "raft:pipeline-backs-below-match",
         Mutant::RaftPipelineBacksBelowMatch,
