@@ -64,3 +64,30 @@ fn bad_production_input_is_one_line_and_exit_2() {
         assert!(err.starts_with("error: "), "{args:?}: {err}");
     }
 }
+
+/// A production trace written by `--trace-out` replays with `replay --config production` (the
+/// correct cores follow it) and diverges with the model configuration's cores.
+#[cfg(feature = "mutants")]
+#[test]
+fn a_production_trace_replays_in_production_config_only() {
+    let dir = std::env::temp_dir().join(format!("raftspec-prod-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hint.itf.json");
+    let f = file.to_str().unwrap();
+    let o = raftspec(&[
+        "conform",
+        "raft",
+        "--config",
+        "production",
+        "--mutant",
+        "raft:hint-at-refused-index",
+        "--trace-out",
+        f,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "the mutant is killed");
+    let o = raftspec(&["replay", f, "--config", "production"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = raftspec(&["replay", f]);
+    assert_eq!(o.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,7 +4,7 @@
 use crate::Outcome;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use raftspec_conformance::conform::{replay_trace, Target};
+use raftspec_conformance::conform::{replay_trace, CoreConfig, Target};
 use raftspec_conformance::record::is_recording;
 use raftspec_conformance::sources::TraceProblem;
 use raftspec_model::trace::Trace;
@@ -26,6 +26,10 @@ pub struct ReplayArgs {
     /// trace; needs `--features raft-rs`).
     #[arg(long = "impl", value_name = "NAME")]
     pub implementation: Option<String>,
+    /// The configuration of raftspec's cores: `model` (the default) or `production` (for a
+    /// trace of `conform --config production`, whose options are the production flavor's).
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
 }
 
 /// Reads an ITF file: unreadable or malformed input is one line and exit 2.
@@ -43,8 +47,17 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         a.file.display()
     );
     let steps = trace.steps.len() - 1;
+    let config = match a.config.as_deref() {
+        None => CoreConfig::Model,
+        Some(n) => CoreConfig::parse(n)
+            .ok_or_else(|| anyhow!("unknown config {n:?}: expected model or production"))?,
+    };
     let target = match a.implementation.as_deref() {
-        None | Some("raftspec") => Target::correct(),
+        // The options are the trace's own (`#meta.bounds`); only the cores' config is chosen.
+        None | Some("raftspec") => Target {
+            config,
+            ..Target::correct()
+        },
         Some("raft-rs") => {
             anyhow::ensure!(
                 trace.variant == raftspec_model::Variant::Raft,
