@@ -547,7 +547,8 @@ pub fn catalog_trace_with(variant: Variant, bug: Bug, options: Options) -> Optio
         row.bounds.options = options;
         row.bounds.validate().ok()?;
     } else {
-        row.bounds.options.batch = options.batch; // KRaft's only option that applies
+        // KRaft's only option that applies.
+        row.bounds.options.batch = row.bounds.options.batch.max(options.batch);
     }
     let outcome = match variant {
         Variant::Raft => check(
