@@ -54,8 +54,22 @@ fn bad_production_input_is_one_line_and_exit_2() {
     for args in [
         &["conform", "raft", "--config", "nope"][..],
         &["conform", "raft", "--config", "production", "--batch", "2"],
-        &["conform", "raft", "--config", "production", "--impl", "raft-rs"],
-        &["check", "raft", "--flavor", "production", "--option", "bogus"],
+        &[
+            "conform",
+            "raft",
+            "--config",
+            "production",
+            "--impl",
+            "raft-rs",
+        ],
+        &[
+            "check",
+            "raft",
+            "--flavor",
+            "production",
+            "--option",
+            "bogus",
+        ],
     ] {
         let o = raftspec(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
@@ -86,7 +100,12 @@ fn a_production_trace_replays_in_production_config_only() {
     ]);
     assert_eq!(o.status.code(), Some(1), "the mutant is killed");
     let o = raftspec(&["replay", f, "--config", "production"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let o = raftspec(&["replay", f]);
     assert_eq!(o.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
