@@ -47,21 +47,24 @@ pub struct BoundsArgs {
     /// BeginQuorumEpoch), so partial broadcasts happen; off, a timer step sends to every peer.
     #[arg(long)]
     pub per_peer: bool,
-    /// Entries one AppendEntries (Raft) or Fetch response (KRaft) carries at most (1-3; 1 as
+    /// Entries one AppendEntries (Raft) or Fetch response (KRaft) carries at most (1-8; 1 as
     /// raft.tla).
     #[arg(long, value_name = "N")]
     pub batch: Option<u8>,
     /// Start from a named set of bounds: quick (the default) or deep; flags given override it.
     #[arg(long, value_enum)]
     pub profile: Option<Profile>,
-    /// Raft as an implementation runs it: `raft` (the paper, the default) or `raft-rs`
-    /// (tikv/raft-rs 0.7: every raft-rs option on; specs/raft.md, "The raft-rs flavor").
+    /// Raft as an implementation runs it: `raft` (the paper, the default), `raft-rs`
+    /// (tikv/raft-rs 0.7: every raft-rs option on; specs/raft.md, "The raft-rs flavor") or
+    /// `production` (raftspec's core as a real node runs it; specs/raft.md, "Options"; for
+    /// kraft: no cap on records per Fetch response).
     #[arg(long, value_name = "FLAVOR")]
     pub flavor: Option<String>,
     /// One raft-rs option on (repeatable; `no-NAME` switches one off, e.g. after
     /// `--flavor raft-rs`): leader-noop, separate-heartbeats, eager-append, flow-control,
     /// reject-hint, silent-lower-term, vote-needs-no-leader, lost-election-steps-down,
-    /// persist-commit, ack-below-commit, commit-by-vote.
+    /// persist-commit, ack-below-commit, commit-by-vote; raftspec's production rules:
+    /// send-on-election, pipeline, refusal-hint.
     #[arg(long = "option", value_name = "NAME")]
     pub option: Vec<String>,
 }
@@ -83,10 +86,19 @@ pub fn flavor_options(
             let known: Vec<&str> = Flavor::ALL.iter().map(|f| f.name()).collect();
             anyhow!("unknown flavor {f:?}: expected one of {}", known.join(", "))
         })?;
+        let flavored = match (f, variant) {
+            // KRaft's production core differs from the model's only in its batch.
+            (Flavor::Production, Variant::Kraft) => Options {
+                batch: Options::production().batch,
+                ..Options::default()
+            },
+            _ => f.options(),
+        };
         o = Options {
             per_peer: o.per_peer,
-            batch: o.batch,
-            ..f.options()
+            // production: no cap on entries per message (the flavor's batch)
+            batch: o.batch.max(flavored.batch),
+            ..flavored
         };
     }
     for name in switches {
@@ -96,6 +108,7 @@ pub fn flavor_options(
             Options::default()
                 .raft_rs_switches()
                 .iter()
+                .chain(&Options::default().production_switches())
                 .map(|(n, _)| *n)
                 .collect::<Vec<_>>()
                 .join(", ")

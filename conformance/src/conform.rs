@@ -23,13 +23,15 @@ use serde::Serialize;
 use std::marker::PhantomData;
 use std::time::Instant;
 
-/// The implementation under test: raftspec's own cores at the model's granularity, possibly
-/// with one injected bug (feature `mutants`), or (feature `raft-rs`) tikv/raft-rs; and the
-/// model options (flavor) the traces are drawn from.
+/// The implementation under test: raftspec's own cores in one of their configurations,
+/// possibly with one injected bug (feature `mutants`), or (feature `raft-rs`) tikv/raft-rs;
+/// and the model options (flavor) the traces are drawn from.
 #[derive(Clone, Debug, Default)]
 pub struct Target {
     #[cfg(feature = "mutants")]
     pub mutant: Option<raftspec_impl::core::Mutant>,
+    /// Which configuration of raftspec's cores runs (`--config`).
+    pub config: CoreConfig,
     /// Entries per AppendEntries / Fetch response (the model's `batch` option; 0 means 1).
     pub batch: u8,
     /// The Raft model's options (`--flavor`); KRaft has none.
@@ -59,14 +61,59 @@ impl Target {
     }
 }
 
+/// A configuration of raftspec's cores (`impl/src/core/{raft,kraft}.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoreConfig {
+    /// `Config::model()`: one entry per message (or the model's `batch`), no eager sends,
+    /// Figure 2 nextIndex.
+    #[default]
+    Model,
+    /// `Config::production()`, what a real node runs: 512 entries per message, sends on
+    /// election, pipelining, refusal hints, a leader's no-op entry (Raft).
+    Production,
+}
+
+impl CoreConfig {
+    pub const ALL: [CoreConfig; 2] = [CoreConfig::Model, CoreConfig::Production];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CoreConfig::Model => "model",
+            CoreConfig::Production => "production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CoreConfig> {
+        CoreConfig::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    /// The model options that describe this configuration, rule for rule (specs/raft.md,
+    /// "Options"). Production: `Options::production()`; for KRaft, whose production core
+    /// differs only in its batch, no cap on records per Fetch response. `batch = MAX_BATCH`
+    /// is exact for a cap of 512: no model log holds more than MAX_BATCH entries, so both
+    /// send everything from the receiver's position on.
+    pub fn options(self, variant: Variant) -> Options {
+        match (self, variant) {
+            (CoreConfig::Model, _) => Options::default(),
+            (CoreConfig::Production, Variant::Raft) => Options::production(),
+            (CoreConfig::Production, Variant::Kraft) => Options {
+                batch: Options::production().batch,
+                ..Options::default()
+            },
+        }
+    }
+}
+
 /// The suite's bounds with the target's model options: a leader's no-op entry takes log
-/// room, so the walk's terms are cut to fit (`Bounds::validate`).
+/// room, so the walk's terms are cut to fit (`Bounds::validate`). The batch is the larger
+/// of the bounds' and the options' (production sends every entry).
 pub fn with_options(opts: &SuiteOptions, options: Options) -> SuiteOptions {
     let mut o = opts.clone();
     let fit = |b: &mut Bounds| {
         b.options = Options {
             per_peer: b.options.per_peer,
-            batch: b.options.batch,
+            batch: b.options.batch.max(options.batch),
             ..options
         };
         if options.leader_noop {
@@ -83,6 +130,16 @@ impl Target {
     /// The correct implementation.
     pub fn correct() -> Target {
         Target::default()
+    }
+
+    /// This target with its cores in configuration `config`, and the model options that
+    /// describe it.
+    pub fn in_config(self, config: CoreConfig, variant: Variant) -> Target {
+        Target {
+            config,
+            options: config.options(variant),
+            ..self
+        }
     }
 
     #[cfg(feature = "mutants")]
@@ -123,17 +180,38 @@ impl Target {
     }
 
     /// The suite options this target is replayed with: `opts`, with batches at least as large
-    /// as its mutant (if any) needs to show.
+    /// as its mutant (if any) needs to show; in production config, the four- and five-server
+    /// graphs get one more log slot, the leader's no-op entry's, so they still replicate a
+    /// client value, and room in flight for the new leader's AppendEntries.
     pub fn suite_options(&self, opts: &SuiteOptions) -> SuiteOptions {
+        let mut o = opts.clone();
+        if self.config == CoreConfig::Production && self.options.leader_noop {
+            for g in o.graphs.iter_mut().filter(|g| g.bounds.servers >= 4) {
+                let b = &mut g.bounds;
+                b.max_log = b.max_log.max(2);
+                // A leader elected by a bare majority sends its election AppendEntries while
+                // the other RequestVotes are still in flight.
+                let room = b.servers + 1;
+                b.network.max_in_flight = b.network.max_in_flight.max(room);
+            }
+        }
         #[cfg(feature = "mutants")]
         if let Some(m) = self.mutant {
-            return Self::options_for_mutant(opts, m);
+            return Self::options_for_mutant(&o, m);
         }
-        opts.clone()
+        o
     }
 
-    /// "raftspec-impl", "mutant NAME", "tikv/raft-rs 0.7" or "raft-rs mutant NAME".
+    /// "raftspec-impl", "mutant NAME", "tikv/raft-rs 0.7" or "raft-rs mutant NAME" (with
+    /// " (production config)" where the cores run `Config::production()`).
     pub fn name(&self) -> String {
+        match self.config {
+            CoreConfig::Model => self.base_name(),
+            CoreConfig::Production => format!("{} (production config)", self.base_name()),
+        }
+    }
+
+    fn base_name(&self) -> String {
         #[cfg(feature = "raft-rs")]
         if let Some(rs) = self.raft_rs {
             return match rs.mutant {
@@ -156,13 +234,26 @@ impl Target {
         }
     }
 
+    /// The Raft core's configuration. Production is `Config::production()` but for the bytes
+    /// of the leader's no-op entry, the model's value 0 (the core never reads a payload; the
+    /// KV layer's no-op command is opaque to the model).
     pub fn raft_config(&self) -> raftspec_impl::core::raft::Config {
-        let mut c = raftspec_impl::core::raft::Config::model();
-        c.max_entries_per_message = self.batch.max(1) as usize;
+        use raftspec_impl::core::raft::Config;
+        let c = match self.config {
+            CoreConfig::Model => Config {
+                max_entries_per_message: self.batch.max(1) as usize,
+                ..Config::model()
+            },
+            CoreConfig::Production => Config {
+                leader_noop: Some(crate::raft::value_payload(0)),
+                ..Config::production()
+            },
+        };
         #[cfg(feature = "mutants")]
-        {
-            c.mutant = self.mutant;
-        }
+        let c = Config {
+            mutant: self.mutant,
+            ..c
+        };
         c
     }
 
@@ -170,13 +261,21 @@ impl Target {
         move |id, n| RaftNode::new(id, n, self.raft_config())
     }
 
+    /// The KRaft core's configuration (production: `Config::production()` as it is).
     pub fn kraft_config(&self) -> raftspec_impl::core::kraft::Config {
-        let mut c = raftspec_impl::core::kraft::Config::model();
-        c.max_entries_per_message = self.batch.max(1) as usize;
+        use raftspec_impl::core::kraft::Config;
+        let c = match self.config {
+            CoreConfig::Model => Config {
+                max_entries_per_message: self.batch.max(1) as usize,
+                ..Config::model()
+            },
+            CoreConfig::Production => Config::production(),
+        };
         #[cfg(feature = "mutants")]
-        {
-            c.mutant = self.mutant;
-        }
+        let c = Config {
+            mutant: self.mutant,
+            ..c
+        };
         c
     }
 
@@ -298,9 +397,9 @@ pub fn conform(
     target: &Target,
     progress: Progress<'_>,
 ) -> Result<SuiteReport, ConformError> {
+    let opts = &with_options(opts, target.options);
     let options = check_suite(variant, opts)?;
     let target = &target.for_options(&options);
-    let opts = &with_options(opts, target.options);
     Ok(with_binding(
         variant,
         RunSuite {
@@ -448,7 +547,11 @@ pub fn catalog_trace(variant: Variant, bug: Bug) -> Option<Trace> {
 /// row's bounds); None if the checker finds none there.
 pub fn catalog_trace_with(variant: Variant, bug: Bug, options: Options) -> Option<Trace> {
     let mut row = catalog_for(variant).into_iter().find(|r| r.bug == bug)?;
-    row.bounds.options = options;
+    // The target's options, with the batch the row needs if it is larger.
+    row.bounds.options = Options {
+        batch: row.bounds.options.batch.max(options.batch),
+        ..options
+    };
     variant.validate(&row.bounds).ok()?;
     let property = row.property;
     let opts = CheckOptions {

@@ -437,17 +437,23 @@ impl Node for RaftNode {
                 match_index,
                 last_log_index,
             } => {
-                if last_log_index.is_some() {
-                    return Err(Inexpressible::NotInModel(
-                        "AppendEntriesResponse carries a reject hint the model does not have",
-                    ));
-                }
+                // A refusal's hint (`Config::reject_hint`) is the model's matchIndex field of
+                // a refusal (option `refusal_hint`; 0 without it).
+                let index = match (success, last_log_index) {
+                    (true, Some(_)) => {
+                        return Err(Inexpressible::NotInModel(
+                            "an accepting AppendEntriesResponse carries a reject hint",
+                        ))
+                    }
+                    (false, Some(hint)) => small("reject hint", *hint)?,
+                    _ => small("matchIndex", *match_index)?,
+                };
                 Msg::AppendEntriesResponse(AppendEntriesResponse {
                     from,
                     to,
                     term: small("term", *term)?,
                     success: *success,
-                    match_index: small("matchIndex", *match_index)?,
+                    match_index: index,
                 })
             }
         })

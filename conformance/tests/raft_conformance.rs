@@ -327,7 +327,11 @@ mod mutants {
 
     #[test]
     fn every_raft_mutant_is_killed_and_its_trace_shrunk() {
-        let all: Vec<Mutant> = Mutant::of_variant("raft").collect();
+        // (A production-rule mutant breaks code `Config::model()` never runs: see
+        // tests/production.rs.)
+        let all: Vec<Mutant> = Mutant::of_variant("raft")
+            .filter(|m| m.production_rule().is_none())
+            .collect();
         assert!(all.len() >= 6);
         let opts = default_options(Variant::Raft);
         for m in all {
@@ -374,7 +378,7 @@ mod mutants {
         let r = conform(Variant::Raft, &odd, &Target::mutant(m), &mut |_| {}).unwrap();
         assert!(r.divergence.is_none(), "(n+1)/2 is n/2+1 for 3 servers");
         let (mut walk_survivors, mut prop_survivors) = (Vec::new(), Vec::new());
-        for m in Mutant::of_variant("raft") {
+        for m in Mutant::of_variant("raft").filter(|m| m.production_rule().is_none()) {
             let base = Target::options_for_mutant(&base, m);
             let mut walks = base.clone();
             walks.graphs.clear();

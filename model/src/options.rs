@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Most entries one AppendEntries (Raft) or Fetch response (KRaft) may carry.
-pub const MAX_BATCH: usize = 3;
+/// Most entries one AppendEntries (Raft) or Fetch response (KRaft) may carry: as many as the
+/// longest log either model holds (KRaft's 8 records), so `batch = MAX_BATCH` is no cap at all.
+pub const MAX_BATCH: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
@@ -57,6 +58,19 @@ pub struct Options {
     /// follower or candidate that denies a vote, or a candidate that is denied one, commits up
     /// to it if its log holds that entry (`maybe_commit_by_vote`).
     pub commit_by_vote: bool,
+    // --- raftspec's production rules (impl/src/core/raft.rs `Config::production()`;
+    // `--flavor production` sets them with `leader_noop` and `batch = MAX_BATCH`). Each is
+    // one rule of our core that the Raft paper leaves open; rules in `raft/production.rs`.
+    /// A new leader sends AppendEntries to every peer at once, as its heartbeat would
+    /// (`Config::send_on_election`).
+    pub send_on_election: bool,
+    /// Sending entries moves the peer's nextIndex past them at once; an acknowledgement never
+    /// lowers nextIndex; a refusal never backs it below matchIndex + 1 (`Config::pipeline`).
+    pub pipeline: bool,
+    /// A refusal carries, in its matchIndex field, min(last index, prevLogIndex - 1); the
+    /// leader backs nextIndex to at most the hint + 1, and a hint below matchIndex lowers
+    /// matchIndex to it (`Config::reject_hint`).
+    pub refusal_hint: bool,
 }
 
 impl Default for Options {
@@ -75,6 +89,9 @@ impl Default for Options {
             persist_commit: false,
             ack_below_commit: false,
             commit_by_vote: false,
+            send_on_election: false,
+            pipeline: false,
+            refusal_hint: false,
         }
     }
 }
@@ -86,15 +103,18 @@ pub enum Flavor {
     Raft,
     /// tikv/raft-rs 0.7 at its default configuration (no pre-vote, no check-quorum).
     RaftRs,
+    /// raftspec's own core as a real node runs it (`Config::production()`).
+    Production,
 }
 
 impl Flavor {
-    pub const ALL: [Flavor; 2] = [Flavor::Raft, Flavor::RaftRs];
+    pub const ALL: [Flavor; 3] = [Flavor::Raft, Flavor::RaftRs, Flavor::Production];
 
     pub fn name(self) -> &'static str {
         match self {
             Flavor::Raft => "raft",
             Flavor::RaftRs => "raft-rs",
+            Flavor::Production => "production",
         }
     }
 
@@ -107,6 +127,7 @@ impl Flavor {
         match self {
             Flavor::Raft => Options::default(),
             Flavor::RaftRs => Options::raft_rs(),
+            Flavor::Production => Options::production(),
         }
     }
 }
@@ -128,6 +149,28 @@ impl Options {
             commit_by_vote: true,
             ..Options::default()
         }
+    }
+
+    /// raftspec's core in production (`Config::production()`): a leader's no-op entry, eager
+    /// sends on election, pipelining, refusal hints, and no cap on entries per message.
+    pub fn production() -> Options {
+        Options {
+            leader_noop: true,
+            send_on_election: true,
+            pipeline: true,
+            refusal_hint: true,
+            batch: MAX_BATCH as u8,
+            ..Options::default()
+        }
+    }
+
+    /// The production rules by name, with their values (for printing and parsing).
+    pub fn production_switches(&self) -> [(&'static str, bool); 3] {
+        [
+            ("send-on-election", self.send_on_election),
+            ("pipeline", self.pipeline),
+            ("refusal-hint", self.refusal_hint),
+        ]
     }
 
     /// Whether any raft-rs option is on.
@@ -176,6 +219,9 @@ impl Options {
             "persist-commit" => &mut self.persist_commit,
             "ack-below-commit" => &mut self.ack_below_commit,
             "commit-by-vote" => &mut self.commit_by_vote,
+            "send-on-election" => &mut self.send_on_election,
+            "pipeline" => &mut self.pipeline,
+            "refusal-hint" => &mut self.refusal_hint,
             _ => return false,
         };
         *slot = on;
@@ -214,10 +260,19 @@ impl fmt::Display for Options {
         if self.batch != 1 {
             words.push(format!("batch={}", self.batch));
         }
-        if *self == Options::raft_rs() {
+        let same = |o: Options| {
+            Options {
+                batch: self.batch,
+                ..o
+            } == *self
+        };
+        if same(Options::raft_rs()) {
             words.push("raft-rs".to_string());
+        } else if same(Options::production()) {
+            words.push("production".to_string());
         } else {
-            for (name, on) in self.raft_rs_switches() {
+            let switches = self.raft_rs_switches().into_iter();
+            for (name, on) in switches.chain(self.production_switches()) {
                 if on {
                     words.push(name.to_string());
                 }

@@ -5,7 +5,7 @@ use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use raftspec_conformance::conform::{
-    catalog_results, conform, default_options, known_differences, CatalogResult, Target,
+    catalog_results, conform, default_options, known_differences, CatalogResult, CoreConfig, Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
 use raftspec_model::options::Options;
@@ -51,7 +51,7 @@ pub struct ConformArgs {
     #[arg(long)]
     pub mutants: Option<String>,
     /// Entries per AppendEntries / Fetch response, in the model (`--batch` of check) and in
-    /// the implementation alike (1-3).
+    /// the implementation alike (1-8).
     #[arg(long, value_name = "N")]
     pub batch: Option<u8>,
     /// Print one JSON object instead of the human report.
@@ -71,6 +71,30 @@ pub struct ConformArgs {
     /// One raft-rs model option on (repeatable; see `raftspec check --help`).
     #[arg(long = "option", value_name = "NAME")]
     pub option: Vec<String>,
+    /// The configuration of raftspec's cores: `model` (the default) or `production`
+    /// (`Config::production()`, replayed against `--flavor production`; raftspec cores only).
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
+}
+
+/// `--config` (with what it excludes).
+fn config_of(a: &ConformArgs) -> Result<CoreConfig> {
+    let config = match a.config.as_deref() {
+        None => CoreConfig::Model,
+        Some(name) => CoreConfig::parse(name)
+            .ok_or_else(|| anyhow!("unknown config {name:?}: expected model or production"))?,
+    };
+    if config == CoreConfig::Production {
+        anyhow::ensure!(
+            a.implementation.as_deref().unwrap_or("raftspec") == "raftspec",
+            "--config production configures raftspec's own cores (not --impl raft-rs)"
+        );
+        anyhow::ensure!(
+            a.batch.is_none(),
+            "--config production sends every entry in one message: --batch does not apply"
+        );
+    }
+    Ok(config)
 }
 
 /// tikv/raft-rs as the target, possibly with a wrapper mutant (an error without the feature).
@@ -90,13 +114,17 @@ fn target_of(a: &ConformArgs, variant: Variant) -> Result<Target> {
         "--impl raft-rs implements {} (not {variant})",
         crate::args::raft_rs_variants()
     );
+    let config = config_of(a)?;
+    let production = config == CoreConfig::Production;
     let flavor = a.flavor.as_deref().or(rs.then_some("raft-rs"));
+    let flavor = flavor.or(production.then_some("production"));
     let options = crate::args::flavor_options(flavor, &a.option, Options::default(), variant)?;
     let mut target = match (rs, &a.mutant) {
         (true, m) => raft_rs::target(m.as_deref())?,
         (false, Some(name)) => mutants::target(variant, name)?,
         (false, None) => Target::correct(),
     };
+    target.config = config;
     target.options = options;
     Ok(target)
 }
@@ -225,6 +253,10 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
     let variant = parse_variant(&a.variant)?;
     let target = target_of(&a, variant)?;
     let opts = raftspec_conformance::conform::with_options(&options(&a, variant)?, target.options);
+    let opts = match &a.mutants {
+        Some(_) => opts, // each mutant's target adjusts them (`Target::suite_options`)
+        None => target.suite_options(&opts),
+    };
     if let Some(all) = &a.mutants {
         anyhow::ensure!(all == "all", "--mutants takes `all` (or use --mutant NAME)");
         if a.implementation.as_deref() == Some("raft-rs") {
@@ -250,6 +282,7 @@ pub fn run(a: ConformArgs) -> Result<Outcome> {
         let mut out = json!({
             "variant": variant,
             "target": target.name(),
+            "config": target.config,
             "passed": conforms,
             "options": opts,
             "report": report,
@@ -309,6 +342,22 @@ fn print_report(
         "proptest:   {} cases of at most {} actions",
         r.proptest_cases, opts.proptest_len
     );
+    print_rules(target, r);
+    if !opts.include_known_differences {
+        for k in known_differences(variant) {
+            println!("left out:   known difference: {k}");
+        }
+    }
+    print_catalog(catalog);
+    println!(
+        "replayed:   {} distinct traces ({} replays, {} actions) in {:.1} s",
+        r.traces, r.replays, r.steps, r.seconds
+    );
+    print_result(r, catalog);
+}
+
+/// The rule branches of the core each source hit.
+fn print_rules(target: &Target, r: &SuiteReport) {
     if r.rules.is_empty() && target.is_raft_rs() {
         println!("rules:      not counted (raft-rs has no coverage marks)");
     } else if r.rules.is_empty() {
@@ -325,11 +374,10 @@ fn print_report(
             println!("  never hit: {m}");
         }
     }
-    if !opts.include_known_differences {
-        for k in known_differences(variant) {
-            println!("left out:   known difference: {k}");
-        }
-    }
+}
+
+/// The bug catalog's counterexamples and where the implementation left each.
+fn print_catalog(catalog: &[CatalogResult]) {
     if !catalog.is_empty() {
         let rejected = catalog.iter().filter(|c| c.divergence.is_some()).count();
         let with = catalog.iter().filter(|c| c.steps.is_some()).count();
@@ -340,10 +388,10 @@ fn print_report(
             println!("  {}", c.summary());
         }
     }
-    println!(
-        "replayed:   {} distinct traces ({} replays, {} actions) in {:.1} s",
-        r.traces, r.replays, r.steps, r.seconds
-    );
+}
+
+/// The verdict line (and the divergence, if any).
+fn print_result(r: &SuiteReport, catalog: &[CatalogResult]) {
     match &r.divergence {
         None if !catalog.iter().any(|c| c.followed()) => {
             println!("result:     CONFORMS: every trace replayed without a divergence")
@@ -375,13 +423,29 @@ mod mutants {
     }
 
     pub fn run_all(a: &ConformArgs, variant: Variant, opts: &SuiteOptions) -> Result<Outcome> {
-        let all: Vec<(String, Target)> = Mutant::of_variant(variant.name())
+        let base = target_of(a, variant)?;
+        let (all, off): (Vec<Mutant>, Vec<Mutant>) = Mutant::of_variant(variant.name())
+            .partition(|m| m.production_rule().is_none() || base.config == CoreConfig::Production);
+        if !a.json {
+            for m in &off {
+                let rule = m.production_rule().unwrap_or_default();
+                println!(
+                    "  n/a       {:<36} breaks production rule `{rule}`, off in Config::model() (--config production)",
+                    m.name()
+                );
+            }
+        }
+        let all: Vec<(String, Target)> = all
+            .into_iter()
             .map(|m| {
-                let mut t = Target::mutant(m);
-                t.options = target_of(a, variant)?.options;
-                Ok((m.name().to_string(), t))
+                let t = Target {
+                    config: base.config,
+                    options: base.options,
+                    ..Target::mutant(m)
+                };
+                (m.name().to_string(), t)
             })
-            .collect::<Result<_>>()?;
+            .collect();
         run_mutants(a, variant, opts, all)
     }
 }
@@ -393,77 +457,79 @@ fn run_mutants(
     opts: &SuiteOptions,
     all: Vec<(String, Target)>,
 ) -> Result<Outcome> {
-    use std::time::Instant;
-    {
-        anyhow::ensure!(!all.is_empty(), "no mutants for {variant}");
-        if !a.json {
-            println!(
-                "== conform {variant} --mutants all: each injected bug must make a replay diverge"
-            );
-        }
-        let mut rows = Vec::new();
-        let mut killed = 0;
-        for (name, target) in &all {
-            let t = Instant::now();
-            let opts = &target.suite_options(opts);
-            let r = conform(variant, opts, target, &mut |_| {})?;
-            let secs = t.elapsed().as_secs_f64();
-            match &r.divergence {
-                Some(d) => {
-                    killed += 1;
-                    if !a.json {
-                        println!(
-                            "  killed    {:<36} by {} at step {} ({}{}: model {} / impl {}), {:.2} s",
-                            name,
-                            r.diverged_in.as_deref().unwrap_or("?"),
-                            d.step,
-                            d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
-                            d.field,
-                            d.expected,
-                            d.actual,
-                            secs
-                        );
-                    }
-                }
-                None => {
-                    if !a.json {
-                        println!(
-                            "  SURVIVED  {:<36} {} distinct traces replayed, {:.2} s",
-                            name, r.traces, secs
-                        );
-                    }
-                }
-            }
-            rows.push(json!({
-                "mutant": name,
-                "passed": r.divergence.is_some(),
-                "killed": r.divergence.is_some(),
-                "source": r.diverged_in,
-                "traces": r.traces,
-                "seconds": secs,
-                "divergence": r.divergence_json,
-            }));
-        }
-        let total = all.len();
-        if a.json {
-            crate::json::Doc::reports("conform --mutants", rows)
-                .with("variant", variant)?
-                .with("killed", killed)?
-                .with("total", total)?
-                .with("kill_rate", killed as f64 / total as f64)?
-                .print()?;
-        } else {
-            println!(
-                "kill rate:  {killed}/{total} ({:.0}%)",
-                100.0 * killed as f64 / total as f64
-            );
-        }
-        Ok(if killed == total {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        })
+    anyhow::ensure!(!all.is_empty(), "no mutants for {variant}");
+    if !a.json {
+        println!(
+            "== conform {variant} --mutants all: each injected bug must make a replay diverge"
+        );
     }
+    let mut rows = Vec::new();
+    for (name, target) in &all {
+        rows.push(run_mutant(a, variant, opts, name, target)?);
+    }
+    let killed = rows.iter().filter(|r| r["killed"] == true).count();
+    let total = all.len();
+    if a.json {
+        crate::json::Doc::reports("conform --mutants", rows)
+            .with("variant", variant)?
+            .with("config", all[0].1.config)?
+            .with("killed", killed)?
+            .with("total", total)?
+            .with("kill_rate", killed as f64 / total as f64)?
+            .print()?;
+    } else {
+        println!(
+            "kill rate:  {killed}/{total} ({:.0}%)",
+            100.0 * killed as f64 / total as f64
+        );
+    }
+    Ok(if killed == total {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    })
+}
+
+/// One mutant's suite: its JSON row (the human line printed unless `--json`).
+fn run_mutant(
+    a: &ConformArgs,
+    variant: Variant,
+    opts: &SuiteOptions,
+    name: &str,
+    target: &Target,
+) -> Result<serde_json::Value> {
+    let t = std::time::Instant::now();
+    let opts = &target.suite_options(opts);
+    let r = conform(variant, opts, target, &mut |_| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    if !a.json {
+        match &r.divergence {
+            Some(d) => println!(
+                "  killed    {:<36} by {} at step {} ({}{}: model {} / impl {}), {:.2} s",
+                name,
+                r.diverged_in.as_deref().unwrap_or("?"),
+                d.step,
+                d.node.map(|n| format!("S{n}.")).unwrap_or_default(),
+                d.field,
+                d.expected,
+                d.actual,
+                secs
+            ),
+            None => println!(
+                "  SURVIVED  {:<36} {} distinct traces replayed, {:.2} s",
+                name, r.traces, secs
+            ),
+        }
+    }
+    Ok(json!({
+        "mutant": name,
+        "passed": r.divergence.is_some(),
+        "killed": r.divergence.is_some(),
+        "source": r.diverged_in,
+        "traces": r.traces,
+        "seconds": secs,
+        "divergence": r.divergence_json,
+    }))
 }
 
 #[cfg(not(feature = "mutants"))]

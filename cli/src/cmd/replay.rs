@@ -4,7 +4,7 @@
 use crate::Outcome;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use raftspec_conformance::conform::{replay_trace, Target};
+use raftspec_conformance::conform::{replay_trace, CoreConfig, Target};
 use raftspec_conformance::record::is_recording;
 use raftspec_conformance::replay::Divergence;
 use raftspec_conformance::sources::TraceProblem;
@@ -27,6 +27,10 @@ pub struct ReplayArgs {
     /// trace; needs `--features raft-rs`).
     #[arg(long = "impl", value_name = "NAME")]
     pub implementation: Option<String>,
+    /// The configuration of raftspec's cores: `model` (the default) or `production` (for a
+    /// trace of `conform --config production`, whose options are the production flavor's).
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
 }
 
 /// Reads an ITF file: unreadable or malformed input is one line and exit 2.
@@ -48,7 +52,12 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
         a.file.display()
     );
     let steps = trace.steps.len() - 1;
-    let target = target(&a, &trace)?;
+    let config = match a.config.as_deref() {
+        None => CoreConfig::Model,
+        Some(n) => CoreConfig::parse(n)
+            .ok_or_else(|| anyhow!("unknown config {n:?}: expected model or production"))?,
+    };
+    let target = target(&a, &trace, config)?;
     let result = match replay_trace(&trace, &target) {
         Err(TraceProblem::NotATrace(why)) => bail!("{}: {why}", a.file.display()),
         Err(TraceProblem::Rejected(why)) => Err(why),
@@ -74,9 +83,14 @@ pub fn run(a: ReplayArgs) -> Result<Outcome> {
 }
 
 /// The implementation `--impl` names (raft-rs only for a Raft trace).
-fn target(a: &ReplayArgs, trace: &Trace) -> Result<Target> {
+/// The implementation to replay against. The options are the trace's own (`#meta.bounds`);
+/// only the cores' config is chosen.
+fn target(a: &ReplayArgs, trace: &Trace, config: CoreConfig) -> Result<Target> {
     Ok(match a.implementation.as_deref() {
-        None | Some("raftspec") => Target::correct(),
+        None | Some("raftspec") => Target {
+            config,
+            ..Target::correct()
+        },
         Some("raft-rs") => {
             anyhow::ensure!(
                 trace.variant.info().raft_rs,

@@ -91,6 +91,13 @@ pub enum Mutant {
     /// On AppendEntries, only the first entry is compared with the follower's log; a later
     /// entry of a batch that conflicts is taken for a duplicate (needs batches of 2+).
     RaftBatchChecksFirstOnly,
+    /// Production rule `reject_hint`: the hint is min(last index, prevLogIndex) instead of
+    /// prevLogIndex - 1, so a pipelined leader re-probes the refused position forever (issue
+    /// 16's idle-repair bug).
+    RaftHintAtRefusedIndex,
+    /// Production rule `pipeline`: a refusal may back nextIndex to matchIndex or below,
+    /// resending entries known to match.
+    RaftPipelineBacksBelowMatch,
     // Storage (both variants): the durable layer under a node.
     /// A step's truncation of a conflicting suffix is not written to the log file.
     StorageIgnoresTruncate,
@@ -192,6 +199,11 @@ const NAMES: &[(&str, Mutant)] = &[
         "raft:batch-checks-first-only",
         Mutant::RaftBatchChecksFirstOnly,
     ),
+    ("raft:hint-at-refused-index", Mutant::RaftHintAtRefusedIndex),
+    (
+        "raft:pipeline-backs-below-match",
+        Mutant::RaftPipelineBacksBelowMatch,
+    ),
     ("storage:ignores-truncate", Mutant::StorageIgnoresTruncate),
     ("storage:skips-log-sync", Mutant::StorageSkipsLogSync),
 ];
@@ -208,6 +220,17 @@ impl Mutant {
         match self {
             Mutant::RaftBatchChecksFirstOnly => 2,
             _ => 1,
+        }
+    }
+
+    /// The production rule (impl/src/core/raft.rs `Config`) whose code the mutant breaks, for
+    /// a mutant that only a core running that rule can show: `Config::model()` leaves the
+    /// rule off, so there it is not applicable.
+    pub fn production_rule(self) -> Option<&'static str> {
+        match self {
+            Mutant::RaftHintAtRefusedIndex => Some("reject_hint"),
+            Mutant::RaftPipelineBacksBelowMatch => Some("pipeline"),
+            _ => None,
         }
     }
 

@@ -616,7 +616,10 @@ impl RaftCore {
         stale_term: Option<u64>,
         out: &mut Output<Message>,
     ) {
-        let hint = self.last_index().min(prev_log_index.saturating_sub(1));
+        let hint = match mutant!(self.cfg, RaftHintAtRefusedIndex) {
+            true => self.last_index().min(prev_log_index),
+            false => self.last_index().min(prev_log_index.saturating_sub(1)),
+        };
         let term = match stale_term {
             Some(t) if mutant!(self.cfg, RaftRefusalWithStaleTerm) => t,
             _ => self.term,
@@ -725,7 +728,7 @@ impl RaftCore {
                 None if self.cfg.pipeline => n = matched + 1,
                 None => {}
             }
-            if self.cfg.pipeline {
+            if self.cfg.pipeline && !mutant!(self.cfg, RaftPipelineBacksBelowMatch) {
                 // Entries up to matchIndex are known to match: never resend them.
                 n = n.max(matched + 1);
             }

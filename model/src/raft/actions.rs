@@ -145,6 +145,7 @@ impl RaftModel {
             if self.bounds.options.eager_append {
                 self.rs_bcast_append(st, s);
             }
+            self.pr_send_on_election(st, s);
         }
     }
 
@@ -185,6 +186,7 @@ impl RaftModel {
     /// AppendEntries(i, j): the leader sends one peer what it is missing.
     pub(crate) fn append_entries(&self, st: &mut RaftState, s: ServerId, to: ServerId) {
         let m = self.append_request(&st.servers[s as usize], s, to);
+        self.pr_pipeline_sent(st, s, &m);
         self.send(st, m);
     }
 
@@ -300,7 +302,7 @@ impl RaftModel {
                 to: from,
                 term: srv.term,
                 success: false,
-                match_index: 0,
+                match_index: self.pr_refusal_hint(srv, prev),
             })
         };
         if *term < srv.term {
@@ -399,6 +401,9 @@ impl RaftModel {
         }
         if !success && o.flow_control {
             srv.progress[f] = progress::PROBE;
+        }
+        if self.pr_handles_responses() {
+            return self.pr_handle_response(st, to, from, success, match_index);
         }
         if success {
             srv.match_index[f] = srv.match_index[f].max(match_index);

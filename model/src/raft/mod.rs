@@ -5,6 +5,7 @@ mod actions;
 mod catalog;
 mod encode;
 mod pack;
+mod production;
 mod properties;
 mod raftrs;
 mod state;

@@ -3,7 +3,7 @@
 
 use super::CiError;
 use crate::args::BoundsArgs;
-use raftspec_conformance::conform::default_options;
+use raftspec_conformance::conform::{default_options, CoreConfig};
 use raftspec_conformance::suite::SuiteOptions;
 use raftspec_model::{Bounds, Bug, Variant};
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,8 @@ struct ConformSpec {
     /// Every mutant of the variant must be killed (needs a binary built with `mutants`).
     #[serde(default)]
     mutants: bool,
+    /// The cores' configuration: "model" (default) or "production" (`conform --config`).
+    config: Option<String>,
     budget: Option<f64>,
 }
 
@@ -163,6 +165,7 @@ pub struct ConformJob {
     pub options: SuiteOptions,
     pub catalog: bool,
     pub mutants: bool,
+    pub config: CoreConfig,
 }
 
 #[derive(Debug, Serialize)]
@@ -347,6 +350,12 @@ fn conform_entry(c: &ConformSpec, budget: f64) -> Result<Entry, String> {
             "{what}: mutants = true needs a raftspec built with `--features mutants`"
         ));
     }
+    let config = match c.config.as_deref() {
+        None => CoreConfig::Model,
+        Some(n) => CoreConfig::parse(n).ok_or_else(|| {
+            format!("{what}: config must be \"model\" or \"production\" (got {n:?})")
+        })?,
+    };
     positive_budget(c.budget, &what)?;
     Ok(Entry {
         name,
@@ -356,6 +365,7 @@ fn conform_entry(c: &ConformSpec, budget: f64) -> Result<Entry, String> {
             options: o,
             catalog: c.catalog.unwrap_or(true),
             mutants: c.mutants,
+            config,
         }),
     })
 }

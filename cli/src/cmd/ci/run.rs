@@ -3,7 +3,7 @@
 use super::manifest::{CatalogJob, CheckJob, ConformJob, Entry, Job, Plan};
 use super::{cache, CiError};
 use crate::cmd::check::explore_command;
-use raftspec_conformance::conform::{catalog_results, conform, Target};
+use raftspec_conformance::conform::{catalog_results, conform, CoreConfig, Target};
 use raftspec_engine::Progress;
 use raftspec_model::check::Verdict;
 use raftspec_model::check::{try_check, CheckError, CheckOptions, CheckReport, Engine, Stop};
@@ -310,13 +310,13 @@ fn run_catalog(e: &Entry, job: &CatalogJob) -> EntryResult {
 }
 
 fn run_conform(e: &Entry, job: &ConformJob) -> Result<EntryResult, CiError> {
-    let target = Target::correct();
+    let target = Target::correct().in_config(job.config, job.variant);
+    let opts = target.suite_options(&job.options);
     let mut progress = |s: &str| eprintln!("ci:   {s}");
-    let rep =
-        conform(job.variant, &job.options, &target, &mut progress).map_err(|err| CiError::Run {
-            name: e.name.clone(),
-            msg: err.to_string(),
-        })?;
+    let rep = conform(job.variant, &opts, &target, &mut progress).map_err(|err| CiError::Run {
+        name: e.name.clone(),
+        msg: err.to_string(),
+    })?;
     let mut r = EntryResult::new(
         e,
         format!("{} traces, {} actions replayed", rep.traces, rep.steps),
@@ -368,16 +368,19 @@ mod mutants {
 
     /// Every mutant of the variant must make a replay diverge.
     pub fn kill_all(job: &ConformJob, r: &mut EntryResult) -> Result<(), CiError> {
-        let all: Vec<Mutant> = Mutant::of_variant(job.variant.name()).collect();
+        // A production-rule mutant is n/a where the cores run `Config::model()`.
+        let production = job.config == CoreConfig::Production;
+        let all: Vec<Mutant> = Mutant::of_variant(job.variant.name())
+            .filter(|m| production || m.production_rule().is_none())
+            .collect();
         let mut survivors = Vec::new();
         for m in &all {
-            let opts = Target::options_for_mutant(&job.options, *m);
+            let target = Target::mutant(*m).in_config(job.config, job.variant);
+            let opts = target.suite_options(&job.options);
             let rep =
-                conform(job.variant, &opts, &Target::mutant(*m), &mut |_| {}).map_err(|err| {
-                    CiError::Run {
-                        name: r.name.clone(),
-                        msg: err.to_string(),
-                    }
+                conform(job.variant, &opts, &target, &mut |_| {}).map_err(|err| CiError::Run {
+                    name: r.name.clone(),
+                    msg: err.to_string(),
                 })?;
             let killed = rep.divergence.is_some();
             eprintln!(
