@@ -161,7 +161,7 @@ impl RaftModel {
     }
 
     /// The AppendEntries a leader sends `to` now (§5.3).
-    pub(crate) fn append_request(&self, srv: &Server, s: ServerId, to: ServerId) -> Msg {
+    pub(crate) fn append_request(&self, srv: &Server, s: ServerId, to: ServerId) -> AppendEntries {
         let prev_log_index = srv.next_index[to as usize] - 1;
         let from = prev_log_index as usize;
         let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
@@ -172,7 +172,7 @@ impl RaftModel {
             .iter()
             .copied()
             .collect();
-        Msg::AppendEntries(AppendEntries {
+        AppendEntries {
             from: s,
             to,
             term: srv.term,
@@ -180,14 +180,14 @@ impl RaftModel {
             prev_log_term: srv.term_at(prev_log_index).unwrap_or(0),
             entries,
             leader_commit: srv.commit_index,
-        })
+        }
     }
 
     /// AppendEntries(i, j): the leader sends one peer what it is missing.
     pub(crate) fn append_entries(&self, st: &mut RaftState, s: ServerId, to: ServerId) {
         let m = self.append_request(&st.servers[s as usize], s, to);
         self.pr_pipeline_sent(st, s, &m);
-        self.send(st, m);
+        self.send(st, Msg::AppendEntries(m));
     }
 
     /// ClientRequest: only a leader appends (currentTerm, v) to its log (§5.3).

@@ -45,10 +45,10 @@ impl RaftModel {
         }
         let srv = &st.servers[s as usize];
         for to in self.peers(s) {
-            if st
-                .network
-                .has_room_for(&self.append_request(srv, s, to), &self.bounds.network)
-            {
+            if st.network.has_room_for(
+                &Msg::AppendEntries(self.append_request(srv, s, to)),
+                &self.bounds.network,
+            ) {
                 out.push(Action::AppendEntries(s, to));
             }
         }

@@ -20,10 +20,7 @@ impl RaftModel {
 
     /// Pipeline: an AppendEntries that carries entries moves the peer's nextIndex past them
     /// at once, without waiting for the acknowledgement (option `pipeline`).
-    pub(crate) fn pr_pipeline_sent(&self, st: &mut RaftState, s: ServerId, m: &Msg) {
-        let Msg::AppendEntries(a) = m else {
-            return; // only an AppendEntries carries entries
-        };
+    pub(crate) fn pr_pipeline_sent(&self, st: &mut RaftState, s: ServerId, a: &AppendEntries) {
         if self.bounds.options.pipeline && !a.entries.is_empty() {
             let next = a.prev_log_index + a.entries.len() as Index + 1;
             st.servers[s as usize].next_index[a.to as usize] = next;
