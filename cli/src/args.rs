@@ -105,11 +105,9 @@ pub fn flavor_options(
         anyhow::ensure!(
             o.set_switch(name),
             "unknown option {name:?}: expected one of {}",
-            Options::default()
-                .raft_rs_switches()
+            raftspec_model::options::SWITCHES
                 .iter()
-                .chain(&Options::default().production_switches())
-                .map(|(n, _)| *n)
+                .map(|s| s.name)
                 .collect::<Vec<_>>()
                 .join(", ")
         );

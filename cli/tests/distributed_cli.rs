@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::raftspec;
+use support::{raftspec, usage_error};
 
 /// The figures that must not depend on the engine or its parallelism.
 fn figures(v: &Value) -> Value {
@@ -200,10 +200,6 @@ fn bad_distributed_input_is_one_error_line() {
         &["hunt", "raft", "--seconds", "0"],
         &["hunt", "all"],
     ] {
-        let out = raftspec(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.starts_with("error: "), "{args:?}: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        usage_error(args);
     }
 }

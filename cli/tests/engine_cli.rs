@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::Value;
-use support::raftspec;
+use support::{raftspec, usage_error};
 
 /// The JSON of a run that must pass.
 fn passing(out: &std::process::Output) -> Value {
@@ -102,11 +102,7 @@ fn bad_engine_options_are_refused_with_exit_2() {
             "/nonexistent/dir",
         ],
     ] {
-        let out = raftspec(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.starts_with("error: "), "{args:?}: {err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        usage_error(args);
     }
 }
 

@@ -1,15 +1,10 @@
 //! `--config production` and `--flavor production` from the outside: exit codes, JSON,
 //! one-line errors.
 
-use serde_json::Value;
-use std::process::{Command, Output};
+mod support;
 
-fn raftspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftspec"))
-        .args(args)
-        .output()
-        .expect("raftspec runs")
-}
+use serde_json::Value;
+use support::{raftspec, usage_error};
 
 /// A small production suite: passes as is, diverges with pipelining left out of the model.
 #[test]
@@ -71,11 +66,7 @@ fn bad_production_input_is_one_line_and_exit_2() {
             "bogus",
         ],
     ] {
-        let o = raftspec(args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        usage_error(args);
     }
 }
 

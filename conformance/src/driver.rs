@@ -334,6 +334,38 @@ pub struct CoreNode<C: HarnessCore> {
 }
 
 impl<C: HarnessCore> CoreNode<C> {
+    /// The abstract state every core reports alike (term, role, known leader and commit from
+    /// `Core::summary`, the log from `Core::log`), with the core's vote, a candidate's granted
+    /// votes, and (asked only of a leader) the leader's own detail.
+    pub(crate) fn abstract_state(
+        &self,
+        voted_for: Option<u64>,
+        votes_granted: &std::collections::BTreeSet<u64>,
+        leader_detail: impl FnOnce() -> Vec<(&'static str, Detail)>,
+    ) -> NodeState {
+        use crate::raft::{abstract_entry, id_of, impl_role, servers_detail};
+        use raftspec_impl::core::Role as ImplRole;
+        let s = self.core.summary();
+        let detail = match s.role {
+            ImplRole::Leader => leader_detail().into_iter().collect(),
+            ImplRole::Candidate => {
+                BTreeMap::from([("votesGranted", servers_detail(votes_granted))])
+            }
+            _ => BTreeMap::new(),
+        };
+        NodeState {
+            term: s.term,
+            role: impl_role(s.role),
+            voted_for: voted_for.map(id_of),
+            log: self.core.log().iter().map(abstract_entry).collect(),
+            commit: s.committed,
+            leader: Some(s.leader.map(id_of)),
+            detail,
+        }
+    }
+}
+
+impl<C: HarnessCore> CoreNode<C> {
     /// Node `id` of a cluster of `servers`, with the given core configuration.
     pub fn new(id: NodeId, servers: u8, cfg: C::Config) -> Self {
         let voters: Vec<u64> = (0..servers as u64).collect();

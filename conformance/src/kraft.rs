@@ -19,9 +19,7 @@ use crate::driver::{
 };
 use crate::protocol::{ModelStep, Protocol};
 
-use crate::raft::{
-    abstract_entry, bounded, id_of, impl_role, servers_detail, small, value_payload,
-};
+use crate::raft::{abstract_entry, bounded, id_of, small, value_payload};
 use raftspec_impl::core::kraft::{Config, DivergingEpoch, ErrorCode, KraftCore, Message};
 use raftspec_impl::core::{Core, Entry as ImplEntry, Input, PersistentState, Role as ImplRole};
 use raftspec_model::kraft::{
@@ -374,35 +372,17 @@ impl Node for KraftNode {
 
     fn state(&self) -> NodeState {
         let v = self.core.view();
-        let mut detail = BTreeMap::new();
-        match v.role {
-            ImplRole::Leader => {
-                detail.insert("epochStartOffset", Detail::Position(v.epoch_start_offset));
-                detail.insert(
-                    "endOffsets",
-                    Detail::PerServer(
-                        v.end_offsets
-                            .iter()
-                            // the model writes "no fetch yet" as 0
-                            .map(|(p, o)| (id_of(*p), Some(o.unwrap_or(0))))
-                            .collect(),
-                    ),
-                );
-            }
-            ImplRole::Candidate => {
-                detail.insert("votesGranted", servers_detail(&v.votes_granted));
-            }
-            _ => {}
-        }
-        NodeState {
-            term: v.epoch,
-            role: impl_role(v.role),
-            voted_for: v.voted_for.map(id_of),
-            log: v.log.iter().map(abstract_entry).collect(),
-            commit: v.high_watermark,
-            leader: Some(v.leader.map(id_of)),
-            detail,
-        }
+        self.abstract_state(v.voted_for, &v.votes_granted, || {
+            // the model writes "no fetch yet" as 0
+            let end_offsets = v
+                .end_offsets
+                .iter()
+                .map(|(p, o)| (id_of(*p), Some(o.unwrap_or(0))));
+            vec![
+                ("epochStartOffset", Detail::Position(v.epoch_start_offset)),
+                ("endOffsets", Detail::PerServer(end_offsets.collect())),
+            ]
+        })
     }
 
     fn abstract_message(
@@ -411,85 +391,113 @@ impl Node for KraftNode {
         to: NodeId,
         msg: &Message,
     ) -> Result<Msg, Inexpressible> {
-        let opt = |l: &Option<u64>| l.map(id_of);
-        Ok(match msg {
-            Message::Vote {
-                epoch,
-                last_offset_epoch,
-                last_offset,
-            } => Msg::Vote(Vote {
-                from,
-                to,
-                epoch: small("epoch", *epoch)?,
-                last_epoch: small("lastOffsetEpoch", *last_offset_epoch)?,
-                last_offset: small("lastOffset", *last_offset)?,
-            }),
-            // The error code of a refused vote changes nothing at the candidate: the model's
-            // VoteResponse has none.
-            Message::VoteResponse {
-                epoch,
-                leader,
-                granted,
-                ..
-            } => Msg::VoteResponse(VoteResponse {
-                from,
-                to,
-                epoch: small("epoch", *epoch)?,
-                leader: opt(leader),
-                granted: *granted,
-            }),
-            Message::BeginQuorumEpoch { epoch, leader } => {
-                own_leader("BeginQuorumEpoch", from, *leader)?;
-                Msg::BeginQuorumEpoch(BeginQuorumEpoch {
-                    from,
-                    to,
-                    epoch: small("epoch", *epoch)?,
-                })
+        // Every KRaft message carries its sender's epoch.
+        let epoch = small("epoch", msg.epoch())?;
+        match msg {
+            Message::Vote { .. }
+            | Message::VoteResponse { .. }
+            | Message::BeginQuorumEpoch { .. }
+            | Message::EndQuorumEpoch { .. } => election_message(from, to, epoch, msg),
+            Message::Fetch { .. } | Message::FetchResponse { .. } => {
+                fetch_message(from, to, epoch, msg)
             }
-            Message::EndQuorumEpoch {
-                epoch,
-                leader,
-                preferred_successors,
-            } => {
-                own_leader("EndQuorumEpoch", from, *leader)?;
-                Msg::EndQuorumEpoch(EndQuorumEpoch {
-                    from,
-                    to,
-                    epoch: small("epoch", *epoch)?,
-                    successors: successors(preferred_successors)?,
-                })
-            }
-            Message::Fetch {
-                epoch,
-                fetch_offset,
-                last_fetched_epoch,
-            } => Msg::Fetch(Fetch {
-                from,
-                to,
-                epoch: small("epoch", *epoch)?,
-                fetch_offset: small("fetchOffset", *fetch_offset)?,
-                last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
-            }),
-            Message::FetchResponse {
-                epoch,
-                leader,
-                error,
-                fetch_offset,
-                last_fetched_epoch,
-                diverging,
-                records,
-                high_watermark,
-            } => {
-                let position = (*fetch_offset, *last_fetched_epoch);
-                let result = fetch_result(error, diverging, position, records, *high_watermark)?;
-                Msg::FetchResponse(FetchResponse {
-                    from,
-                    to,
-                    epoch: small("epoch", *epoch)?,
-                    leader: opt(leader),
-                    result,
-                })
-            }
-        })
+        }
     }
+}
+
+/// A vote or quorum-epoch message as the model's.
+fn election_message(
+    from: NodeId,
+    to: NodeId,
+    epoch: u8,
+    msg: &Message,
+) -> Result<Msg, Inexpressible> {
+    Ok(match msg {
+        Message::Vote {
+            last_offset_epoch,
+            last_offset,
+            ..
+        } => Msg::Vote(Vote {
+            from,
+            to,
+            epoch,
+            last_epoch: small("lastOffsetEpoch", *last_offset_epoch)?,
+            last_offset: small("lastOffset", *last_offset)?,
+        }),
+        // The error code of a refused vote changes nothing at the candidate: the model's
+        // VoteResponse has none.
+        Message::VoteResponse {
+            leader, granted, ..
+        } => Msg::VoteResponse(VoteResponse {
+            from,
+            to,
+            epoch,
+            leader: leader.map(id_of),
+            granted: *granted,
+        }),
+        Message::BeginQuorumEpoch { leader, .. } => {
+            own_leader("BeginQuorumEpoch", from, *leader)?;
+            Msg::BeginQuorumEpoch(BeginQuorumEpoch { from, to, epoch })
+        }
+        Message::EndQuorumEpoch {
+            leader,
+            preferred_successors,
+            ..
+        } => {
+            own_leader("EndQuorumEpoch", from, *leader)?;
+            let successors = successors(preferred_successors)?;
+            Msg::EndQuorumEpoch(EndQuorumEpoch {
+                from,
+                to,
+                epoch,
+                successors,
+            })
+        }
+        Message::Fetch { .. } | Message::FetchResponse { .. } => {
+            unreachable!("abstract_message hands fetches to fetch_message")
+        }
+    })
+}
+
+/// A Fetch or FetchResponse as the model's.
+fn fetch_message(from: NodeId, to: NodeId, epoch: u8, msg: &Message) -> Result<Msg, Inexpressible> {
+    Ok(match msg {
+        Message::Fetch {
+            fetch_offset,
+            last_fetched_epoch,
+            ..
+        } => Msg::Fetch(Fetch {
+            from,
+            to,
+            epoch,
+            fetch_offset: small("fetchOffset", *fetch_offset)?,
+            last_fetched_epoch: small("lastFetchedEpoch", *last_fetched_epoch)?,
+        }),
+        Message::FetchResponse {
+            leader,
+            error,
+            fetch_offset,
+            last_fetched_epoch,
+            diverging,
+            records,
+            high_watermark,
+            ..
+        } => {
+            let position = (*fetch_offset, *last_fetched_epoch);
+            let result = fetch_result(error, diverging, position, records, *high_watermark)?;
+            Msg::FetchResponse(FetchResponse {
+                from,
+                to,
+                epoch,
+                leader: leader.map(id_of),
+                result,
+            })
+        }
+        Message::Vote { .. }
+        | Message::VoteResponse { .. }
+        | Message::BeginQuorumEpoch { .. }
+        | Message::EndQuorumEpoch { .. } => {
+            unreachable!("abstract_message hands elections to election_message")
+        }
+    })
 }

@@ -357,29 +357,15 @@ impl Node for RaftNode {
 
     fn state(&self) -> NodeState {
         let v = self.core.view();
-        let mut detail = BTreeMap::new();
         let per = |m: &BTreeMap<u64, u64>| {
             Detail::PerServer(m.iter().map(|(p, i)| (id_of(*p), Some(*i))).collect())
         };
-        match v.role {
-            ImplRole::Leader => {
-                detail.insert("nextIndex", per(&v.next_index));
-                detail.insert("matchIndex", per(&v.match_index));
-            }
-            ImplRole::Candidate => {
-                detail.insert("votesGranted", servers_detail(&v.votes_granted));
-            }
-            _ => {}
-        }
-        NodeState {
-            term: v.term,
-            role: impl_role(v.role),
-            voted_for: v.voted_for.map(id_of),
-            log: v.log.iter().map(abstract_entry).collect(),
-            commit: v.commit_index,
-            leader: Some(v.leader.map(id_of)),
-            detail,
-        }
+        self.abstract_state(v.voted_for, &v.votes_granted, || {
+            vec![
+                ("nextIndex", per(&v.next_index)),
+                ("matchIndex", per(&v.match_index)),
+            ]
+        })
     }
 
     fn abstract_message(
@@ -388,43 +374,45 @@ impl Node for RaftNode {
         to: NodeId,
         msg: &Message,
     ) -> Result<Msg, Inexpressible> {
+        // Every Raft message carries its sender's term.
+        let term = small("term", msg.term())?;
         Ok(match msg {
             Message::RequestVote {
-                term,
                 last_log_term,
                 last_log_index,
+                ..
             } => Msg::RequestVote(RequestVote {
                 from,
                 to,
-                term: small("term", *term)?,
+                term,
                 last_log_term: small("lastLogTerm", *last_log_term)?,
                 last_log_index: small("lastLogIndex", *last_log_index)?,
                 commit: 0,
                 commit_term: 0,
             }),
-            Message::RequestVoteResponse { term, granted } => {
+            Message::RequestVoteResponse { granted, .. } => {
                 Msg::RequestVoteResponse(RequestVoteResponse {
                     from,
                     to,
-                    term: small("term", *term)?,
+                    term,
                     granted: *granted,
                     commit: 0,
                     commit_term: 0,
                 })
             }
             Message::AppendEntries {
-                term,
                 prev_log_index,
                 prev_log_term,
                 entries,
                 leader_commit,
+                ..
             } => {
                 let max = Entries::new().capacity();
                 let es = bounded("AppendEntries", "entries", entries, max, model_entry)?;
                 Msg::AppendEntries(AppendEntries {
                     from,
                     to,
-                    term: small("term", *term)?,
+                    term,
                     prev_log_index: small("prevLogIndex", *prev_log_index)?,
                     prev_log_term: small("prevLogTerm", *prev_log_term)?,
                     entries: es,
@@ -432,30 +420,30 @@ impl Node for RaftNode {
                 })
             }
             Message::AppendEntriesResponse {
-                term,
                 success,
                 match_index,
                 last_log_index,
-            } => {
-                // A refusal's hint (`Config::reject_hint`) is the model's matchIndex field of
-                // a refusal (option `refusal_hint`; 0 without it).
-                let index = match (success, last_log_index) {
-                    (true, Some(_)) => {
-                        return Err(Inexpressible::NotInModel(
-                            "an accepting AppendEntriesResponse carries a reject hint",
-                        ))
-                    }
-                    (false, Some(hint)) => small("reject hint", *hint)?,
-                    _ => small("matchIndex", *match_index)?,
-                };
-                Msg::AppendEntriesResponse(AppendEntriesResponse {
-                    from,
-                    to,
-                    term: small("term", *term)?,
-                    success: *success,
-                    match_index: index,
-                })
-            }
+                ..
+            } => Msg::AppendEntriesResponse(AppendEntriesResponse {
+                from,
+                to,
+                term,
+                success: *success,
+                match_index: response_index(*success, *match_index, *last_log_index)?,
+            }),
         })
+    }
+}
+
+/// The model's matchIndex of an AppendEntriesResponse: a refusal's hint
+/// (`Config::reject_hint`) is the model's matchIndex field of a refusal (option
+/// `refusal_hint`; 0 without it).
+fn response_index(success: bool, match_index: u64, hint: Option<u64>) -> Result<u8, Inexpressible> {
+    match (success, hint) {
+        (true, Some(_)) => Err(Inexpressible::NotInModel(
+            "an accepting AppendEntriesResponse carries a reject hint",
+        )),
+        (false, Some(hint)) => small("reject hint", hint),
+        _ => small("matchIndex", match_index),
     }
 }

@@ -164,15 +164,6 @@ impl Options {
         }
     }
 
-    /// The production rules by name, with their values (for printing and parsing).
-    pub fn production_switches(&self) -> [(&'static str, bool); 3] {
-        [
-            ("send-on-election", self.send_on_election),
-            ("pipeline", self.pipeline),
-            ("refusal-hint", self.refusal_hint),
-        ]
-    }
-
     /// Whether any raft-rs option is on.
     pub fn any_raft_rs(&self) -> bool {
         let o = Options {
@@ -183,51 +174,81 @@ impl Options {
         *self != o
     }
 
-    /// The raft-rs options by name, with their values (for printing and parsing).
-    pub fn raft_rs_switches(&self) -> [(&'static str, bool); 11] {
-        [
-            ("leader-noop", self.leader_noop),
-            ("separate-heartbeats", self.separate_heartbeats),
-            ("eager-append", self.eager_append),
-            ("flow-control", self.flow_control),
-            ("reject-hint", self.reject_hint),
-            ("silent-lower-term", self.silent_lower_term),
-            ("vote-needs-no-leader", self.vote_needs_no_leader),
-            ("lost-election-steps-down", self.lost_election_steps_down),
-            ("persist-commit", self.persist_commit),
-            ("ack-below-commit", self.ack_below_commit),
-            ("commit-by-vote", self.commit_by_vote),
-        ]
+    /// The raft-rs options by name, with their values.
+    pub fn raft_rs_switches(&self) -> Vec<(&'static str, bool)> {
+        self.switches(Flavor::RaftRs)
     }
 
-    /// Switches one raft-rs option on by name (`no-NAME`: off); false if there is none of
-    /// that name.
+    /// A flavor's on/off options by name, with their values here (for printing).
+    pub fn switches(&self, flavor: Flavor) -> Vec<(&'static str, bool)> {
+        let mut o = *self;
+        SWITCHES
+            .iter()
+            .filter(|s| s.flavor == flavor)
+            .map(|s| (s.name, *(s.slot)(&mut o)))
+            .collect()
+    }
+
+    /// Switches one option on by name (`no-NAME`: off); false if there is none of that name.
     pub fn set_switch(&mut self, name: &str) -> bool {
         let (name, on) = match name.strip_prefix("no-") {
             Some(n) => (n, false),
             None => (name, true),
         };
-        let slot = match name {
-            "leader-noop" => &mut self.leader_noop,
-            "separate-heartbeats" => &mut self.separate_heartbeats,
-            "eager-append" => &mut self.eager_append,
-            "flow-control" => &mut self.flow_control,
-            "reject-hint" => &mut self.reject_hint,
-            "silent-lower-term" => &mut self.silent_lower_term,
-            "vote-needs-no-leader" => &mut self.vote_needs_no_leader,
-            "lost-election-steps-down" => &mut self.lost_election_steps_down,
-            "persist-commit" => &mut self.persist_commit,
-            "ack-below-commit" => &mut self.ack_below_commit,
-            "commit-by-vote" => &mut self.commit_by_vote,
-            "send-on-election" => &mut self.send_on_election,
-            "pipeline" => &mut self.pipeline,
-            "refusal-hint" => &mut self.refusal_hint,
-            _ => return false,
-        };
-        *slot = on;
-        true
+        match SWITCHES.iter().find(|s| s.name == name) {
+            Some(s) => {
+                *(s.slot)(self) = on;
+                true
+            }
+            None => false,
+        }
     }
 }
+
+/// An on/off option: its `--option` name, the flavor whose rule it states, its field.
+pub struct Switch {
+    pub name: &'static str,
+    pub flavor: Flavor,
+    slot: for<'a> fn(&'a mut Options) -> &'a mut bool,
+}
+
+const fn switch(
+    name: &'static str,
+    flavor: Flavor,
+    slot: for<'a> fn(&'a mut Options) -> &'a mut bool,
+) -> Switch {
+    Switch { name, flavor, slot }
+}
+
+/// Every on/off option: the one list that `--option`, its errors and the bounds line read.
+pub const SWITCHES: &[Switch] = &[
+    switch("leader-noop", Flavor::RaftRs, |o| &mut o.leader_noop),
+    switch("separate-heartbeats", Flavor::RaftRs, |o| {
+        &mut o.separate_heartbeats
+    }),
+    switch("eager-append", Flavor::RaftRs, |o| &mut o.eager_append),
+    switch("flow-control", Flavor::RaftRs, |o| &mut o.flow_control),
+    switch("reject-hint", Flavor::RaftRs, |o| &mut o.reject_hint),
+    switch("silent-lower-term", Flavor::RaftRs, |o| {
+        &mut o.silent_lower_term
+    }),
+    switch("vote-needs-no-leader", Flavor::RaftRs, |o| {
+        &mut o.vote_needs_no_leader
+    }),
+    switch("lost-election-steps-down", Flavor::RaftRs, |o| {
+        &mut o.lost_election_steps_down
+    }),
+    switch("persist-commit", Flavor::RaftRs, |o| &mut o.persist_commit),
+    switch("ack-below-commit", Flavor::RaftRs, |o| {
+        &mut o.ack_below_commit
+    }),
+    switch("commit-by-vote", Flavor::RaftRs, |o| &mut o.commit_by_vote),
+    switch("send-on-election", Flavor::Production, |o| {
+        &mut o.send_on_election
+    }),
+    switch("pipeline", Flavor::Production, |o| &mut o.pipeline),
+    switch("refusal-hint", Flavor::Production, |o| &mut o.refusal_hint),
+];
 
 /// An option the model cannot represent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -271,10 +292,10 @@ impl fmt::Display for Options {
         } else if same(Options::production()) {
             words.push("production".to_string());
         } else {
-            let switches = self.raft_rs_switches().into_iter();
-            for (name, on) in switches.chain(self.production_switches()) {
-                if on {
-                    words.push(name.to_string());
+            let mut o = *self;
+            for s in SWITCHES {
+                if *(s.slot)(&mut o) {
+                    words.push(s.name.to_string());
                 }
             }
         }

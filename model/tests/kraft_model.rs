@@ -1,7 +1,9 @@
 //! The correct KRaft model: verdicts, witnesses, restarts, symmetry, and traces.
 
+mod common;
+
 use raftspec_model::bounds::{Bounds, NetworkSemantics};
-use raftspec_model::check::{check, CheckOptions, Stop, Verdict};
+use raftspec_model::check::{check, CheckOptions, Verdict};
 use raftspec_model::kraft::{validate_bounds, KraftModel};
 use raftspec_model::trace::{replay_on_model, Trace};
 use raftspec_model::{Bug, Variant};
@@ -114,30 +116,8 @@ fn symmetry_gives_the_same_verdicts() {
         ),
     ];
     for (b, bug) in cases {
-        let verdicts = |symmetry| {
-            let r = check(
-                KraftModel::new(b.clone(), bug),
-                CheckOptions {
-                    symmetry,
-                    stop: Stop::Never,
-                    ..Default::default()
-                },
-            )
-            .report;
-            let v: Vec<(String, Verdict)> = r
-                .properties
-                .iter()
-                .map(|p| (p.name.clone(), p.verdict))
-                .collect();
-            (v, r.unique_states)
-        };
-        let (plain, n_plain) = verdicts(false);
-        let (reduced, n_reduced) = verdicts(true);
-        assert_eq!(plain, reduced, "bug {bug:?} at {b}");
-        assert!(
-            n_reduced * 3 < n_plain,
-            "symmetry should cut 3 servers' states several-fold: {n_reduced} vs {n_plain}"
-        );
+        let what = format!("bug {bug:?} at {b}");
+        let plain = common::symmetry_keeps_verdicts(KraftModel::new(b.clone(), bug), &what);
         if bug.is_some() {
             assert!(
                 plain.iter().any(|(_, v)| *v == Verdict::Violated),

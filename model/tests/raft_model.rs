@@ -1,7 +1,9 @@
 //! The correct Raft model: verdicts, witnesses, symmetry, and traces.
 
+mod common;
+
 use raftspec_model::bounds::{Bounds, NetworkSemantics};
-use raftspec_model::check::{check, CheckOptions, Stop, Verdict};
+use raftspec_model::check::{check, CheckOptions, Verdict};
 use raftspec_model::raft::{Action, RaftModel};
 use raftspec_model::trace::{replay_on_model, Trace};
 use raftspec_model::Bug;
@@ -61,30 +63,7 @@ fn a_missing_witness_fails_the_run() {
 fn symmetry_gives_the_same_verdicts() {
     for bug in [None, Some(Bug::DoubleVote), Some(Bug::VoteNoLogCheck)] {
         let b = bounds(2, 1, 0);
-        let verdicts = |symmetry| {
-            let r = check(
-                RaftModel::new(b.clone(), bug),
-                CheckOptions {
-                    symmetry,
-                    stop: Stop::Never,
-                    ..Default::default()
-                },
-            )
-            .report;
-            let v: Vec<(String, Verdict)> = r
-                .properties
-                .iter()
-                .map(|p| (p.name.clone(), p.verdict))
-                .collect();
-            (v, r.unique_states)
-        };
-        let (plain, n_plain) = verdicts(false);
-        let (reduced, n_reduced) = verdicts(true);
-        assert_eq!(plain, reduced, "bug {bug:?}");
-        assert!(
-            n_reduced * 3 < n_plain,
-            "symmetry should cut 3 servers' states several-fold: {n_reduced} vs {n_plain}"
-        );
+        common::symmetry_keeps_verdicts(RaftModel::new(b, bug), &format!("bug {bug:?}"));
     }
 }
 

@@ -239,3 +239,15 @@ fn run_with_timeout(mut cmd: Command, limit: Duration) -> Output {
         stderr: err_t.join().unwrap_or_default(),
     }
 }
+
+/// Runs `raftspec ARGS` and asserts a user mistake's answer: exit 2 and one `error:` line,
+/// no panic. Returns the error line.
+pub fn usage_error(args: &[&str]) -> String {
+    let out = raftspec(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    err
+}
