@@ -5,7 +5,7 @@ use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use raftspec_conformance::conform::{
-    catalog_results, conform, default_options, known_differences, CatalogResult, CoreConfig, Target,
+    catalog_results, conform, default_options_in, known_differences, CatalogResult, CoreConfig, Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
 use raftspec_model::options::Options;
@@ -173,7 +173,7 @@ mod raft_rs {
 }
 
 fn options(a: &ConformArgs, variant: Variant) -> Result<SuiteOptions> {
-    let mut o = default_options(variant);
+    let mut o = default_options_in(variant, config_of(a)?);
     if let Some(d) = &a.depth {
         set_depths(&mut o, d)?;
     }

@@ -3,7 +3,7 @@
 
 use super::CiError;
 use crate::args::BoundsArgs;
-use raftspec_conformance::conform::{default_options, CoreConfig};
+use raftspec_conformance::conform::{default_options_in, CoreConfig};
 use raftspec_conformance::suite::SuiteOptions;
 use raftspec_model::{Bounds, Bug, Variant};
 use serde::{Deserialize, Serialize};
@@ -328,7 +328,13 @@ fn conform_entry(c: &ConformSpec, budget: f64) -> Result<Entry, String> {
         .unwrap_or_else(|| format!("conform-{}", c.variant));
     let what = format!("conform {name:?}");
     let variant = parse_variant(&c.variant, &what)?;
-    let mut o = default_options(variant);
+    let config = match c.config.as_deref() {
+        None => CoreConfig::Model,
+        Some(n) => CoreConfig::parse(n).ok_or_else(|| {
+            format!("{what}: config must be \"model\" or \"production\" (got {n:?})")
+        })?,
+    };
+    let mut o = default_options_in(variant, config);
     if let Some(d) = c.depth {
         if !(1..=40).contains(&d) {
             return Err(format!("{what}: depth must be between 1 and 40 (got {d})"));
@@ -350,12 +356,6 @@ fn conform_entry(c: &ConformSpec, budget: f64) -> Result<Entry, String> {
             "{what}: mutants = true needs a raftspec built with `--features mutants`"
         ));
     }
-    let config = match c.config.as_deref() {
-        None => CoreConfig::Model,
-        Some(n) => CoreConfig::parse(n).ok_or_else(|| {
-            format!("{what}: config must be \"model\" or \"production\" (got {n:?})")
-        })?,
-    };
     positive_budget(c.budget, &what)?;
     Ok(Entry {
         name,
