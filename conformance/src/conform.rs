@@ -305,6 +305,21 @@ pub fn known_differences(variant: Variant) -> Vec<&'static str> {
     with_binding(variant, Known)
 }
 
+/// Why a mutant is left out of `--mutants all` in a configuration (None: it must be killed
+/// there): a production rule is off in `Config::model()`, and a mutant of a partial-batch
+/// rule is equivalent in `Config::production()`.
+#[cfg(feature = "mutants")]
+pub fn not_applicable(m: raftspec_impl::core::Mutant, config: CoreConfig) -> Option<String> {
+    match config {
+        CoreConfig::Model => m.production_rule().map(|rule| {
+            format!("breaks production rule `{rule}`, off in Config::model() (--config production)")
+        }),
+        CoreConfig::Production => m
+            .equivalent_in_production()
+            .map(|why| format!("equivalent in Config::production(): {why}")),
+    }
+}
+
 /// The defaults of `raftspec conform VARIANT --config CONFIG`. The production cores repair
 /// and commit through longer histories (a leader's no-op first, pipelined sends, refusal
 /// hints that arrive late), so their walks are more and longer: at the model config's 3,000

@@ -5,7 +5,8 @@ use crate::Outcome;
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use raftspec_conformance::conform::{
-    catalog_results, conform, default_options_in, known_differences, CatalogResult, CoreConfig, Target,
+    catalog_results, conform, default_options_in, known_differences, CatalogResult, CoreConfig,
+    Target,
 };
 use raftspec_conformance::suite::{SuiteOptions, SuiteReport};
 use raftspec_model::options::Options;
@@ -412,6 +413,7 @@ fn print_result(r: &SuiteReport, catalog: &[CatalogResult]) {
 #[cfg(feature = "mutants")]
 mod mutants {
     use super::*;
+    use raftspec_conformance::conform::not_applicable;
     use raftspec_impl::core::Mutant;
 
     pub fn target(variant: Variant, name: &str) -> Result<Target> {
@@ -425,14 +427,11 @@ mod mutants {
     pub fn run_all(a: &ConformArgs, variant: Variant, opts: &SuiteOptions) -> Result<Outcome> {
         let base = target_of(a, variant)?;
         let (all, off): (Vec<Mutant>, Vec<Mutant>) = Mutant::of_variant(variant.name())
-            .partition(|m| m.production_rule().is_none() || base.config == CoreConfig::Production);
+            .partition(|m| not_applicable(*m, base.config).is_none());
         if !a.json {
             for m in &off {
-                let rule = m.production_rule().unwrap_or_default();
-                println!(
-                    "  n/a       {:<36} breaks production rule `{rule}`, off in Config::model() (--config production)",
-                    m.name()
-                );
+                let why = not_applicable(*m, base.config).unwrap_or_default();
+                println!("  n/a       {:<36} {why}", m.name());
             }
         }
         let all: Vec<(String, Target)> = all

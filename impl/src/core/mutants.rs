@@ -234,6 +234,21 @@ impl Mutant {
         }
     }
 
+    /// Why the mutant cannot change what `Config::production()` does, if it cannot: it breaks
+    /// a rule only a message carrying part of the leader's suffix exercises, and production
+    /// messages carry all of it (512 entries; no model log holds more than 8).
+    pub fn equivalent_in_production(self) -> Option<&'static str> {
+        match self {
+            Mutant::RaftCommitToLastIndex => Some(
+                "leaderCommit never passes the last new entry when every AppendEntries carries the whole suffix",
+            ),
+            Mutant::KraftFollowerHwUnclamped => Some(
+                "the leader's high watermark never passes the follower's log end when every Fetch response carries the whole log",
+            ),
+            _ => None,
+        }
+    }
+
     /// The mutants of one variant (`"raft"` or `"kraft"`), the storage ones included (both
     /// variants' nodes run on the same storage code).
     pub fn of_variant(variant: &str) -> impl Iterator<Item = Mutant> + '_ {

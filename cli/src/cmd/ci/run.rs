@@ -3,7 +3,7 @@
 use super::manifest::{CatalogJob, CheckJob, ConformJob, Entry, Job, Plan};
 use super::{cache, CiError};
 use crate::cmd::check::explore_command;
-use raftspec_conformance::conform::{catalog_results, conform, CoreConfig, Target};
+use raftspec_conformance::conform::{catalog_results, conform, Target};
 use raftspec_engine::Progress;
 use raftspec_model::check::Verdict;
 use raftspec_model::check::{try_check, CheckError, CheckOptions, CheckReport, Engine, Stop};
@@ -364,14 +364,15 @@ fn one_line(s: &str) -> String {
 #[cfg(feature = "mutants")]
 mod mutants {
     use super::*;
+    use raftspec_conformance::conform::not_applicable;
     use raftspec_impl::core::Mutant;
 
     /// Every mutant of the variant must make a replay diverge.
     pub fn kill_all(job: &ConformJob, r: &mut EntryResult) -> Result<(), CiError> {
-        // A production-rule mutant is n/a where the cores run `Config::model()`.
-        let production = job.config == CoreConfig::Production;
+        // A production-rule mutant is n/a where the cores run `Config::model()`, a
+        // partial-batch one where they run `Config::production()`.
         let all: Vec<Mutant> = Mutant::of_variant(job.variant.name())
-            .filter(|m| production || m.production_rule().is_none())
+            .filter(|m| not_applicable(*m, job.config).is_none())
             .collect();
         let mut survivors = Vec::new();
         for m in &all {
