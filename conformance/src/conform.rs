@@ -2,9 +2,7 @@
 //! an injected mutant), the bug catalog's counterexamples, and ITF files.
 
 use crate::driver::{Node, NodeId};
-use crate::kraft::KraftNode;
 use crate::protocol::{Protocol, WithoutKnownDifferences};
-use crate::raft::RaftNode;
 use crate::record::{
     record, replay_validated, validate, RecordError, RecordOptions, RecordingError, Validation,
 };
@@ -257,10 +255,6 @@ impl Target {
         c
     }
 
-    pub fn raft_node(&self) -> impl Fn(NodeId, u8) -> RaftNode + '_ {
-        move |id, n| RaftNode::new(id, n, self.raft_config())
-    }
-
     /// The KRaft core's configuration (production: `Config::production()` as it is).
     pub fn kraft_config(&self) -> raftspec_impl::core::kraft::Config {
         use raftspec_impl::core::kraft::Config;
@@ -277,10 +271,6 @@ impl Target {
             ..c
         };
         c
-    }
-
-    pub fn kraft_node(&self) -> impl Fn(NodeId, u8) -> KraftNode + '_ {
-        move |id, n| KraftNode::new(id, n, self.kraft_config())
     }
 }
 

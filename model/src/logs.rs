@@ -64,3 +64,18 @@ pub fn applied_prefixes_agree<'a, E: PartialEq + 'a>(
                 .all(|b| b.is_some_and(|b| prefixes_agree(a, b)))
     })
 }
+
+/// The entries one message carries from 0-based position `from`: at most `batch`, none past
+/// the log's end (an AppendEntries' entries, a Fetch response's records).
+pub fn batch_from<E: Copy, const N: usize>(
+    log: &[E],
+    from: usize,
+    batch: u8,
+) -> arrayvec::ArrayVec<E, N> {
+    let until = (from + batch as usize).min(log.len());
+    log.get(from..until)
+        .unwrap_or(&[])
+        .iter()
+        .copied()
+        .collect()
+}

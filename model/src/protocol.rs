@@ -12,7 +12,7 @@ use crate::latch::Latches;
 use crate::network::{Envelope, Network, NetworkStep};
 use crate::pack::{Packing, Reader, Writer};
 use crate::spec::{Spec, Variant};
-use crate::view::{EventView, StateView, Vocabulary};
+use crate::view::{acked, EventView, LogCell, MsgView, ServerView, StateView, Vocabulary};
 use arrayvec::ArrayVec;
 use raftspec_engine::{Renaming, Symmetric};
 use serde::de::DeserializeOwned;
@@ -107,7 +107,10 @@ pub trait Shows: Parts {
     fn server_json(s: &Self::Server, n: usize) -> Value;
     /// A history record as an ITF record.
     fn committed_json(c: &Committed<Self::Entry>) -> Value;
-    fn state_view(st: &Cluster<Self>) -> StateView;
+    /// A server, a message in flight and a log entry as pictures show them.
+    fn server_picture(s: &Self::Server) -> ServerView;
+    fn msg_picture(m: &Self::Msg) -> MsgView;
+    fn entry_cell(e: &Self::Entry) -> LogCell;
     fn event_view(a: &Self::Action) -> EventView;
 }
 
@@ -333,7 +336,12 @@ impl<P: Protocol> Spec for ProtocolModel<P> {
         P::WORDS
     }
     fn state_view(&self, st: &Cluster<P>) -> StateView {
-        P::state_view(st)
+        let servers = st.servers.iter().map(P::server_picture).collect();
+        let acked = st
+            .committed
+            .iter()
+            .map(|c| acked(P::entry_cell(&c.entry), c.in_term));
+        StateView::of(servers, &st.network, P::msg_picture, acked.collect())
     }
     fn event_view(&self, action: &P::Action) -> EventView {
         P::event_view(action)

@@ -8,6 +8,7 @@ use super::state::*;
 use super::KraftModel;
 use crate::bounds::MAX_SERVERS;
 use crate::bugs::Bug;
+use crate::logs::batch_from;
 use serde::{Deserialize, Serialize};
 
 /// One step of the system. Network-only actions (`Drop`, `Duplicate`) touch no server.
@@ -434,15 +435,8 @@ impl KraftModel {
                     self.update_leader_hw(st, to);
                 }
                 let srv = &st.servers[to as usize];
-                let from = fetch_offset as usize;
-                let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
-                let records: Records = srv
-                    .log
-                    .get(from..until)
-                    .unwrap_or(&[])
-                    .iter()
-                    .copied()
-                    .collect();
+                let batch = self.bounds.options.batch;
+                let records: Records = batch_from(&srv.log, fetch_offset as usize, batch);
                 // (BUG hw-only-with-records, liveness: no HW on an empty response.)
                 let hw_withheld = self.has(Bug::HwOnlyWithRecords) && records.is_empty();
                 FetchResult::Records {

@@ -8,7 +8,7 @@ use super::state::*;
 use super::{Action, Kraft};
 use crate::protocol::Shows;
 use crate::spec::itf_option;
-use crate::view::{EventView, StateView, Vocabulary};
+use crate::view::{EventView, LogCell, MsgView, ServerView, Vocabulary};
 use serde_json::{json, Value};
 
 impl Shows for Kraft {
@@ -32,8 +32,16 @@ impl Shows for Kraft {
         json!({"epoch": c.entry.epoch, "value": c.entry.value, "inEpoch": c.in_term})
     }
 
-    fn state_view(st: &KraftState) -> StateView {
-        super::view::state_view(st)
+    fn server_picture(s: &Server) -> ServerView {
+        super::view::server_view(s)
+    }
+
+    fn msg_picture(m: &Msg) -> MsgView {
+        super::view::msg_view(m)
+    }
+
+    fn entry_cell(e: &Entry) -> LogCell {
+        super::view::cell(e)
     }
 
     fn event_view(a: &Action) -> EventView {

@@ -12,7 +12,7 @@ pub(super) const WORDS: Vocabulary = Vocabulary {
     control: Some(("LC", "the LeaderChange control record a new leader appends")),
 };
 
-fn cell(e: &Entry) -> LogCell {
+pub(super) fn cell(e: &Entry) -> LogCell {
     LogCell {
         term: Some(e.epoch.into()),
         value: if e.is_data() {
@@ -23,7 +23,7 @@ fn cell(e: &Entry) -> LogCell {
     }
 }
 
-fn server_view(s: &Server) -> ServerView {
+pub(super) fn server_view(s: &Server) -> ServerView {
     ServerView {
         role: s.role.name().to_string(),
         term: Some(s.epoch.into()),
@@ -33,16 +33,6 @@ fn server_view(s: &Server) -> ServerView {
         commit: Some(s.hw.into()),
         down: false,
     }
-}
-
-/// The state as pictures show it.
-pub(super) fn state_view(st: &KraftState) -> StateView {
-    let servers = st.servers.iter().map(server_view).collect();
-    let acked = st
-        .committed
-        .iter()
-        .map(|c| acked(cell(&c.entry), c.in_term));
-    StateView::of(servers, &st.network, msg_view, acked.collect())
 }
 
 fn pos(index: Offset, term: Epoch) -> FieldValue {

@@ -5,6 +5,7 @@
 use super::state::*;
 use super::RaftModel;
 use crate::bugs::Bug;
+use crate::logs::batch_from;
 use serde::{Deserialize, Serialize};
 
 /// One step of the system. Network-only actions (`Drop`, `Duplicate`) touch no server.
@@ -163,15 +164,8 @@ impl RaftModel {
     /// The AppendEntries a leader sends `to` now (§5.3).
     pub(crate) fn append_request(&self, srv: &Server, s: ServerId, to: ServerId) -> AppendEntries {
         let prev_log_index = srv.next_index[to as usize] - 1;
-        let from = prev_log_index as usize;
-        let until = (from + self.bounds.options.batch as usize).min(srv.log.len());
-        let entries: Entries = srv
-            .log
-            .get(from..until)
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .collect();
+        let batch = self.bounds.options.batch;
+        let entries: Entries = batch_from(&srv.log, prev_log_index as usize, batch);
         AppendEntries {
             from: s,
             to,

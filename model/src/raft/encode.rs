@@ -5,7 +5,7 @@ use super::state::*;
 use super::{Action, Raft};
 use crate::protocol::Shows;
 use crate::spec::itf_option;
-use crate::view::{EventView, StateView, Vocabulary};
+use crate::view::{EventView, LogCell, MsgView, ServerView, Vocabulary};
 use serde_json::{json, Value};
 
 fn role_name(r: Role) -> &'static str {
@@ -36,8 +36,16 @@ impl Shows for Raft {
         json!({"term": c.entry.term, "value": c.entry.value, "inTerm": c.in_term})
     }
 
-    fn state_view(st: &RaftState) -> StateView {
-        super::view::state_view(st)
+    fn server_picture(s: &Server) -> ServerView {
+        super::view::server_view(s)
+    }
+
+    fn msg_picture(m: &Msg) -> MsgView {
+        super::view::msg_view(m)
+    }
+
+    fn entry_cell(e: &Entry) -> LogCell {
+        super::view::cell(e)
     }
 
     fn event_view(a: &Action) -> EventView {

@@ -12,14 +12,14 @@ pub(super) const WORDS: Vocabulary = Vocabulary {
     control: None,
 };
 
-fn cell(e: &Entry) -> LogCell {
+pub(super) fn cell(e: &Entry) -> LogCell {
     LogCell {
         term: Some(e.term.into()),
         value: CellValue::Client(e.value.into()),
     }
 }
 
-fn server_view(s: &Server) -> ServerView {
+pub(super) fn server_view(s: &Server) -> ServerView {
     ServerView {
         role: format!("{:?}", s.role),
         term: Some(s.term.into()),
@@ -29,16 +29,6 @@ fn server_view(s: &Server) -> ServerView {
         commit: Some(s.commit_index.into()),
         down: false,
     }
-}
-
-/// The state as pictures show it.
-pub(super) fn state_view(st: &RaftState) -> StateView {
-    let servers = st.servers.iter().map(server_view).collect();
-    let acked = st
-        .committed
-        .iter()
-        .map(|c| acked(cell(&c.entry), c.in_term));
-    StateView::of(servers, &st.network, msg_view, acked.collect())
 }
 
 fn flag(on: bool, yes: &'static str, no: &'static str) -> FieldValue {
